@@ -1,0 +1,2 @@
+// Only includes the system header, so the module map stays trivial.
+#include <curl/curl.h>

@@ -1,0 +1,92 @@
+#include "CCurlShims.h"
+
+// The client relies on CURLOPT_XFERINFOFUNCTION (7.32), CURLINFO_*_T (7.61) and
+// CURLOPT_MAXLIFETIME_CONN (7.80); refuse older headers at build time, not at run time.
+#if LIBCURL_VERSION_NUM < 0x075000
+#error "libcurl 7.80 or newer is required (apt-get install libcurl4-openssl-dev)"
+#endif
+
+CURLcode CCurlShims_global_init_all(void) { return curl_global_init(CURL_GLOBAL_ALL); }
+
+CURLcode CCurlShims_easy_setopt_long(CURL *handle, CURLoption option, long value) {
+    return curl_easy_setopt(handle, option, value);
+}
+
+CURLcode CCurlShims_easy_setopt_off_t(CURL *handle, CURLoption option, curl_off_t value) {
+    return curl_easy_setopt(handle, option, value);
+}
+
+CURLcode CCurlShims_easy_setopt_string(CURL *handle, CURLoption option, const char *value) {
+    return curl_easy_setopt(handle, option, value);
+}
+
+CURLcode CCurlShims_easy_setopt_pointer(CURL *handle, CURLoption option, void *value) {
+    return curl_easy_setopt(handle, option, value);
+}
+
+CURLcode CCurlShims_easy_setopt_slist(CURL *handle, CURLoption option, struct curl_slist *value) {
+    return curl_easy_setopt(handle, option, value);
+}
+
+CURLcode CCurlShims_easy_setopt_mime(CURL *handle, curl_mime *value) {
+    return curl_easy_setopt(handle, CURLOPT_MIMEPOST, value);
+}
+
+CURLcode CCurlShims_easy_setopt_share(CURL *handle, CURLSH *share) {
+    return curl_easy_setopt(handle, CURLOPT_SHARE, share);
+}
+
+CURLcode CCurlShims_easy_setopt_data_function(CURL *handle, CURLoption option, CCurlShims_data_callback value) {
+    return curl_easy_setopt(handle, option, value);
+}
+
+CURLcode CCurlShims_easy_setopt_xferinfo_function(CURL *handle, CCurlShims_xferinfo_callback value) {
+    return curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, value);
+}
+
+CURLcode CCurlShims_easy_setopt_opensocket_function(CURL *handle, CCurlShims_opensocket_callback value) {
+    return curl_easy_setopt(handle, CURLOPT_OPENSOCKETFUNCTION, value);
+}
+
+CURLcode CCurlShims_easy_getinfo_long(CURL *handle, CURLINFO info, long *value) {
+    return curl_easy_getinfo(handle, info, value);
+}
+
+CURLcode CCurlShims_easy_getinfo_off_t(CURL *handle, CURLINFO info, curl_off_t *value) {
+    return curl_easy_getinfo(handle, info, value);
+}
+
+CURLcode CCurlShims_easy_getinfo_string(CURL *handle, CURLINFO info, const char **value) {
+    return curl_easy_getinfo(handle, info, value);
+}
+
+CURLSHcode CCurlShims_share_setopt_long(CURLSH *share, CURLSHoption option, long value) {
+    return curl_share_setopt(share, option, value);
+}
+
+CURLSHcode CCurlShims_share_setopt_lock_functions(CURLSH *share, curl_lock_function lock,
+                                                  curl_unlock_function unlock, void *userdata) {
+    CURLSHcode code = curl_share_setopt(share, CURLSHOPT_LOCKFUNC, lock);
+    if (code != CURLSHE_OK) return code;
+    code = curl_share_setopt(share, CURLSHOPT_UNLOCKFUNC, unlock);
+    if (code != CURLSHE_OK) return code;
+    return curl_share_setopt(share, CURLSHOPT_USERDATA, userdata);
+}
+
+size_t CCurlShims_readfunc_abort(void) { return CURL_READFUNC_ABORT; }
+
+size_t CCurlShims_writefunc_error(void) {
+#ifdef CURL_WRITEFUNC_ERROR
+    return CURL_WRITEFUNC_ERROR;
+#else
+    return 0; // before 7.87 any short count fails the transfer
+#endif
+}
+
+int CCurlShims_xferinfo_continue(void) { return CURL_PROGRESSFUNC_CONTINUE; }
+
+curl_socket_t CCurlShims_socket_bad(void) { return CURL_SOCKET_BAD; }
+
+long CCurlShims_compiled_version_num(void) { return LIBCURL_VERSION_NUM; }
+
+const char *CCurlShims_runtime_version(void) { return curl_version(); }

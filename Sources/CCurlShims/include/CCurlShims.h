@@ -1,0 +1,52 @@
+#ifndef CCURLSHIMS_H
+#define CCURLSHIMS_H
+
+#include <curl/curl.h>
+
+// Swift cannot call C variadic functions, and it does not import the function-like
+// and composite macros of curl.h. Each wrapper below fixes one argument kind so Swift
+// gets a typed, non-variadic entry point. Named CCurlShims_<curl name>_<argument kind>.
+
+// The callback shapes libcurl expects, spelled as typedefs Swift can import.
+typedef size_t (*CCurlShims_data_callback)(char *buffer, size_t size, size_t count, void *userdata);
+typedef int (*CCurlShims_xferinfo_callback)(void *userdata, curl_off_t dltotal, curl_off_t dlnow,
+                                            curl_off_t ultotal, curl_off_t ulnow);
+typedef curl_socket_t (*CCurlShims_opensocket_callback)(void *userdata, curlsocktype purpose,
+                                                        struct curl_sockaddr *address);
+
+// curl_global_init takes CURL_GLOBAL_ALL, a composite macro.
+CURLcode CCurlShims_global_init_all(void);
+
+// curl_easy_setopt is variadic: one wrapper per argument kind.
+CURLcode CCurlShims_easy_setopt_long(CURL *handle, CURLoption option, long value);
+CURLcode CCurlShims_easy_setopt_off_t(CURL *handle, CURLoption option, curl_off_t value);
+CURLcode CCurlShims_easy_setopt_string(CURL *handle, CURLoption option, const char *value);
+CURLcode CCurlShims_easy_setopt_pointer(CURL *handle, CURLoption option, void *value);
+CURLcode CCurlShims_easy_setopt_slist(CURL *handle, CURLoption option, struct curl_slist *value);
+CURLcode CCurlShims_easy_setopt_mime(CURL *handle, curl_mime *value);
+CURLcode CCurlShims_easy_setopt_share(CURL *handle, CURLSH *share);
+CURLcode CCurlShims_easy_setopt_data_function(CURL *handle, CURLoption option, CCurlShims_data_callback value);
+CURLcode CCurlShims_easy_setopt_xferinfo_function(CURL *handle, CCurlShims_xferinfo_callback value);
+CURLcode CCurlShims_easy_setopt_opensocket_function(CURL *handle, CCurlShims_opensocket_callback value);
+
+// curl_easy_getinfo is variadic: one wrapper per result kind.
+CURLcode CCurlShims_easy_getinfo_long(CURL *handle, CURLINFO info, long *value);
+CURLcode CCurlShims_easy_getinfo_off_t(CURL *handle, CURLINFO info, curl_off_t *value);
+CURLcode CCurlShims_easy_getinfo_string(CURL *handle, CURLINFO info, const char **value);
+
+// curl_share_setopt is variadic too.
+CURLSHcode CCurlShims_share_setopt_long(CURLSH *share, CURLSHoption option, long value);
+CURLSHcode CCurlShims_share_setopt_lock_functions(CURLSH *share, curl_lock_function lock,
+                                                  curl_unlock_function unlock, void *userdata);
+
+// Return values of the data callbacks that curl.h defines as macros.
+size_t CCurlShims_readfunc_abort(void);
+size_t CCurlShims_writefunc_error(void);
+int CCurlShims_xferinfo_continue(void);
+curl_socket_t CCurlShims_socket_bad(void);
+
+// The version this module was compiled against, and the one loaded at run time.
+long CCurlShims_compiled_version_num(void);
+const char *CCurlShims_runtime_version(void);
+
+#endif

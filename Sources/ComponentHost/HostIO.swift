@@ -1,0 +1,52 @@
+import Foundation
+public import Logging
+import ComponentRuntime
+
+/// Where a front end writes: standard output for results, standard error for everything else.
+/// Tests swap in closures that capture both.
+public struct HostIO: Sendable {
+    /// Writes to standard output.
+    public var writeOut: @Sendable (String) -> Void
+    /// Writes to standard error.
+    public var writeErr: @Sendable (String) -> Void
+
+    /// Output through closures.
+    public init(writeOut: @escaping @Sendable (String) -> Void, writeErr: @escaping @Sendable (String) -> Void) {
+        self.writeOut = writeOut
+        self.writeErr = writeErr
+    }
+
+    /// The process's standard output and standard error.
+    public static let standard = HostIO(
+        writeOut: { FileHandle.standardOutput.write(Data($0.utf8)) },
+        writeErr: { FileHandle.standardError.write(Data($0.utf8)) })
+
+    /// A logger writing lines to standard error at `level`.
+    public func logger(label: String, level: Logger.Level) -> Logger {
+        var logger = Logger(label: label) { _ in HostLogHandler(write: writeErr) }
+        logger.logLevel = level
+        return logger
+    }
+}
+
+/// Writes one line per event to standard error: time, level, message, metadata.
+struct HostLogHandler: LogHandler {
+    let write: @Sendable (String) -> Void
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .info
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var merged = metadata
+        if let extra = event.metadata { merged.merge(extra) { $1 } }
+        var line = ISO8601Timestamp.string(from: Date()) + " " + event.level.rawValue + " " + event.message.description
+        for key in merged.keys.sorted() {
+            line += " \(key)=\(merged[key]!)"
+        }
+        write(line + "\n")
+    }
+}

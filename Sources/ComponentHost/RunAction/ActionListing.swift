@@ -1,0 +1,27 @@
+import ComponentRuntime
+
+/// The text `run-action --list` prints: each action with its inputs.
+enum ActionListing {
+    static func render(_ manifest: ComponentManifest) -> String {
+        var lines = ["Actions of \(manifest.display.label) (\(manifest.key)):"]
+        for action in manifest.actions {
+            lines.append("")
+            lines.append("  \(action.key) — \(action.label)" + (action.description.map { ": \($0)" } ?? ""))
+            for input in action.inputs {
+                if input.type == .connection {
+                    let keys = manifest.connections.map(\.key).joined(separator: " | ")
+                    lines.append("      --connection \(keys)" + (input.required ? "  (required)" : ""))
+                    continue
+                }
+                var kind = input.type.rawValue
+                if let collection = input.collection { kind += ", \(collection.rawValue)" }
+                var notes: [String] = [kind]
+                if input.required { notes.append("required") }
+                if let fallback = input.default { notes.append("default \(fallback.stringValue ?? JSONWriter.string(from: fallback))") }
+                if let choices = input.choices { notes.append("one of " + choices.map(\.value).joined(separator: "/")) }
+                lines.append("      --input \(input.key)=…  \(input.label) (\(notes.joined(separator: "; ")))")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import ComponentRuntime
+import Foundation
+import Logging
+
+/// The `run-action` harness: runs one action of a component from the command line and prints
+/// its envelope. See `run-action --help`.
+public enum RunActionHarness {
+    /// Exit code for a command line that cannot be used.
+    public static let usageExitCode: Int32 = 64
+    /// Exit code for a manifest with errors.
+    public static let invalidManifestExitCode: Int32 = 65
+
+    /// Runs with the process's arguments and environment, then exits.
+    public static func main(_ component: HostedComponent) async -> Never {
+        let code = await run(
+            component, arguments: Array(CommandLine.arguments.dropFirst()),
+            environment: ProcessInfo.processInfo.environment, io: .standard)
+        exit(code)
+    }
+
+    /// Runs with `arguments` (without the program name) and returns the exit code.
+    public static func run(_ component: HostedComponent, arguments: [String], environment: [String: String], io: HostIO) async -> Int32 {
+        let command: RunActionCommand
+        do {
+            command = try RunActionCommand.parse(arguments)
+        } catch {
+            let code = RunActionCommand.exitCode(for: error).rawValue
+            let message = RunActionCommand.fullMessage(for: error)
+            if code == 0 { io.writeOut(message + "\n") } else { io.writeErr(message + "\n") }
+            return code == 0 ? 0 : usageExitCode
+        }
+
+        let loaded: LoadedManifest
+        do {
+            loaded = try component.loadManifest(overridePath: command.manifestPath)
+        } catch {
+            io.writeErr(error.rendered + "\n")
+            return invalidManifestExitCode
+        }
+        if command.manifestPath != nil, !loaded.warnings.isEmpty {
+            io.writeErr(loaded.warnings.map { $0.rendered(source: loaded.source) }.joined(separator: "\n") + "\n")
+        }
+        let runner: ComponentRunner
+        do {
+            runner = try ComponentRunner(ComponentDefinition(manifest: loaded.manifest, handlers: component.handlers))
+        } catch {
+            io.writeErr("error: the manifest and the component's handlers disagree:\n\(error)\n")
+            return ComponentError.Kind.internal.exitCode
+        }
+
+        if command.list {
+            io.writeOut(ActionListing.render(loaded.manifest))
+            return 0
+        }
+        guard let action = command.action else {
+            let keys = loaded.manifest.actions.map(\.key).joined(separator: ", ")
+            io.writeErr("error: name the action to run, one of: \(keys). See --list for their inputs.\n")
+            return usageExitCode
+        }
+
+        let inputs: JSONObject
+        var connection: RawConnection?
+        do {
+            inputs = try RawInputBuilder.inputs(file: command.inputsFile, pairs: command.inputs, jsonPairs: command.jsonInputs)
+            connection = try RawInputBuilder.connection(
+                key: command.connectionKey, fields: command.connectionFields, file: command.connectionFile, manifest: loaded.manifest)
+        } catch {
+            io.writeErr("error: \(error)\n")
+            return usageExitCode
+        }
+        if connection == nil { connection = component.connectionFromEnvironment(environment) }
+
+        let logger = io.logger(label: "run-action", level: command.debug ? .debug : .info)
+        let request = InvocationRequest(
+            element: action, inputs: inputs, connection: connection, invocationID: command.invocationID, debug: command.debug)
+        let result = await runner.runAction(request, logger: logger)
+        io.writeOut(JSONWriter.string(from: result.envelope, style: command.compact ? .compact : .pretty) + "\n")
+        if let error = result.error {
+            io.writeErr("error: \(error.message)\n")
+        }
+        return result.exitCode
+    }
+}

@@ -1,0 +1,24 @@
+public import Logging
+
+/// What a handler gets beside its inputs.
+public struct ActionContext: Sendable {
+    /// Logs go to the host's log output; secrets of this invocation are scrubbed from them.
+    public var logger: Logger
+    /// The invocation's connection, checked against the manifest (nil when the element takes none).
+    public var connection: ResolvedConnection?
+    /// The engine's id for this invocation, for correlating logs.
+    public var invocationID: String
+    /// Whether the caller asked for debug output (request traces in the log).
+    public var debug: Bool
+    /// The key of the action (or trigger, or data source) being run.
+    public var elementKey: String
+
+    /// A context.
+    public init(logger: Logger, connection: ResolvedConnection?, invocationID: String, debug: Bool, elementKey: String) {
+        self.logger = logger
+        self.connection = connection
+        self.invocationID = invocationID
+        self.debug = debug
+        self.elementKey = elementKey
+    }
+}

@@ -1,0 +1,80 @@
+/// The code behind one action of the manifest.
+///
+/// The runtime resolves the invocation's raw inputs against the manifest, decodes them into
+/// `Input`, calls ``handle(_:context:)``, and wraps the returned `Output` as `{"data": ...}`.
+/// A thrown ``ComponentError`` becomes the error envelope as it is; any other error becomes an
+/// `internal` one.
+public protocol ActionHandler: Sendable {
+    /// The inputs, decoded from the resolved values by key (secret inputs must be ``Secret``).
+    associatedtype Input: Decodable & Sendable
+    /// The result; encoded in `CodingKeys` order, `nil` optionals as `null`. Return a
+    /// ``JSONValue`` to control the output exactly.
+    associatedtype Output: Encodable & Sendable
+
+    /// Runs the action.
+    func handle(_ input: Input, context: ActionContext) async throws -> Output
+}
+
+/// An ``ActionHandler`` made from a closure.
+public struct ClosureActionHandler<Input: Decodable & Sendable, Output: Encodable & Sendable>: ActionHandler {
+    let body: @Sendable (Input, ActionContext) async throws -> Output
+
+    /// A handler that runs `body`.
+    public init(_ body: @escaping @Sendable (Input, ActionContext) async throws -> Output) {
+        self.body = body
+    }
+
+    public func handle(_ input: Input, context: ActionContext) async throws -> Output {
+        try await body(input, context)
+    }
+}
+
+/// Inputs for an action that takes none (or reads only its connection).
+public struct NoInputs: Decodable, Sendable {
+    public init() {}
+    public init(from decoder: any Decoder) throws {}
+}
+
+/// An action handler with its types erased: resolved inputs in, JSON out.
+struct AnyActionHandler: Sendable {
+    let run: @Sendable (ResolvedInputs, ActionContext) async throws -> JSONValue
+
+    init<H: ActionHandler>(_ handler: H) {
+        run = { inputs, context in
+            let input: H.Input
+            do {
+                input = try inputs.decode(H.Input.self)
+            } catch {
+                throw ComponentError(
+                    .internal, code: "input_type_mismatch",
+                    message: "The handler of '\(context.elementKey)' cannot read its inputs: \(describe(error)) The manifest and the handler's Input type disagree; this is a bug in the component.")
+            }
+            let output = try await handler.handle(input, context: context)
+            do {
+                return try JSONValueEncoder().encode(output)
+            } catch {
+                throw ComponentError(
+                    .internal, code: "output_not_encodable",
+                    message: "The result of '\(context.elementKey)' cannot be written as JSON: \(error). This is a bug in the component.")
+            }
+        }
+    }
+}
+
+/// A short sentence for a `DecodingError`, naming the coding path.
+func describe(_ error: any Error) -> String {
+    guard let decodingError = error as? DecodingError else { return "\(error)" }
+    func path(_ context: DecodingError.Context, adding key: (any CodingKey)? = nil) -> String {
+        let keys = context.codingPath + (key.map { [$0] } ?? [])
+        let joined = keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        return joined.isEmpty ? "the value" : "'\(joined)'"
+    }
+    switch decodingError {
+    case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+        return "\(path(context)): \(context.debugDescription)"
+    case .keyNotFound(let key, let context):
+        return "\(path(context, adding: key)) is missing."
+    @unknown default:
+        return "\(decodingError)"
+    }
+}

@@ -1,0 +1,235 @@
+import Foundation
+public import Logging
+
+/// One request to run an element of a component.
+public struct InvocationRequest: Sendable {
+    /// The key of the action to run.
+    public var element: String
+    /// Raw inputs: strings or typed JSON by input key. A connection may also arrive here, as
+    /// `{key, fields}` under the element's connection input.
+    public var inputs: JSONObject
+    /// The connection, as `{key, fields}`.
+    public var connection: RawConnection?
+    /// The engine's id for this invocation.
+    public var invocationID: String
+    /// Whether to log debug output (request traces).
+    public var debug: Bool
+
+    /// A request; a random invocation id is made when none is given.
+    public init(element: String, inputs: JSONObject = JSONObject(), connection: RawConnection? = nil, invocationID: String? = nil, debug: Bool = false) {
+        self.element = element
+        self.inputs = inputs
+        self.connection = connection
+        self.invocationID = invocationID ?? UUID().uuidString.lowercased()
+        self.debug = debug
+    }
+}
+
+/// The outcome of an invocation and its envelope, ready to print.
+public struct InvocationResult: Sendable {
+    /// The handler's value, or the classified error.
+    public var outcome: Result<JSONValue, ComponentError>
+    /// `{"data": ...}` or `{"error": {...}}`, with the invocation's secrets scrubbed.
+    public var envelope: JSONValue
+
+    /// 0 on success, else the error kind's exit code.
+    public var exitCode: Int32 {
+        switch outcome {
+        case .success: 0
+        case .failure(let error): error.kind.exitCode
+        }
+    }
+
+    /// The error, when the invocation failed.
+    public var error: ComponentError? {
+        if case .failure(let error) = outcome { return error }
+        return nil
+    }
+}
+
+/// Runs invocations of one component: resolves inputs and the connection against the manifest,
+/// calls the handler, and wraps the result in its envelope. Keeps no state between invocations.
+public final class ComponentRunner: Sendable {
+    /// The component's manifest.
+    public let manifest: ComponentManifest
+    private let handlers: HandlerRegistry
+    private let connections: ConnectionResolver
+    private let actionResolvers: [String: InputResolver]
+
+    /// A runner for `definition`.
+    /// - Throws: ``ComponentDefinitionError`` when the manifest and the handlers disagree.
+    public init(_ definition: ComponentDefinition) throws(ComponentDefinitionError) {
+        let problems = definition.handlers.mismatches(with: definition.manifest)
+        guard problems.isEmpty else { throw ComponentDefinitionError(problems: problems) }
+        manifest = definition.manifest
+        handlers = definition.handlers
+        connections = ConnectionResolver(connections: definition.manifest.connections)
+        var resolvers: [String: InputResolver] = [:]
+        for action in definition.manifest.actions {
+            resolvers[action.key] = InputResolver(inputs: action.inputs, owner: "action '\(action.key)'")
+        }
+        actionResolvers = resolvers
+    }
+
+    /// Runs the action `request.element`. Never throws: every failure becomes an error envelope.
+    public func runAction(_ request: InvocationRequest, logger: Logger) async -> InvocationResult {
+        guard let action = manifest.action(request.element), let handler = handlers.actions[action.key],
+            let resolver = actionResolvers[action.key]
+        else {
+            let keys = manifest.actions.map(\.key)
+            let error = ComponentError(
+                .protocol, code: "unknown_action",
+                message: "Unknown action '\(request.element)'.\(Suggestion.didYouMean(request.element, among: keys)) This component's actions are: \(keys.joined(separator: ", ")).")
+            return finish(.failure(error), scrubber: SecretScrubber(secrets: []))
+        }
+        let prepared: PreparedInvocation
+        switch prepare(action, resolver: resolver, request: request, logger: logger) {
+        case .success(let value): prepared = value
+        case .failure(let failure): return finish(.failure(failure.error), scrubber: failure.scrubber)
+        }
+        let outcome = await execute(prepared, element: action, request: request) { inputs, context in
+            try await handler.run(inputs, context)
+        }
+        return finish(outcome, scrubber: prepared.scrubber)
+    }
+
+    /// An invocation whose inputs and connection resolved.
+    struct PreparedInvocation {
+        var inputs: ResolvedInputs
+        var connection: ResolvedConnection?
+        var scrubber: SecretScrubber
+        var logger: Logger
+    }
+
+    struct PreparationFailure: Error {
+        var error: ComponentError
+        var scrubber: SecretScrubber
+    }
+
+    /// Resolves inputs and the connection of `element`, reporting the problems of both at once,
+    /// and makes the invocation's scrubbing logger.
+    func prepare<Element: ManifestElement>(
+        _ element: Element, resolver: InputResolver, request: InvocationRequest, logger: Logger
+    ) -> Result<PreparedInvocation, PreparationFailure> {
+        var inputs = request.inputs
+        var rawConnection = request.connection
+        if let connectionInput = element.connectionInput, let embedded = inputs[connectionInput.key] {
+            inputs[connectionInput.key] = nil
+            if rawConnection == nil {
+                switch Self.connection(fromInput: embedded, key: connectionInput.key) {
+                case .success(let connection): rawConnection = connection
+                case .failure(let error):
+                    return .failure(PreparationFailure(error: error, scrubber: SecretScrubber(secrets: [])))
+                }
+            }
+        }
+        let inputResult = resolver.resolve(inputs)
+        let connectionResult = connections.resolve(rawConnection, for: element)
+        switch (inputResult, connectionResult) {
+        case (.success(let resolvedInputs), .success(let connection)):
+            let companions = connection.map { connection in
+                connection.fields.values.keys.filter { !connection.fields.secretKeys.contains($0) }
+                    .compactMap { connection.fields[$0]?.stringValue }
+            } ?? []
+            let scrubber = SecretScrubber(
+                secrets: resolvedInputs.secretTexts + (connection?.fields.secretTexts ?? []), companions: companions)
+            var invocationLogger = logger
+            invocationLogger.handler = ScrubbingLogHandler(wrapping: logger.handler, scrubber: scrubber)
+            invocationLogger[metadataKey: "invocation"] = .string(request.invocationID)
+            if request.debug, invocationLogger.logLevel > .debug { invocationLogger.logLevel = .debug }
+            return .success(PreparedInvocation(inputs: resolvedInputs, connection: connection, scrubber: scrubber, logger: invocationLogger))
+        case (.failure(let inputErrors), .failure(let connectionError)):
+            var error = ComponentError(inputErrors)
+            error.message += "\n" + connectionError.message
+            if case .object(var details)? = error.details, case .array(var problems)? = details["problems"] {
+                let connectionProblems = connectionError.details?["problems"]?.arrayValue
+                    ?? [.object(["input": connectionError.input.map(JSONValue.string) ?? .null, "label": .null, "message": .string(connectionError.message)])]
+                problems += connectionProblems
+                details["problems"] = .array(problems)
+                error.details = .object(details)
+            }
+            return .failure(PreparationFailure(error: error, scrubber: scrubber(rawInputs: inputs, element: element, connection: rawConnection)))
+        case (.failure(let inputErrors), _):
+            return .failure(PreparationFailure(error: ComponentError(inputErrors), scrubber: scrubber(rawInputs: inputs, element: element, connection: rawConnection)))
+        case (_, .failure(let connectionError)):
+            return .failure(PreparationFailure(error: connectionError, scrubber: scrubber(rawInputs: inputs, element: element, connection: rawConnection)))
+        }
+    }
+
+    /// Calls `body` with the prepared inputs and a context, and classifies what it throws.
+    func execute<Element: ManifestElement>(
+        _ prepared: PreparedInvocation, element: Element, request: InvocationRequest,
+        _ body: (ResolvedInputs, ActionContext) async throws -> JSONValue
+    ) async -> Result<JSONValue, ComponentError> {
+        let kind = Element.kindName
+        let logger = prepared.logger
+        logger.debug(
+            "Running \(kind) '\(element.key)'",
+            metadata: ["inputs": .string(prepared.inputs.description), "connection": .string(prepared.connection?.description ?? "none")])
+        let context = ActionContext(
+            logger: logger, connection: prepared.connection, invocationID: request.invocationID, debug: request.debug,
+            elementKey: element.key)
+        let started = ContinuousClock.now
+        let outcome: Result<JSONValue, ComponentError>
+        do {
+            outcome = .success(try await body(prepared.inputs, context))
+        } catch let error as ComponentError {
+            outcome = .failure(error)
+        } catch is CancellationError {
+            outcome = .failure(ComponentError(.internal, code: "cancelled", message: "The \(kind) '\(element.key)' was cancelled before it finished.", retryable: true))
+        } catch {
+            outcome = .failure(ComponentError(.internal, code: "handler_failed", message: "The \(kind) '\(element.key)' failed: \(error)."))
+        }
+        let elapsed = ContinuousClock.now - started
+        switch outcome {
+        case .success:
+            logger.debug("The \(kind) '\(element.key)' succeeded", metadata: ["elapsed": .string("\(elapsed)")])
+        case .failure(let error):
+            logger.debug("The \(kind) '\(element.key)' failed", metadata: ["kind": .string(error.kind.rawValue), "elapsed": .string("\(elapsed)")])
+        }
+        return outcome
+    }
+
+    private func finish(_ outcome: Result<JSONValue, ComponentError>, scrubber: SecretScrubber) -> InvocationResult {
+        let envelope: JSONValue
+        switch outcome {
+        case .success(let data): envelope = .object(["data": data])
+        case .failure(let error): envelope = error.envelope
+        }
+        var scrubbedOutcome = outcome
+        if case .failure(var error) = outcome, !scrubber.isEmpty {
+            error.message = scrubber.scrub(error.message)
+            error.details = error.details.map(scrubber.scrub)
+            scrubbedOutcome = .failure(error)
+        }
+        return InvocationResult(outcome: scrubbedOutcome, envelope: scrubber.scrub(envelope))
+    }
+
+    /// A connection sent as an input value: `{"key": ..., "fields": {...}}`.
+    static func connection(fromInput value: JSONValue, key: String) -> Result<RawConnection, ComponentError> {
+        guard case .object(let object) = value, case .string(let connectionKey)? = object["key"] else {
+            return .failure(ComponentError(
+                .connection, code: "invalid_connection",
+                message: "The input '\(key)' holds a connection and must be {\"key\": ..., \"fields\": {...}}, not \(value.kindDescription).",
+                input: key))
+        }
+        let fields = object["fields"]?.objectValue ?? JSONObject()
+        return .success(RawConnection(key: connectionKey, fields: fields))
+    }
+
+    /// For failures before resolution: scrub every raw value that may be secret: the action's
+    /// password inputs, the connection's password fields, and every field of a connection the
+    /// manifest does not know (better a redacted user name than a leaked secret).
+    func scrubber(rawInputs: JSONObject, element: some ManifestElement, connection: RawConnection?) -> SecretScrubber {
+        var secrets = element.inputs.filter(\.isSecret).compactMap { rawInputs[$0.key]?.stringValue }
+        if let connection {
+            let definition = manifest.connection(connection.key)
+            for (name, value) in connection.fields {
+                guard let text = value.stringValue else { continue }
+                if let field = definition?.inputs.first(where: { $0.key == name }), !field.isSecret { continue }
+                secrets.append(text)
+            }
+        }
+        return SecretScrubber(secrets: secrets)
+    }
+}

@@ -1,0 +1,68 @@
+/// Maps the manifest's action keys to their Swift handlers.
+///
+/// ``ComponentRunner`` checks the registry against the manifest both ways when it starts: every
+/// action has a handler, and every handler has an action.
+public struct HandlerRegistry: Sendable {
+    var actions: [String: AnyActionHandler] = [:]
+    /// Keys registered more than once; reported by the start-up check.
+    var duplicateKeys: [String] = []
+
+    /// An empty registry.
+    public init() {}
+
+    /// Registers `handler` for the action `key`.
+    public mutating func action<H: ActionHandler>(_ key: String, _ handler: H) {
+        if actions[key] != nil { duplicateKeys.append(key) }
+        actions[key] = AnyActionHandler(handler)
+    }
+
+    /// Registers a closure for the action `key`.
+    public mutating func action<Input: Decodable & Sendable, Output: Encodable & Sendable>(
+        _ key: String, input: Input.Type = Input.self,
+        _ body: @escaping @Sendable (Input, ActionContext) async throws -> Output
+    ) {
+        action(key, ClosureActionHandler(body))
+    }
+
+    /// The registered action keys, sorted.
+    public var actionKeys: [String] { actions.keys.sorted() }
+
+    /// Every disagreement between the registry and `manifest`, as sentences; empty when they match.
+    public func mismatches(with manifest: ComponentManifest) -> [String] {
+        var problems: [String] = []
+        let declared = Set(manifest.actions.map(\.key))
+        for action in manifest.actions where actions[action.key] == nil {
+            let place = action.locations.element.map { " (\($0))" } ?? ""
+            problems.append("The action '\(action.key)' is declared in the manifest\(place) but has no handler; register one with registry.action(\"\(action.key)\", ...).")
+        }
+        for key in actionKeys where !declared.contains(key) {
+            problems.append("A handler is registered for the action '\(key)', but the manifest declares no such action; add it to 'actions:' or remove the handler.")
+        }
+        for key in duplicateKeys {
+            problems.append("Two handlers are registered for the action '\(key)'; keep one.")
+        }
+        return problems
+    }
+}
+
+/// A component: its manifest and the handlers behind it.
+public struct ComponentDefinition: Sendable {
+    /// The manifest.
+    public var manifest: ComponentManifest
+    /// The handlers.
+    public var handlers: HandlerRegistry
+
+    /// A definition.
+    public init(manifest: ComponentManifest, handlers: HandlerRegistry) {
+        self.manifest = manifest
+        self.handlers = handlers
+    }
+}
+
+/// The manifest and the handlers disagree; the component cannot start.
+public struct ComponentDefinitionError: Error, Sendable, CustomStringConvertible {
+    /// Each disagreement, as a sentence.
+    public var problems: [String]
+
+    public var description: String { problems.joined(separator: "\n") }
+}

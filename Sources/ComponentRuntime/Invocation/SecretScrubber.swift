@@ -1,0 +1,116 @@
+import Foundation
+public import Logging
+
+/// Replaces every known secret of an invocation with `<redacted>` in text that leaves the process.
+///
+/// The last line of defence: secrets are already wrapped in ``Secret`` and the HTTP trace redacts
+/// `Authorization`, but a remote service may echo a value back in an error, and a handler may log
+/// carelessly. Each secret is looked for as written, percent-encoded, JSON-escaped, base64-encoded,
+/// and as the base64 of `user:secret` for each non-secret field of the connection (the HTTP Basic
+/// `Authorization` form).
+public struct SecretScrubber: Sendable {
+    /// Secrets shorter than this are not searched for: replacing two-letter strings would garble
+    /// every output, and no real credential is that short.
+    public static let minimumSecretLength = 4
+
+    private let needles: [String]
+
+    /// A scrubber for `secrets`; `companions` are the non-secret connection fields a Basic
+    /// `Authorization` header may pair them with.
+    public init(secrets: [String], companions: [String] = []) {
+        var needles = Set<String>()
+        for secret in secrets where secret.count >= Self.minimumSecretLength {
+            needles.insert(secret)
+            if let encoded = secret.addingPercentEncoding(withAllowedCharacters: .alphanumerics) { needles.insert(encoded) }
+            var escaped = ""
+            JSONWriter.writeString(secret, to: &escaped)
+            needles.insert(String(escaped.dropFirst().dropLast()))
+            needles.insert(Data(secret.utf8).base64EncodedString())
+            for companion in companions where !companion.isEmpty {
+                needles.insert(Data("\(companion):\(secret)".utf8).base64EncodedString())
+            }
+        }
+        // Longest first, so a secret's encoded form is replaced before a shorter secret inside it.
+        self.needles = needles.sorted { $0.count > $1.count }
+    }
+
+    /// Whether there is nothing to scrub.
+    public var isEmpty: Bool { needles.isEmpty }
+
+    /// `text` with every secret replaced.
+    public func scrub(_ text: String) -> String {
+        guard !needles.isEmpty else { return text }
+        var result = text
+        for needle in needles where result.contains(needle) {
+            result = result.replacingOccurrences(of: needle, with: Secret.redacted)
+        }
+        return result
+    }
+
+    /// `value` with every secret replaced in its strings and keys.
+    public func scrub(_ value: JSONValue) -> JSONValue {
+        guard !needles.isEmpty else { return value }
+        switch value {
+        case .string(let text): return .string(scrub(text))
+        case .array(let elements): return .array(elements.map(scrub))
+        case .object(let object): return .object(JSONObject(object.map { (scrub($0.key), scrub($0.value)) }))
+        default: return value
+        }
+    }
+
+    /// `metadata` with every secret replaced in its values.
+    public func scrub(_ metadata: Logger.Metadata) -> Logger.Metadata {
+        guard !needles.isEmpty else { return metadata }
+        return metadata.mapValues(scrub)
+    }
+
+    private func scrub(_ value: Logger.MetadataValue) -> Logger.MetadataValue {
+        switch value {
+        case .string(let text): .string(scrub(text))
+        case .stringConvertible(let convertible): .string(scrub(convertible.description))
+        case .array(let elements): .array(elements.map(scrub))
+        case .dictionary(let dictionary): .dictionary(dictionary.mapValues(scrub))
+        }
+    }
+}
+
+/// A log handler that scrubs secrets from every message and metadata value before passing the
+/// event on.
+public struct ScrubbingLogHandler: LogHandler {
+    private var base: any LogHandler
+    private let scrubber: SecretScrubber
+
+    /// Wraps `base`.
+    public init(wrapping base: any LogHandler, scrubber: SecretScrubber) {
+        self.base = base
+        self.scrubber = scrubber
+    }
+
+    public func log(event: LogEvent) {
+        guard !scrubber.isEmpty else { return base.log(event: event) }
+        var event = event
+        event.message = Logger.Message(stringLiteral: scrubber.scrub(event.message.description))
+        event.metadata = event.metadata.map(scrubber.scrub)
+        base.log(event: event)
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { base[metadataKey: key] }
+        set { base[metadataKey: key] = newValue.map { scrubber.scrub(["v": $0])["v"]! } }
+    }
+
+    public var metadata: Logger.Metadata {
+        get { base.metadata }
+        set { base.metadata = scrubber.scrub(newValue) }
+    }
+
+    public var logLevel: Logger.Level {
+        get { base.logLevel }
+        set { base.logLevel = newValue }
+    }
+
+    public var metadataProvider: Logger.MetadataProvider? {
+        get { base.metadataProvider }
+        set { base.metadataProvider = newValue }
+    }
+}
