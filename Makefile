@@ -1,5 +1,5 @@
 # Entry points; README.md names `make test`. Each target installs what it needs first.
-.PHONY: deps build test bench-manifest clean
+.PHONY: deps build test bench-manifest bench-http clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -15,6 +15,11 @@ test: deps
 bench-manifest: deps
 	swift build -c release --product manifest-bench
 	./.build/release/manifest-bench
+
+# 2,000 sequential POSTs through CurlHTTPClient beside the curl tool on the same loopback server.
+bench-http: deps
+	swift build -c release --product http-bench
+	./.build/release/http-bench
 
 clean:
 	rm -rf .build

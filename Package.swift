@@ -46,7 +46,14 @@ let package = Package(
             path: "bench/manifest-bench"
         ),
 
+        .executableTarget(
+            name: "http-bench",
+            dependencies: ["ComponentRuntime", "TestHTTPServer"],
+            path: "bench/http-bench"
+        ),
+
         // Tests
+        .target(name: "TestHTTPServer", path: "Tests/TestHTTPServer"),
         .executableTarget(
             name: "fixture-component",
             dependencies: ["ComponentHost", "ComponentRuntime", .product(name: "Logging", package: "swift-log")],
@@ -55,7 +62,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ComponentRuntimeTests",
-            dependencies: ["ComponentRuntime", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["ComponentRuntime", "TestHTTPServer", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "ComponentHostTests",

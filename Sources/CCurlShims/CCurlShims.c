@@ -1,9 +1,10 @@
 #include "CCurlShims.h"
 
 // The client relies on CURLOPT_XFERINFOFUNCTION (7.32), CURLINFO_*_T (7.61) and
-// CURLOPT_MAXLIFETIME_CONN (7.80); refuse older headers at build time, not at run time.
-#if LIBCURL_VERSION_NUM < 0x075000
-#error "libcurl 7.80 or newer is required (apt-get install libcurl4-openssl-dev)"
+// CURLOPT_MAXLIFETIME_CONN (7.80) and CURLOPT_PROTOCOLS_STR (7.85); refuse older headers at build
+// time, not at run time.
+#if LIBCURL_VERSION_NUM < 0x075500
+#error "libcurl 7.85 or newer is required (apt-get install libcurl4-openssl-dev)"
 #endif
 
 CURLcode CCurlShims_global_init_all(void) { return curl_global_init(CURL_GLOBAL_ALL); }
@@ -48,6 +49,10 @@ CURLcode CCurlShims_easy_setopt_opensocket_function(CURL *handle, CCurlShims_ope
     return curl_easy_setopt(handle, CURLOPT_OPENSOCKETFUNCTION, value);
 }
 
+CURLcode CCurlShims_easy_setopt_seek_function(CURL *handle, CCurlShims_seek_callback value) {
+    return curl_easy_setopt(handle, CURLOPT_SEEKFUNCTION, value);
+}
+
 CURLcode CCurlShims_easy_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
 }
@@ -58,6 +63,14 @@ CURLcode CCurlShims_easy_getinfo_off_t(CURL *handle, CURLINFO info, curl_off_t *
 
 CURLcode CCurlShims_easy_getinfo_string(CURL *handle, CURLINFO info, const char **value) {
     return curl_easy_getinfo(handle, info, value);
+}
+
+CURLcode CCurlShims_easy_getinfo_pointer(CURL *handle, CURLINFO info, void **value) {
+    return curl_easy_getinfo(handle, info, value);
+}
+
+CURLMcode CCurlShims_multi_setopt_long(CURLM *multi, CURLMoption option, long value) {
+    return curl_multi_setopt(multi, option, value);
 }
 
 CURLSHcode CCurlShims_share_setopt_long(CURLSH *share, CURLSHoption option, long value) {
@@ -86,6 +99,12 @@ size_t CCurlShims_writefunc_error(void) {
 int CCurlShims_xferinfo_continue(void) { return CURL_PROGRESSFUNC_CONTINUE; }
 
 curl_socket_t CCurlShims_socket_bad(void) { return CURL_SOCKET_BAD; }
+
+int CCurlShims_seekfunc_ok(void) { return CURL_SEEKFUNC_OK; }
+
+long CCurlShims_auth_basic(void) { return (long)CURLAUTH_BASIC; }
+
+int CCurlShims_seekfunc_cantseek(void) { return CURL_SEEKFUNC_CANTSEEK; }
 
 long CCurlShims_compiled_version_num(void) { return LIBCURL_VERSION_NUM; }
 

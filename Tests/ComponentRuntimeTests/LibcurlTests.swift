@@ -4,6 +4,6 @@ import Testing
 @Suite struct LibcurlLinkTests {
     @Test func theSystemLibcurlIsLinked() {
         #expect(Libcurl.version.hasPrefix("libcurl/"))
-        #expect(Libcurl.compiledVersionNumber >= 0x075000)
+        #expect(Libcurl.compiledVersionNumber >= 0x075500)
     }
 }

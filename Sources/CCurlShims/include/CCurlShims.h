@@ -13,6 +13,7 @@ typedef int (*CCurlShims_xferinfo_callback)(void *userdata, curl_off_t dltotal, 
                                             curl_off_t ultotal, curl_off_t ulnow);
 typedef curl_socket_t (*CCurlShims_opensocket_callback)(void *userdata, curlsocktype purpose,
                                                         struct curl_sockaddr *address);
+typedef int (*CCurlShims_seek_callback)(void *userdata, curl_off_t offset, int origin);
 
 // curl_global_init takes CURL_GLOBAL_ALL, a composite macro.
 CURLcode CCurlShims_global_init_all(void);
@@ -28,11 +29,16 @@ CURLcode CCurlShims_easy_setopt_share(CURL *handle, CURLSH *share);
 CURLcode CCurlShims_easy_setopt_data_function(CURL *handle, CURLoption option, CCurlShims_data_callback value);
 CURLcode CCurlShims_easy_setopt_xferinfo_function(CURL *handle, CCurlShims_xferinfo_callback value);
 CURLcode CCurlShims_easy_setopt_opensocket_function(CURL *handle, CCurlShims_opensocket_callback value);
+CURLcode CCurlShims_easy_setopt_seek_function(CURL *handle, CCurlShims_seek_callback value);
 
 // curl_easy_getinfo is variadic: one wrapper per result kind.
 CURLcode CCurlShims_easy_getinfo_long(CURL *handle, CURLINFO info, long *value);
 CURLcode CCurlShims_easy_getinfo_off_t(CURL *handle, CURLINFO info, curl_off_t *value);
 CURLcode CCurlShims_easy_getinfo_string(CURL *handle, CURLINFO info, const char **value);
+CURLcode CCurlShims_easy_getinfo_pointer(CURL *handle, CURLINFO info, void **value);
+
+// curl_multi_setopt is variadic too.
+CURLMcode CCurlShims_multi_setopt_long(CURLM *multi, CURLMoption option, long value);
 
 // curl_share_setopt is variadic too.
 CURLSHcode CCurlShims_share_setopt_long(CURLSH *share, CURLSHoption option, long value);
@@ -44,6 +50,9 @@ size_t CCurlShims_readfunc_abort(void);
 size_t CCurlShims_writefunc_error(void);
 int CCurlShims_xferinfo_continue(void);
 curl_socket_t CCurlShims_socket_bad(void);
+int CCurlShims_seekfunc_ok(void);
+long CCurlShims_auth_basic(void);
+int CCurlShims_seekfunc_cantseek(void);
 
 // The version this module was compiled against, and the one loaded at run time.
 long CCurlShims_compiled_version_num(void);

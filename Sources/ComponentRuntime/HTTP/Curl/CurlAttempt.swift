@@ -1,0 +1,24 @@
+import Foundation
+
+/// Everything one attempt needs, prepared by the caller and handed to the event loop's thread.
+/// A plain value, so nothing mutable crosses threads.
+struct CurlAttempt: Sendable {
+    var method: HTTPMethod
+    var url: String
+    /// Header lines (`Name: value`), including the body's content type.
+    var headerLines: [String]
+    /// The body bytes; `nil` for no body.
+    var body: Data?
+    var auth: BasicAuth?
+    var connectTimeout: Duration
+    var totalTimeout: Duration
+    var maximumResponseBytes: Int
+}
+
+/// What one attempt produced: a response, or a failure with libcurl's code.
+struct CurlAttemptResult: Sendable {
+    /// The response, when one arrived completely.
+    var response: (status: Int, headers: HTTPHeaders, body: Data, url: String)?
+    /// The failure, otherwise.
+    var failure: TransportFailure?
+}

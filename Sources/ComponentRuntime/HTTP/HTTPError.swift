@@ -1,0 +1,113 @@
+public import Foundation
+
+/// A request that failed: no response, or a response outside the accepted statuses after every
+/// allowed retry. Never carries credentials: the URL has its user info removed, and the request's
+/// headers are not kept.
+public struct HTTPError: Error, Sendable, CustomStringConvertible {
+    /// What went wrong, broadly.
+    public enum Kind: String, Sendable {
+        /// The host could not be reached, or the connection broke.
+        case network
+        /// An attempt, or the overall deadline, ran out.
+        case timeout
+        /// The server answered with a status outside the accepted ones.
+        case upstream
+        /// The caller cancelled the request.
+        case cancelled
+        /// The request cannot be sent as given (a malformed URL, an unsupported scheme).
+        case invalidRequest
+    }
+
+    public var kind: Kind
+    public var method: HTTPMethod
+    /// The URL, with any `user:password@` removed.
+    public var url: String
+    /// The status of the last response, for `upstream` errors.
+    public var status: Int?
+    /// The header fields of the last response.
+    public var headers: HTTPHeaders?
+    /// The body of the last response.
+    public var body: Data?
+    /// How many attempts were made.
+    public var attempts: Int
+    /// libcurl's code for the last failure without a response.
+    public var curlCode: Int?
+    /// A sentence saying what happened (libcurl's text for transport failures).
+    public var message: String
+    /// True when the request is not idempotent and may have reached the server before it failed:
+    /// check before sending it again.
+    public var maybeSent: Bool
+
+    /// An error.
+    public init(
+        kind: Kind, method: HTTPMethod, url: String, status: Int? = nil, headers: HTTPHeaders? = nil, body: Data? = nil,
+        attempts: Int, curlCode: Int? = nil, message: String, maybeSent: Bool
+    ) {
+        self.kind = kind
+        self.method = method
+        self.url = HTTPError.strippingCredentials(url)
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.attempts = attempts
+        self.curlCode = curlCode
+        self.message = message
+        self.maybeSent = maybeSent
+    }
+
+    /// The body parsed as JSON, when it is JSON.
+    public var bodyJSON: JSONValue? { body.flatMap { try? JSONParser.parse($0) } }
+
+    /// `POST https://host/path failed after 3 attempts: message`.
+    public var description: String {
+        let tries = attempts == 1 ? "1 attempt" : "\(attempts) attempts"
+        return "\(method) \(url) failed after \(tries): \(message)"
+    }
+
+    /// `url` without a `user:password@` part.
+    public static func strippingCredentials(_ url: String) -> String {
+        guard let scheme = url.range(of: "://") else { return url }
+        let rest = url[scheme.upperBound...]
+        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
+        guard let at = rest[..<authorityEnd].lastIndex(of: "@") else { return url }
+        return String(url[..<scheme.upperBound]) + String(rest[rest.index(after: at)...])
+    }
+}
+
+extension ComponentError {
+    /// The classified error for a failed HTTP request: `network`, `timeout` or `upstream`, with the
+    /// status, the attempts, and whether a send may have happened.
+    public init(_ error: HTTPError) {
+        let kind: Kind
+        let code: String
+        switch error.kind {
+        case .network: (kind, code) = (.network, "network_error")
+        case .timeout: (kind, code) = (.timeout, "timed_out")
+        case .upstream: (kind, code) = (.upstream, "http_\(error.status ?? 0)")
+        case .cancelled: (kind, code) = (.internal, "cancelled")
+        case .invalidRequest: (kind, code) = (.input, "invalid_request")
+        }
+        var details = JSONObject()
+        details["method"] = .string(error.method.rawValue)
+        details["url"] = .string(error.url)
+        details["attempts"] = .integer(error.attempts)
+        if let curlCode = error.curlCode { details["curlCode"] = .integer(curlCode) }
+        if let body = error.body, !body.isEmpty {
+            details["body"] = error.bodyJSON ?? .string(String(decoding: body, as: UTF8.self))
+        }
+        var message = error.description
+        if error.maybeSent {
+            message += " The request may have reached the server: check whether it took effect before sending it again."
+        }
+        let retryable: Bool
+        switch error.kind {
+        case .upstream: retryable = error.status == 429 || (error.status.map { $0 >= 500 } ?? false) && !error.maybeSent
+        case .network, .timeout: retryable = !error.maybeSent
+        case .cancelled: retryable = true
+        case .invalidRequest: retryable = false
+        }
+        self.init(
+            kind, code: .string(code), message: message, status: error.status, retryable: retryable, maybeSent: error.maybeSent,
+            details: .object(details))
+    }
+}
