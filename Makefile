@@ -1,5 +1,5 @@
 # Entry points; README.md names `make test`. Each target installs what it needs first.
-.PHONY: deps build test bench-manifest bench-http clean
+.PHONY: deps build test bench-manifest bench-http bench-sandbox clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -20,6 +20,10 @@ bench-manifest: deps
 bench-http: deps
 	swift build -c release --product http-bench
 	./.build/release/http-bench
+
+# Message creates per second the sandbox serves to wrk on loopback.
+bench-sandbox: deps
+	./bench/sandbox/run.sh
 
 clean:
 	rm -rf .build

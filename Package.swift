@@ -7,10 +7,18 @@ let package = Package(
     products: [
         .library(name: "ComponentRuntime", targets: ["ComponentRuntime"]),
         .library(name: "ComponentHost", targets: ["ComponentHost"]),
+        .library(name: "TwilioSandbox", targets: ["TwilioSandbox"]),
+        .executable(name: "twilio-sandbox", targets: ["twilio-sandbox"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.24.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
     ],
     targets: [
         // C libraries
@@ -35,6 +43,29 @@ let package = Package(
             ]
         ),
 
+        // The local Twilio-compatible server
+        .target(
+            name: "TwilioSandbox",
+            dependencies: [
+                "ComponentRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "twilio-sandbox",
+            dependencies: [
+                "TwilioSandbox",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // Build tools
         .executableTarget(name: "embed-manifest"),
         .plugin(name: "EmbedManifestPlugin", capability: .buildTool(), dependencies: ["embed-manifest"]),
@@ -48,12 +79,12 @@ let package = Package(
 
         .executableTarget(
             name: "http-bench",
-            dependencies: ["ComponentRuntime", "TestHTTPServer"],
+            dependencies: ["ComponentRuntime", "TestSupport"],
             path: "bench/http-bench"
         ),
 
         // Tests
-        .target(name: "TestHTTPServer", path: "Tests/TestHTTPServer"),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .executableTarget(
             name: "fixture-component",
             dependencies: ["ComponentHost", "ComponentRuntime", .product(name: "Logging", package: "swift-log")],
@@ -62,11 +93,16 @@ let package = Package(
         ),
         .testTarget(
             name: "ComponentRuntimeTests",
-            dependencies: ["ComponentRuntime", "TestHTTPServer", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["ComponentRuntime", "TestSupport", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "TwilioSandboxTests",
+            dependencies: ["TwilioSandbox", "ComponentRuntime", "TestSupport"],
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "ComponentHostTests",
-            dependencies: ["ComponentHost", "ComponentRuntime", "fixture-component"]
+            dependencies: ["ComponentHost", "ComponentRuntime", "TestSupport", "fixture-component"]
         ),
     ]
 )

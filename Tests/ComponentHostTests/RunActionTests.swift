@@ -1,11 +1,21 @@
 import ComponentRuntime
 import Foundation
+import TestSupport
 import Testing
 
 /// End-to-end tests of the run-action harness: the built fixture executable, its stdout,
 /// stderr and exit code.
 @Suite struct RunActionTests {
-    let fixture = ExecutableRunner(product: "fixture-component")
+    let fixture = Fixture()
+
+    /// The built fixture component's run-action.
+    struct Fixture {
+        func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> ProcessRunner.Output {
+            var overrides: [String: String?] = ["FIXTURE_USER": nil, "FIXTURE_TOKEN": nil]
+            for (key, value) in environment { overrides[key] = value }
+            return try await ProcessRunner.run(ProcessRunner.product("fixture-component"), arguments, environment: overrides)
+        }
+    }
     let connection = ["--connection", "token", "--connection-field", "user=alice", "--connection-field", "token=tok-5c2b9a7e11"]
 
     func temporaryFile(_ contents: String, suffix: String = ".json") throws -> String {
@@ -14,17 +24,17 @@ import Testing
         return path
     }
 
-    @Test func printsTheEnvelope() throws {
-        let output = try fixture.run(["echo", "--input", "message=hi", "--input", "count=2", "--compact"] + connection)
+    @Test func printsTheEnvelope() async throws {
+        let output = try await fixture.run(["echo", "--input", "message=hi", "--input", "count=2", "--compact"] + connection)
         #expect(output.exitCode == 0)
         #expect(output.stdout == #"{"data":{"message":"hi","count":2,"loud":false,"ratio":null,"tags":null,"headers":null,"color":null,"day":null,"at":null,"payload":null,"pin":null,"connection":{"key":"token","user":"alice","token":"<redacted>"}}}"# + "\n")
         #expect(!output.stderr.contains("error"))
     }
 
-    @Test func readsInputsAndConnectionFromFiles() throws {
+    @Test func readsInputsAndConnectionFromFiles() async throws {
         let inputs = try temporaryFile(#"{"message": "from file", "loud": true, "tags": ["a", "b"], "count": "5"}"#)
         let connectionFile = try temporaryFile(#"{"key": "token", "fields": {"user": "bob", "token": "tok-aaaa1111"}}"#)
-        let output = try fixture.run(["echo", "--inputs-file", inputs, "--input", "count=7", "--connection-file", connectionFile, "--compact"])
+        let output = try await fixture.run(["echo", "--inputs-file", inputs, "--input", "count=7", "--connection-file", connectionFile, "--compact"])
         #expect(output.exitCode == 0)
         let data = try JSONParser.parse(output.stdout)["data"]
         #expect(data?["message"] == "FROM FILE")
@@ -33,14 +43,14 @@ import Testing
         #expect(data?["connection"]?["user"] == "bob")
     }
 
-    @Test func takesTheConnectionFromTheEnvironment() throws {
-        let output = try fixture.run(["whoami", "--compact"], environment: ["FIXTURE_USER": "carol", "FIXTURE_TOKEN": "tok-bbbb2222"])
+    @Test func takesTheConnectionFromTheEnvironment() async throws {
+        let output = try await fixture.run(["whoami", "--compact"], environment: ["FIXTURE_USER": "carol", "FIXTURE_TOKEN": "tok-bbbb2222"])
         #expect(output.stdout == #"{"data":{"user":"carol"}}"# + "\n")
         #expect(output.exitCode == 0)
     }
 
-    @Test func reportsInputErrorsWithExitCode2() throws {
-        let output = try fixture.run(["echo", "--input", "count=42abc", "--input", "colour=red"] + connection)
+    @Test func reportsInputErrorsWithExitCode2() async throws {
+        let output = try await fixture.run(["echo", "--input", "count=42abc", "--input", "colour=red"] + connection)
         #expect(output.exitCode == 2)
         #expect(output.stderr == """
             error: Unknown input 'colour' for action 'echo'. Did you mean 'color'? Known: message, count, loud, ratio, tags, headers, color, day, at, payload, pin.
@@ -54,46 +64,46 @@ import Testing
         #expect(envelope["error"]?["details"]?["problems"]?.arrayValue?.count == 3)
     }
 
-    @Test func reportsConnectionErrorsWithExitCode3() throws {
-        let output = try fixture.run(["whoami", "--connection-field", "user=alice"])
+    @Test func reportsConnectionErrorsWithExitCode3() async throws {
+        let output = try await fixture.run(["whoami", "--connection-field", "user=alice"])
         #expect(output.exitCode == 3)
         #expect(output.stderr == "error: Connection 'token' is not usable:\nField 'token' (Token) is required; give it a value.\n")
     }
 
-    @Test func rejectsAnUnknownActionWithExitCode7() throws {
-        let output = try fixture.run(["ehco"])
+    @Test func rejectsAnUnknownActionWithExitCode7() async throws {
+        let output = try await fixture.run(["ehco"])
         #expect(output.exitCode == 7)
         #expect(output.stderr == "error: Unknown action 'ehco'. Did you mean 'echo'? This component's actions are: echo, whoami.\n")
     }
 
-    @Test func rejectsBadCommandLinesWithExitCode64() throws {
-        let noAction = try fixture.run([])
+    @Test func rejectsBadCommandLinesWithExitCode64() async throws {
+        let noAction = try await fixture.run([])
         #expect(noAction.exitCode == 64)
         #expect(noAction.stderr == "error: name the action to run, one of: echo, whoami. See --list for their inputs.\n")
-        let badPair = try fixture.run(["echo", "--input", "message"])
+        let badPair = try await fixture.run(["echo", "--input", "message"])
         #expect(badPair.exitCode == 64)
         #expect(badPair.stderr == "error: --input expects key=value, but got 'message'.\n")
-        let badJSON = try fixture.run(["echo", "--input-json", "payload={oops"])
+        let badJSON = try await fixture.run(["echo", "--input-json", "payload={oops"])
         #expect(badJSON.exitCode == 64)
         #expect(badJSON.stderr.hasPrefix("error: --input-json payload=...: the value is not valid JSON"))
-        let unknownFlag = try fixture.run(["echo", "--frobnicate"])
+        let unknownFlag = try await fixture.run(["echo", "--frobnicate"])
         #expect(unknownFlag.exitCode == 64)
         #expect(unknownFlag.stderr.contains("Unknown option '--frobnicate'"))
     }
 
-    @Test func explainsItselfWithHelpAndList() throws {
-        let help = try fixture.run(["--help"])
+    @Test func explainsItselfWithHelpAndList() async throws {
+        let help = try await fixture.run(["--help"])
         #expect(help.exitCode == 0)
         #expect(help.stdout.contains("USAGE: run-action [<action>] [--input <key=value> ...]"))
         #expect(help.stdout.contains("Exit codes: 0 success; 1 internal error; 2 invalid input;"))
-        let list = try fixture.run(["--list"])
+        let list = try await fixture.run(["--list"])
         #expect(list.exitCode == 0)
         #expect(list.stdout.contains("  echo — Echo: Returns its resolved inputs, typed, with secrets redacted."))
         #expect(list.stdout.contains("--input count=…  Count (integer; default 1)"))
         #expect(list.stdout.contains("--input color=…  Color (string; one of red/green/blue)"))
     }
 
-    @Test func refusesAnInvalidManifestWithItsDiagnostics() throws {
+    @Test func refusesAnInvalidManifestWithItsDiagnostics() async throws {
         let manifest = try temporaryFile("""
             key: fixture
             display:
@@ -107,7 +117,7 @@ import Testing
                     label: Message
                     type: strng
             """, suffix: ".yaml")
-        let output = try fixture.run(["echo", "--manifest", manifest])
+        let output = try await fixture.run(["echo", "--manifest", manifest])
         #expect(output.exitCode == 65)
         let name = (manifest as NSString).lastPathComponent
         #expect(output.stderr.contains("""
@@ -121,16 +131,16 @@ import Testing
         #expect(output.stdout.isEmpty)
     }
 
-    @Test func secretsAppearNowhereEvenInDebugMode() throws {
+    @Test func secretsAppearNowhereEvenInDebugMode() async throws {
         let token = "tok-Zq81x0PLm4"
         let pin = "pin-99817265"
         let basic = Data("alice:\(token)".utf8).base64EncodedString()
-        var outputs: [ExecutableRunner.Output] = []
+        var outputs: [ProcessRunner.Output] = []
         let withSecrets = ["--connection", "token", "--connection-field", "user=alice", "--connection-field", "token=\(token)", "--debug"]
-        outputs.append(try fixture.run(["echo", "--input", "message=hi", "--input", "pin=\(pin)"] + withSecrets))
-        outputs.append(try fixture.run(["echo", "--input", "message=hi", "--input", "pin=\(pin)", "--input", "count=x"] + withSecrets))
-        outputs.append(try fixture.run(["echo", "--input", "pin=\(pin)", "--connection", "nope", "--connection-field", "token=\(token)", "--debug"]))
-        outputs.append(try fixture.run(["whoami", "--debug"], environment: ["FIXTURE_USER": "alice", "FIXTURE_TOKEN": token]))
+        outputs.append(try await fixture.run(["echo", "--input", "message=hi", "--input", "pin=\(pin)"] + withSecrets))
+        outputs.append(try await fixture.run(["echo", "--input", "message=hi", "--input", "pin=\(pin)", "--input", "count=x"] + withSecrets))
+        outputs.append(try await fixture.run(["echo", "--input", "pin=\(pin)", "--connection", "nope", "--connection-field", "token=\(token)", "--debug"]))
+        outputs.append(try await fixture.run(["whoami", "--debug"], environment: ["FIXTURE_USER": "alice", "FIXTURE_TOKEN": token]))
         #expect(outputs[0].exitCode == 0)
         #expect(outputs[0].stderr.contains("info echoing"))
         #expect(outputs[0].stderr.contains("token=<redacted>"))

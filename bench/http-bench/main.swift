@@ -4,7 +4,7 @@
 // Build in release: `swift run -c release http-bench [--requests 2000] [--rounds 5]`.
 import ComponentRuntime
 import Foundation
-import TestHTTPServer
+import TestSupport
 
 func option(_ name: String, default value: Int) -> Int {
     guard let index = CommandLine.arguments.firstIndex(of: name), index + 1 < CommandLine.arguments.count,

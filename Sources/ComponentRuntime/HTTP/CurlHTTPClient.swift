@@ -9,10 +9,14 @@ public import Logging
 public struct CurlHTTPClient: HTTPClient {
     /// The `User-Agent` sent when the request sets none.
     public var userAgent: String
+    /// Where transfers run and connections are kept.
+    public var pool: HTTPConnectionPool
 
-    /// A client; `userAgent` defaults to `component-runtime` and libcurl's version.
-    public init(userAgent: String? = nil) {
+    /// A client; `userAgent` defaults to `component-runtime` and libcurl's version, `pool` to the
+    /// process-wide one.
+    public init(userAgent: String? = nil, pool: HTTPConnectionPool = .shared) {
         self.userAgent = userAgent ?? "component-runtime libcurl/\(Libcurl.version.split(separator: " ").first.map { String($0.dropFirst(8)) } ?? "")"
+        self.pool = pool
     }
 
     public func send(_ request: HTTPRequest, logger: Logger?) async throws(HTTPError) -> HTTPResponse {
@@ -91,7 +95,7 @@ public struct CurlHTTPClient: HTTPClient {
 
     /// Runs one attempt on the event loop; cancelling the task aborts it.
     private func perform(_ attempt: CurlAttempt) async -> CurlAttemptResult {
-        let loop = CurlEventLoop.shared
+        let loop = pool.loop
         let id = loop.makeID()
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in

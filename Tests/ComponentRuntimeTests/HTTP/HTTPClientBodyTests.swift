@@ -1,11 +1,11 @@
 import ComponentRuntime
 import Foundation
-import TestHTTPServer
+import TestSupport
 import Testing
 
 /// Every body kind, query and header through libcurl to a real server on 127.0.0.1, byte for byte.
 @Suite struct HTTPClientBodyTests {
-    let client = CurlHTTPClient()
+    let client = CurlHTTPClient(pool: HTTPConnectionPool())
 
     /// A server that answers every request with 200 and records it.
     func withEchoServer<T>(_ body: (TestHTTPServer) async throws -> T) async throws -> T {

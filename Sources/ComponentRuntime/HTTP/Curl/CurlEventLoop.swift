@@ -14,13 +14,11 @@ internal import CCurlShims
 /// loop's own thread; everything other threads touch goes through `inbox`, a lock this type owns
 /// (`curl_multi_wakeup` is documented as safe to call from any thread).
 final class CurlEventLoop: @unchecked Sendable {
-    /// The process's loop, started on first use.
-    static let shared = CurlEventLoop()
-
     private struct Inbox {
         var submitted: [(id: Int, attempt: CurlAttempt, continuation: CheckedContinuation<CurlAttemptResult, Never>)] = []
         var cancelled: Set<Int> = []
         var nextID = 1
+        var shuttingDown = false
     }
 
     private let multi: UnsafeMutableRawPointer
@@ -29,16 +27,23 @@ final class CurlEventLoop: @unchecked Sendable {
     private var active: [Int: CurlTransfer] = [:]
     private var idleHandles: [EasyHandle] = []
 
-    private init() {
+    init() {
         _ = Libcurl.initialized
         guard let multi = curl_multi_init() else { fatalError("libcurl could not allocate a multi handle") }
         self.multi = multi
         // Keep enough connections for a warm worker's concurrency, and several per host.
         _ = CCurlShims_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, 64)
         _ = CCurlShims_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, 32)
-        let thread = Thread { [unowned self] in self.run() }
+        // The thread keeps the loop alive until shutdown() ends it.
+        let thread = Thread { self.run() }
         thread.name = "libcurl event loop"
         thread.start()
+    }
+
+    /// Ends the loop: transfers in flight end as cancelled, connections close, the thread exits.
+    func shutdown() {
+        inbox.withLock { $0.shuttingDown = true }
+        curl_multi_wakeup(multi)
     }
 
     /// A fresh id for an attempt about to be submitted.
@@ -63,12 +68,23 @@ final class CurlEventLoop: @unchecked Sendable {
 
     private func run() {
         while true {
-            let (submitted, cancelled) = inbox.withLock { inbox in
+            let (submitted, cancelled, shuttingDown) = inbox.withLock { inbox in
                 defer {
                     inbox.submitted.removeAll(keepingCapacity: true)
                     inbox.cancelled.removeAll(keepingCapacity: true)
                 }
-                return (inbox.submitted, inbox.cancelled)
+                return (inbox.submitted, inbox.cancelled, inbox.shuttingDown)
+            }
+            if shuttingDown {
+                for item in submitted { item.continuation.resume(returning: CurlAttemptResult(response: nil, failure: Self.cancelledFailure)) }
+                for transfer in active.values {
+                    curl_multi_remove_handle(multi, transfer.easy.raw)
+                    finish(transfer, result: CurlAttemptResult(response: nil, failure: Self.cancelledFailure))
+                }
+                active.removeAll()
+                idleHandles.removeAll()
+                curl_multi_cleanup(multi)
+                return
             }
             for item in submitted {
                 if cancelled.contains(item.id) {

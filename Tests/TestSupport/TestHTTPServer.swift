@@ -104,15 +104,15 @@ public final class TestHTTPServer: Sendable {
     /// Every request read so far, in order.
     public var requests: [Request] { state.withLock { $0.requests } }
 
-    /// Stops listening and closes every open connection.
+    /// Stops listening and closes every open connection. Only file descriptors this server still
+    /// owns are touched (under the lock, before they can be closed and reused by anyone else).
     public func stop() {
-        let sockets = state.withLock { state -> [Int32] in
-            guard !state.stopped else { return [] }
+        state.withLock { state in
+            guard !state.stopped else { return }
             state.stopped = true
-            return Array(state.openSockets)
+            shutdown(listener, Int32(SHUT_RDWR))
+            for socket in state.openSockets { shutdown(socket, Int32(SHUT_RDWR)) }
         }
-        shutdown(listener, Int32(SHUT_RDWR))
-        for socket in sockets { shutdown(socket, Int32(SHUT_RDWR)) }
     }
 
     private func acceptLoop() {

@@ -1,0 +1,121 @@
+import ComponentRuntime
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// The sandbox's own endpoints under `/__sandbox/`, for tests and demos (no authentication: the
+/// sandbox listens on loopback).
+///
+/// - `GET health`, `GET credentials`
+/// - `GET messages`: every message of every account, most recent first
+/// - `POST reset`: forget messages, faults, webhook deliveries and configured failures
+/// - `POST faults` `{"route": "messages.create", "count": 1, "fault": {"type": "status", "status": 429, "retryAfter": "1"}}`
+///   (types: `status`, `delay` with `milliseconds`, `dropBeforeRead`, `dropAfterProcessing`); `GET faults`; `DELETE faults`
+/// - `POST inbound` `{"from", "to", "body", "mediaUrls": [...], "url"}`: someone texts a number; the
+///   sandbox stores the inbound message and delivers Twilio's signed incoming-message webhook to `url`
+/// - `GET webhooks`: every webhook the sandbox sent, with its parameters and the answer
+/// - `POST delivery-failures` `{"number", "status": "undelivered" | "failed" | "delivered", "errorCode"}`
+struct ControlAPI {
+    let core: SandboxCore
+
+    func respond(method: HTTPRequest.Method, path: String, body: ByteBuffer) async -> Response {
+        let name = String(path.dropFirst("/__sandbox/".count))
+        let json = body.readableBytes == 0 ? nil : try? JSONParser.parse(Array(body.readableBytesView))
+        switch (method, name) {
+        case (.get, "health"):
+            return SandboxResponder.json(200, ["status": "ok"])
+        case (.get, "credentials"):
+            let credentials = core.credentials
+            return SandboxResponder.json(200, [
+                "accountSid": .string(credentials.accountSid), "authToken": .string(credentials.authToken),
+                "apiKeySid": .string(credentials.apiKeySid), "apiKeySecret": .string(credentials.apiKeySecret),
+            ])
+        case (.get, "messages"):
+            let now = core.now
+            return SandboxResponder.json(200, ["messages": .array(core.store.messages(account: nil).map { $0.json(now: now, step: core.step) })])
+        case (.post, "reset"):
+            core.store.reset()
+            core.faults.reset()
+            core.webhooks.reset()
+            core.deliveryFailures.reset()
+            return SandboxResponder.json(204, nil)
+        case (.get, "faults"):
+            return SandboxResponder.json(200, ["pending": core.faults.pending])
+        case (.delete, "faults"):
+            core.faults.reset()
+            return SandboxResponder.json(204, nil)
+        case (.post, "faults"):
+            guard let json, let routeName = json["route"]?.stringValue, let route = SandboxRoute(rawValue: routeName),
+                let faultJSON = json["fault"], let fault = SandboxFault(json: faultJSON)
+            else {
+                return problem("Give {\"route\": one of \(SandboxRoute.allCases.map(\.rawValue).joined(separator: ", ")), \"count\": N, \"fault\": {\"type\": \"status\" | \"delay\" | \"dropBeforeRead\" | \"dropAfterProcessing\", ...}}.")
+            }
+            core.faults.add(fault, route: route, count: json["count"]?.intValue ?? 1)
+            return SandboxResponder.json(201, ["pending": core.faults.pending])
+        case (.post, "inbound"):
+            return await inbound(json)
+        case (.get, "webhooks"):
+            return SandboxResponder.json(200, ["deliveries": .array(core.webhooks.all.map(\.json))])
+        case (.post, "delivery-failures"):
+            guard let json, let number = json["number"]?.stringValue, let status = json["status"]?.stringValue else {
+                return problem("Give {\"number\": \"+1...\", \"status\": \"undelivered\" | \"failed\" | \"delivered\", \"errorCode\": 30003}.")
+            }
+            let code = json["errorCode"]?.intValue ?? 30003
+            switch status {
+            case "undelivered": core.deliveryFailures.set(.undelivered(errorCode: code), for: number)
+            case "failed": core.deliveryFailures.set(.failed(errorCode: code), for: number)
+            case "delivered": core.deliveryFailures.set(nil, for: number)
+            default: return problem("status must be undelivered, failed or delivered.")
+            }
+            return SandboxResponder.json(204, nil)
+        default:
+            return SandboxResponder.json(404, ["error": .string("No sandbox control endpoint \(method) \(path).")])
+        }
+    }
+
+    private func problem(_ message: String) -> Response {
+        SandboxResponder.json(400, ["error": .string(message)])
+    }
+
+    /// Someone texts one of the account's numbers: store the inbound message and deliver the
+    /// signed incoming-message webhook.
+    private func inbound(_ json: JSONValue?) async -> Response {
+        guard let json, let from = json["from"]?.stringValue, let to = json["to"]?.stringValue, let url = json["url"]?.stringValue,
+            MessagesAPI.isWebURL(url)
+        else {
+            return problem("Give {\"from\": \"+1...\", \"to\": \"+1...\", \"body\": \"...\", \"mediaUrls\": [...], \"url\": \"http://127.0.0.1:PORT/hook\"}.")
+        }
+        let body = json["body"]?.stringValue ?? ""
+        let media = json["mediaUrls"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        let now = core.now
+        let account = core.credentials.accountSid
+        let message = core.store.insert { sequence in
+            StoredMessage(
+                sid: MessagesAPI.newSid(media.isEmpty ? "SM" : "MM"), accountSid: account, sequence: sequence, direction: "inbound",
+                to: to, from: from, messagingServiceSid: nil, body: body, mediaURLs: media, statusCallback: nil, createdAt: now,
+                updatedAt: nil, sendAt: nil, canceled: false, outcome: .received, numSegments: SegmentCounter.segments(of: body))
+        }
+        var parameters: [(String, String)] = [
+            ("ToCountry", "US"), ("SmsMessageSid", message.sid), ("NumMedia", String(media.count)), ("SmsSid", message.sid),
+            ("SmsStatus", "received"), ("Body", body), ("To", to), ("NumSegments", String(message.numSegments)),
+            ("MessageSid", message.sid), ("AccountSid", account), ("From", from), ("ApiVersion", "2010-04-01"),
+        ]
+        for (index, mediaURL) in media.enumerated() {
+            parameters.append(("MediaContentType\(index)", Self.contentType(of: mediaURL)))
+            parameters.append(("MediaUrl\(index)", mediaURL))
+        }
+        let delivery = await core.webhooks.deliver(kind: "inbound", url: url, messageSid: message.sid, parameters: parameters)
+        return SandboxResponder.json(200, ["message": message.json(now: now, step: core.step), "delivery": delivery.json])
+    }
+
+    private static func contentType(of url: String) -> String {
+        switch (url as NSString).pathExtension.lowercased() {
+        case "png": "image/png"
+        case "jpg", "jpeg": "image/jpeg"
+        case "gif": "image/gif"
+        case "pdf": "application/pdf"
+        default: "application/octet-stream"
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import ComponentRuntime
+import Foundation
+import Logging
+
+/// What every part of the running sandbox shares.
+final class SandboxCore: Sendable {
+    let credentials: SandboxCredentials
+    let store: SandboxStore
+    let faults = FaultRegistry()
+    let webhooks: WebhookDispatcher
+    /// Seconds per lifecycle step (0: a message reaches its final status at once).
+    let step: Double
+    /// Numbers whose messages fail or go undelivered instead of being delivered.
+    let deliveryFailures: DeliveryFailures
+    let logger: Logger
+
+    init(credentials: SandboxCredentials, store: SandboxStore, step: Double, logger: Logger) {
+        self.credentials = credentials
+        self.store = store
+        self.step = step
+        self.logger = logger
+        self.deliveryFailures = DeliveryFailures()
+        self.webhooks = WebhookDispatcher(client: CurlHTTPClient(userAgent: "TwilioProxy/1.1", pool: HTTPConnectionPool()), authToken: credentials.authToken, logger: logger)
+    }
+
+    var now: Double { Date().timeIntervalSince1970 }
+}
+
+/// To numbers whose messages end `undelivered` or `failed` (with an error code) instead of `delivered`.
+final class DeliveryFailures: Sendable {
+    /// Built in: `+15005559010` goes undelivered (30003), `+15005559011` fails (30008).
+    static let builtIn: [String: StoredMessage.Outcome] = [
+        "+15005559010": .undelivered(errorCode: 30003),
+        "+15005559011": .failed(errorCode: 30008),
+    ]
+
+    private let configured = Synchronization.Mutex<[String: StoredMessage.Outcome]>(DeliveryFailures.builtIn)
+
+    func outcome(for to: String) -> StoredMessage.Outcome {
+        configured.withLock { $0[to] } ?? .delivered
+    }
+
+    func set(_ outcome: StoredMessage.Outcome?, for number: String) {
+        configured.withLock { $0[number] = outcome }
+    }
+
+    func reset() { configured.withLock { $0 = Self.builtIn } }
+}
+
+import Synchronization

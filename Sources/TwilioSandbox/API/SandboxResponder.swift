@@ -1,0 +1,119 @@
+import ComponentRuntime
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Answers every request of the sandbox: Twilio's Messages and Accounts API under `/2010-04-01`,
+/// and the control API under `/__sandbox/` (a path no Twilio API uses).
+struct SandboxResponder: HTTPResponder {
+    typealias Context = BasicRequestContext
+
+    let core: SandboxCore
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        var request = request
+        let path = request.uri.path
+        if path.hasPrefix("/__sandbox/") {
+            let body = try await request.collectBody(upTo: 1 << 20)
+            return await ControlAPI(core: core).respond(method: request.method, path: path, body: body)
+        }
+        guard let route = SandboxRoute.classify(method: request.method.rawValue, path: path) else {
+            let known = path.hasPrefix("/2010-04-01/Accounts/")
+            return Self.error(known && request.method != .get && request.method != .post && request.method != .delete
+                ? TwilioAPIError(code: 20004, status: 405, message: "Method not allowed")
+                : .notFound(path))
+        }
+        var dropAfterProcessing = false
+        switch core.faults.next(for: route) {
+        case .status(let status, let code, let retryAfter)?:
+            var error = status == 429 ? TwilioAPIError.tooManyRequests : status == 503 ? .serviceUnavailable : .internalError
+            error.status = status
+            if let code { error.code = code }
+            error.retryAfter = retryAfter.flatMap(Int.init)
+            var response = Self.error(error)
+            if let retryAfter { response.headers[HTTPField.Name("Retry-After")!] = retryAfter }
+            return response
+        case .delay(let milliseconds)?:
+            try? await Task.sleep(for: .milliseconds(milliseconds))
+        case .dropAfterProcessing?:
+            dropAfterProcessing = true
+        case .dropBeforeRead?, nil:
+            break  // dropBeforeRead is consumed by the channel handler before the body is read
+        }
+        let body = try await request.collectBody(upTo: 1 << 20)
+        var response = handle(route: route, request: request, path: path, body: body)
+        if dropAfterProcessing { response.headers[FaultChannelHandler.dropMarker] = "1" }
+        return response
+    }
+
+    private func handle(route: SandboxRoute, request: Request, path: String, body: ByteBuffer) -> Response {
+        let segments = path.split(separator: "/").map(String.init)
+        let pathAccount = route == .fetchAccount ? String(segments[2].dropLast(5)) : segments[2]
+        switch authenticate(request) {
+        case .failure(let error): return Self.error(error)
+        case .success(let account):
+            guard pathAccount == account else { return Self.error(.notFound(path)) }
+        }
+        let api = MessagesAPI(core: core, account: pathAccount)
+        let form = FormEncoding.decodeForm(String(buffer: body)) ?? []
+        let query = FormEncoding.decodeForm(request.uri.query ?? "") ?? []
+        let result: Result<(Int, JSONValue?), TwilioAPIError>
+        switch route {
+        case .createMessage: result = api.create(form).map { (201, $0) }
+        case .listMessages: result = api.list(query, path: path).map { (200, $0) }
+        case .fetchMessage: result = api.fetch(sid: String(segments[4].dropLast(5)), path: path).map { (200, $0) }
+        case .updateMessage: result = api.update(sid: String(segments[4].dropLast(5)), form: form, path: path).map { (200, $0) }
+        case .deleteMessage: result = api.delete(sid: String(segments[4].dropLast(5)), path: path).map { (204, nil) }
+        case .fetchAccount: result = .success((200, api.accountJSON()))
+        }
+        switch result {
+        case .success((let status, let json)): return Self.json(status, json)
+        case .failure(let error): return Self.error(error)
+        }
+    }
+
+    /// The account the request's Basic credentials authenticate: the Auth Token or the API key pair.
+    private func authenticate(_ request: Request) -> Result<String, TwilioAPIError> {
+        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("basic "),
+            let decoded = Data(base64Encoded: String(header.dropFirst(6)).trimmingWhitespaceCharacters()),
+            let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":")
+        else { return .failure(.authenticate) }
+        let user = String(text[..<colon])
+        let password = String(text[text.index(after: colon)...])
+        let credentials = core.credentials
+        if constantTimeEquals(user, credentials.accountSid) && constantTimeEquals(password, credentials.authToken) {
+            return .success(credentials.accountSid)
+        }
+        if constantTimeEquals(user, credentials.apiKeySid) && constantTimeEquals(password, credentials.apiKeySecret) {
+            return .success(credentials.accountSid)
+        }
+        return .failure(.authenticate)
+    }
+
+    private func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+        let left = Array(a.utf8)
+        let right = Array(b.utf8)
+        guard left.count == right.count else { return false }
+        var difference: UInt8 = 0
+        for index in left.indices { difference |= left[index] ^ right[index] }
+        return difference == 0
+    }
+
+    static func json(_ status: Int, _ value: JSONValue?) -> Response {
+        var headers = HTTPFields()
+        guard let value else { return Response(status: .init(code: status), headers: headers) }
+        headers[.contentType] = "application/json; charset=utf-8"
+        let text = JSONWriter.string(from: value)
+        return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func error(_ error: TwilioAPIError) -> Response {
+        json(error.status, error.body)
+    }
+}
+
+extension String {
+    fileprivate func trimmingWhitespaceCharacters() -> String { trimmingCharacters(in: .whitespaces) }
+}

@@ -1,0 +1,38 @@
+import ComponentRuntime
+import Foundation
+import TwilioSandbox
+
+/// Plain HTTP calls to a sandbox, through the runtime's libcurl client, as an SDK would make them.
+struct SandboxTestClient {
+    let baseURL: String
+    let credentials: SandboxCredentials
+    let http = CurlHTTPClient(pool: HTTPConnectionPool())
+
+    var messagesPath: String { "/2010-04-01/Accounts/\(credentials.accountSid)/Messages.json" }
+
+    func messagePath(_ sid: String) -> String { "/2010-04-01/Accounts/\(credentials.accountSid)/Messages/\(sid).json" }
+
+    /// Sends a request with the account's Auth Token (or other credentials) and no retries; any status comes back.
+    func send(_ method: HTTPMethod, _ path: String, form: [(String, String)]? = nil, query: [(String, String)] = [], auth: BasicAuth? = nil) async throws -> HTTPResponse {
+        let request = HTTPRequest(
+            method: method, url: baseURL + path, query: query, body: form.map { .form($0) } ?? .none,
+            auth: auth ?? BasicAuth(username: credentials.accountSid, password: Secret(credentials.authToken)),
+            timeouts: HTTPTimeouts(perAttempt: .seconds(10)), retry: .none, acceptedStatuses: 100..<600)
+        return try await http.send(request)
+    }
+
+    func create(_ form: [(String, String)]) async throws -> HTTPResponse {
+        try await send(.post, messagesPath, form: form)
+    }
+
+    func json(_ response: HTTPResponse) throws -> JSONValue {
+        try JSONParser.parse(response.body)
+    }
+
+    /// The sandbox's control API.
+    func control(_ method: HTTPMethod, _ name: String, json: JSONValue? = nil) async throws -> HTTPResponse {
+        try await http.send(HTTPRequest(
+            method: method, url: baseURL + "/__sandbox/" + name, body: json.map { .json($0) } ?? .none, retry: .none,
+            acceptedStatuses: 100..<600))
+    }
+}
