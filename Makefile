@@ -1,11 +1,19 @@
 # Entry points; README.md names `make test`. Each target installs what it needs first.
-.PHONY: deps build test bench-manifest bench-http bench-sandbox clean
+.PHONY: deps build run test docs bench-manifest bench-http bench-sandbox clean
 
 deps:
 	@./scripts/install-deps.sh
 
 build: deps
 	swift build
+
+# Sends an SMS through the built-in sandbox (or Twilio, when TWILIO_* credentials are set).
+run: deps
+	swift run run-action sendSMS --inputs-file examples/sendSMS.json
+
+# Regenerates docs/twilio.md from component.yaml.
+docs: deps
+	swift run run-action --docs > docs/twilio.md
 
 test: deps
 	swift build --build-tests

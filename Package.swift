@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "ComponentHost", targets: ["ComponentHost"]),
         .library(name: "TwilioSandbox", targets: ["TwilioSandbox"]),
         .executable(name: "twilio-sandbox", targets: ["twilio-sandbox"]),
+        .executable(name: "run-action", targets: ["run-action"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -43,6 +44,13 @@ let package = Package(
             ]
         ),
 
+        // The Twilio component
+        .target(
+            name: "TwilioComponent",
+            dependencies: ["ComponentRuntime", .product(name: "Logging", package: "swift-log")],
+            plugins: ["EmbedManifestPlugin"]
+        ),
+
         // The local Twilio-compatible server
         .target(
             name: "TwilioSandbox",
@@ -65,6 +73,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+
+        // Executables: the Twilio component wired into the host front ends
+        .target(
+            name: "TwilioHost",
+            dependencies: ["ComponentHost", "ComponentRuntime", "TwilioComponent", "TwilioSandbox"]
+        ),
+        .executableTarget(name: "run-action", dependencies: ["ComponentHost", "TwilioHost"]),
 
         // Build tools
         .executableTarget(name: "embed-manifest"),
@@ -99,6 +114,13 @@ let package = Package(
             name: "TwilioSandboxTests",
             dependencies: ["TwilioSandbox", "ComponentRuntime", "TestSupport"],
             exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "TwilioComponentTests",
+            dependencies: [
+                "TwilioComponent", "TwilioHost", "TwilioSandbox", "ComponentHost", "ComponentRuntime", "TestSupport", "run-action",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "ComponentHostTests",

@@ -9,17 +9,21 @@ public struct HostIO: Sendable {
     public var writeOut: @Sendable (String) -> Void
     /// Writes to standard error.
     public var writeErr: @Sendable (String) -> Void
+    /// Whether standard error is a terminal (a person is watching, so progress lines help).
+    public var isTerminal: Bool
 
     /// Output through closures.
-    public init(writeOut: @escaping @Sendable (String) -> Void, writeErr: @escaping @Sendable (String) -> Void) {
+    public init(writeOut: @escaping @Sendable (String) -> Void, writeErr: @escaping @Sendable (String) -> Void, isTerminal: Bool = false) {
         self.writeOut = writeOut
         self.writeErr = writeErr
+        self.isTerminal = isTerminal
     }
 
     /// The process's standard output and standard error.
     public static let standard = HostIO(
         writeOut: { FileHandle.standardOutput.write(Data($0.utf8)) },
-        writeErr: { FileHandle.standardError.write(Data($0.utf8)) })
+        writeErr: { FileHandle.standardError.write(Data($0.utf8)) },
+        isTerminal: isatty(STDERR_FILENO) == 1)
 
     /// A logger writing lines to standard error at `level`.
     public func logger(label: String, level: Logger.Level) -> Logger {

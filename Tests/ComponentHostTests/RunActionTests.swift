@@ -94,7 +94,8 @@ import Testing
     @Test func explainsItselfWithHelpAndList() async throws {
         let help = try await fixture.run(["--help"])
         #expect(help.exitCode == 0)
-        #expect(help.stdout.contains("USAGE: run-action [<action>] [--input <key=value> ...]"))
+        #expect(help.stdout.contains("USAGE: run-action [<options>] [<action>]"))
+        #expect(help.stdout.contains("--input <key=value>     An input value; repeat for more inputs or list items."))
         #expect(help.stdout.contains("Exit codes: 0 success; 1 internal error; 2 invalid input;"))
         let list = try await fixture.run(["--list"])
         #expect(list.exitCode == 0)

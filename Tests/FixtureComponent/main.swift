@@ -43,11 +43,12 @@ handlers.action("whoami") { (_: NoInputs, context) -> JSONValue in
     ["user": .string(context.connection?.string("user") ?? "")]
 }
 
+let registry = handlers
 await RunActionHarness.main(
     HostedComponent(
         manifest: .embedded(fileName: EmbeddedManifest.fileName, text: EmbeddedManifest.text),
-        handlers: handlers,
-        connectionFromEnvironment: { environment in
-            guard let user = environment["FIXTURE_USER"], let token = environment["FIXTURE_TOKEN"] else { return nil }
-            return RawConnection(key: "token", fields: ["user": .string(user), "token": .string(token)])
+        makeHandlers: { _ in registry },
+        prepare: { request in
+            guard let user = request.environment["FIXTURE_USER"], let token = request.environment["FIXTURE_TOKEN"] else { return HostServices() }
+            return HostServices(connection: RawConnection(key: "token", fields: ["user": .string(user), "token": .string(token)]))
         }))

@@ -14,7 +14,8 @@ struct RunActionCommand: ParsableCommand {
             The connection is --connection KEY with one --connection-field name=value per field, \
             or --connection-file (a JSON object {"key": ..., "fields": {...}}). With only \
             --connection-field, the component's single connection is meant. With neither, the \
-            component may take one from the environment.
+            component takes one from the environment, or runs against its built-in sandbox (a \
+            local stand-in for the service, whose state is kept between runs).
 
             The result is printed on standard output as {"data": ...}, or {"error": {...}} on \
             failure; logs, diagnostics and a one-line error go to standard error. Secrets never \
@@ -52,8 +53,17 @@ struct RunActionCommand: ParsableCommand {
     @Option(name: .customLong("invocation-id"), help: ArgumentHelp("An id for this invocation, shown in logs (random by default).", valueName: "id"))
     var invocationID: String?
 
+    @Option(name: .customLong("base-url"), help: ArgumentHelp("Send the component's API requests here (a sandbox, a proxy).", valueName: "url"))
+    var baseURL: String?
+
+    @Flag(name: .customLong("reset-sandbox"), help: "Start the built-in sandbox from an empty state.")
+    var resetSandbox = false
+
     @Flag(name: .customLong("list"), help: "List the actions and their inputs, then exit.")
     var list = false
+
+    @Flag(name: .customLong("docs"), help: "Print the component's reference page (Markdown, from the manifest), then exit.")
+    var docs = false
 
     @Flag(name: .customLong("debug"), help: "Log debug output (resolved inputs, request traces) to standard error, with secrets redacted.")
     var debug = false

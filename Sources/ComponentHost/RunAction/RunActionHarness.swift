@@ -41,16 +41,15 @@ public enum RunActionHarness {
         if command.manifestPath != nil, !loaded.warnings.isEmpty {
             io.writeErr(loaded.warnings.map { $0.rendered(source: loaded.source) }.joined(separator: "\n") + "\n")
         }
-        let runner: ComponentRunner
-        do {
-            runner = try ComponentRunner(ComponentDefinition(manifest: loaded.manifest, handlers: component.handlers))
-        } catch {
-            io.writeErr("error: the manifest and the component's handlers disagree:\n\(error)\n")
-            return ComponentError.Kind.internal.exitCode
-        }
-
-        if command.list {
-            io.writeOut(ActionListing.render(loaded.manifest))
+        if command.list || command.docs {
+            // Listing needs no service, but the manifest and the handlers must still agree.
+            do {
+                _ = try ComponentRunner(ComponentDefinition(manifest: loaded.manifest, handlers: component.makeHandlers(HostServices())))
+            } catch {
+                io.writeErr("error: the manifest and the component's handlers disagree:\n\(error)\n")
+                return ComponentError.Kind.internal.exitCode
+            }
+            io.writeOut(command.docs ? renderDocs(loaded.manifest, generator: "\(component.commandName) --docs") : ActionListing.render(loaded.manifest))
             return 0
         }
         guard let action = command.action else {
@@ -60,22 +59,52 @@ public enum RunActionHarness {
         }
 
         let inputs: JSONObject
-        var connection: RawConnection?
+        let explicitConnection: RawConnection?
         do {
             inputs = try RawInputBuilder.inputs(file: command.inputsFile, pairs: command.inputs, jsonPairs: command.jsonInputs)
-            connection = try RawInputBuilder.connection(
+            explicitConnection = try RawInputBuilder.connection(
                 key: command.connectionKey, fields: command.connectionFields, file: command.connectionFile, manifest: loaded.manifest)
         } catch {
             io.writeErr("error: \(error)\n")
             return usageExitCode
         }
-        if connection == nil { connection = component.connectionFromEnvironment(environment) }
+
+        let services: HostServices
+        do {
+            services = try await component.prepare(HostRequest(
+                environment: environment, connection: explicitConnection, baseURL: command.baseURL,
+                resetSandbox: command.resetSandbox, notice: { io.writeErr($0 + "\n") }))
+        } catch {
+            io.writeErr("error: \(error)\n")
+            return ComponentError.Kind.connection.exitCode
+        }
+        let runner: ComponentRunner
+        do {
+            runner = try ComponentRunner(ComponentDefinition(manifest: loaded.manifest, handlers: component.makeHandlers(services)))
+        } catch {
+            await services.stop()
+            io.writeErr("error: the manifest and the component's handlers disagree:\n\(error)\n")
+            return ComponentError.Kind.internal.exitCode
+        }
 
         let logger = io.logger(label: "run-action", level: command.debug ? .debug : .info)
         let request = InvocationRequest(
-            element: action, inputs: inputs, connection: connection, invocationID: command.invocationID, debug: command.debug)
-        let result = await runner.runAction(request, logger: logger)
-        io.writeOut(JSONWriter.string(from: result.envelope, style: command.compact ? .compact : .pretty) + "\n")
+            element: action, inputs: inputs, connection: explicitConnection ?? services.connection, invocationID: command.invocationID,
+            debug: command.debug)
+        let style: JSONWriter.Style = command.compact ? .compact : .pretty
+        // Progress lines go to a terminal only, each overwriting the last ("\e[2K\r" clears the line).
+        let writeErr = io.writeErr
+        var progress: (@Sendable (String) -> Void)?
+        if io.isTerminal { progress = { @Sendable line in writeErr("\u{1B}[2K\r" + line) } }
+        let sink = ResultSink(style: style, write: io.writeOut)
+        let result = await runner.runAction(request, logger: logger, options: InvocationOptions(sink: sink, progress: progress))
+        await services.stop()
+        if progress != nil { io.writeErr("\u{1B}[2K\r") }
+        if result.streamed {
+            io.writeOut("\n")
+        } else {
+            io.writeOut(JSONWriter.string(from: result.envelope, style: style) + "\n")
+        }
         if let error = result.error {
             io.writeErr("error: \(error.message)\n")
         }

@@ -92,6 +92,12 @@ public struct InputErrors: Error, Sendable, CustomStringConvertible {
     /// The problems, unknown inputs first, then in manifest order.
     public var problems: [InputProblem]
 
+    /// Problems found by a handler's own checks (combinations of inputs the manifest cannot express).
+    public init(owner: String, problems: [InputProblem]) {
+        self.owner = owner
+        self.problems = problems
+    }
+
     /// The problems as one message, one per line.
     public var description: String { problems.map(\.message).joined(separator: "\n") }
 }

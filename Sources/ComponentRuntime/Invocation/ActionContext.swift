@@ -12,13 +12,20 @@ public struct ActionContext: Sendable {
     public var debug: Bool
     /// The key of the action (or trigger, or data source) being run.
     public var elementKey: String
+    /// Shows a short progress line to a person watching (a terminal), for long work such as a
+    /// listing of many pages; `nil` when nobody is watching.
+    public var progress: (@Sendable (String) -> Void)?
 
     /// A context.
-    public init(logger: Logger, connection: ResolvedConnection?, invocationID: String, debug: Bool, elementKey: String) {
+    public init(
+        logger: Logger, connection: ResolvedConnection?, invocationID: String, debug: Bool, elementKey: String,
+        progress: (@Sendable (String) -> Void)? = nil
+    ) {
         self.logger = logger
         self.connection = connection
         self.invocationID = invocationID
         self.debug = debug
         self.elementKey = elementKey
+        self.progress = progress
     }
 }

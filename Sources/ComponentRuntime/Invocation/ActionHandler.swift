@@ -35,9 +35,39 @@ public struct NoInputs: Decodable, Sendable {
     public init(from decoder: any Decoder) throws {}
 }
 
+/// A long list an action produces piece by piece: its result is an object holding the list under
+/// `key`, followed by the keys of `summary` (known once the list ends). Hosts that print results
+/// write each element as it arrives, so the first page is out before the last is fetched.
+public struct StreamedList: Sendable, Encodable {
+    /// The key of the list in the result object.
+    public var key: String
+    /// The elements, in order.
+    public var elements: AsyncThrowingStream<JSONValue, any Error>
+    /// The keys written after the list, asked for once it has ended.
+    public var summary: @Sendable () async -> JSONObject
+
+    /// A streamed list.
+    public init(key: String, elements: AsyncThrowingStream<JSONValue, any Error>, summary: @escaping @Sendable () async -> JSONObject) {
+        self.key = key
+        self.elements = elements
+        self.summary = summary
+    }
+
+    /// A streamed list is written by the runtime, element by element, not encoded.
+    public func encode(to encoder: any Encoder) throws {
+        throw EncodingError.invalidValue(self, .init(codingPath: encoder.codingPath, debugDescription: "A StreamedList is written by the runtime, not encoded."))
+    }
+}
+
+/// What a handler produced.
+enum ActionOutput: Sendable {
+    case value(JSONValue)
+    case list(StreamedList)
+}
+
 /// An action handler with its types erased: resolved inputs in, JSON out.
 struct AnyActionHandler: Sendable {
-    let run: @Sendable (ResolvedInputs, ActionContext) async throws -> JSONValue
+    let run: @Sendable (ResolvedInputs, ActionContext) async throws -> ActionOutput
 
     init<H: ActionHandler>(_ handler: H) {
         run = { inputs, context in
@@ -50,8 +80,9 @@ struct AnyActionHandler: Sendable {
                     message: "The handler of '\(context.elementKey)' cannot read its inputs: \(describe(error)) The manifest and the handler's Input type disagree; this is a bug in the component.")
             }
             let output = try await handler.handle(input, context: context)
+            if let list = output as? StreamedList { return .list(list) }
             do {
-                return try JSONValueEncoder().encode(output)
+                return .value(try JSONValueEncoder().encode(output))
             } catch {
                 throw ComponentError(
                     .internal, code: "output_not_encodable",

@@ -92,6 +92,11 @@ public struct ComponentError: Error, Sendable, CustomStringConvertible {
 }
 
 extension ComponentError {
+    /// An input error found by a handler: `message` is the full sentence, naming the input.
+    public static func invalidInput(_ key: String, label: String, message: String, owner: String) -> ComponentError {
+        ComponentError(InputErrors(owner: owner, problems: [InputProblem(key: key, label: label, message: message)]))
+    }
+
     /// The error for a failed input resolution: the first problem names the input, `details`
     /// lists them all.
     public init(_ errors: InputErrors, kind: Kind = .input, code: String = "invalid_input") {

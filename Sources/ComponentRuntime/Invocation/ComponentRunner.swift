@@ -25,12 +25,30 @@ public struct InvocationRequest: Sendable {
     }
 }
 
+/// How a host wants an invocation's result delivered.
+public struct InvocationOptions: Sendable {
+    /// Where to write a streamed result as it is produced; without one, a streamed list is
+    /// collected into the envelope.
+    public var sink: ResultSink?
+    /// Shows progress lines to a person watching (see ``ActionContext/progress``).
+    public var progress: (@Sendable (String) -> Void)?
+
+    /// Options.
+    public init(sink: ResultSink? = nil, progress: (@Sendable (String) -> Void)? = nil) {
+        self.sink = sink
+        self.progress = progress
+    }
+}
+
 /// The outcome of an invocation and its envelope, ready to print.
 public struct InvocationResult: Sendable {
     /// The handler's value, or the classified error.
     public var outcome: Result<JSONValue, ComponentError>
-    /// `{"data": ...}` or `{"error": {...}}`, with the invocation's secrets scrubbed.
+    /// `{"data": ...}` or `{"error": {...}}`, with the invocation's secrets scrubbed; `null` when
+    /// the result was streamed to the sink instead.
     public var envelope: JSONValue
+    /// Whether the envelope was already written, piece by piece, to the options' sink.
+    public var streamed = false
 
     /// 0 on success, else the error kind's exit code.
     public var exitCode: Int32 {
@@ -72,7 +90,7 @@ public final class ComponentRunner: Sendable {
     }
 
     /// Runs the action `request.element`. Never throws: every failure becomes an error envelope.
-    public func runAction(_ request: InvocationRequest, logger: Logger) async -> InvocationResult {
+    public func runAction(_ request: InvocationRequest, logger: Logger, options: InvocationOptions = InvocationOptions()) async -> InvocationResult {
         guard let action = manifest.action(request.element), let handler = handlers.actions[action.key],
             let resolver = actionResolvers[action.key]
         else {
@@ -87,10 +105,49 @@ public final class ComponentRunner: Sendable {
         case .success(let value): prepared = value
         case .failure(let failure): return finish(.failure(failure.error), scrubber: failure.scrubber)
         }
-        let outcome = await execute(prepared, element: action, request: request) { inputs, context in
+        let outcome = await execute(prepared, element: action, request: request, progress: options.progress) { inputs, context in
             try await handler.run(inputs, context)
         }
-        return finish(outcome, scrubber: prepared.scrubber)
+        return await deliver(outcome, element: action, scrubber: prepared.scrubber, sink: options.sink)
+    }
+
+    /// Turns a handler's output into the result: a value is wrapped; a streamed list is written to
+    /// the sink element by element, or collected when there is no sink.
+    func deliver<Element: ManifestElement>(
+        _ outcome: Result<ActionOutput, ComponentError>, element: Element, scrubber: SecretScrubber, sink: ResultSink?
+    ) async -> InvocationResult {
+        switch outcome {
+        case .failure(let error): return finish(.failure(error), scrubber: scrubber)
+        case .success(.value(let value)): return finish(.success(value), scrubber: scrubber)
+        case .success(.list(let list)):
+            if let sink {
+                let error = await sink.stream(list, scrubber: scrubber) { Self.classify($0, kind: Element.kindName, key: element.key) }
+                let outcome: Result<JSONValue, ComponentError> = error.map { .failure($0) } ?? .success(.null)
+                return InvocationResult(outcome: outcome, envelope: .null, streamed: true)
+            }
+            var elements: [JSONValue] = []
+            do {
+                for try await value in list.elements { elements.append(value) }
+            } catch {
+                return finish(.failure(Self.classify(error, kind: Element.kindName, key: element.key)), scrubber: scrubber)
+            }
+            var object = JSONObject()
+            object[list.key] = .array(elements)
+            for (key, value) in await list.summary() { object[key] = value }
+            return finish(.success(.object(object)), scrubber: scrubber)
+        }
+    }
+
+    /// The classified form of anything a handler throws.
+    static func classify(_ error: any Error, kind: String, key: String) -> ComponentError {
+        switch error {
+        case let error as ComponentError: return error
+        case let error as HTTPError: return ComponentError(error)
+        case is CancellationError:
+            return ComponentError(.internal, code: "cancelled", message: "The \(kind) '\(key)' was cancelled before it finished.", retryable: true)
+        default:
+            return ComponentError(.internal, code: "handler_failed", message: "The \(kind) '\(key)' failed: \(error).")
+        }
     }
 
     /// An invocation whose inputs and connection resolved.
@@ -157,10 +214,10 @@ public final class ComponentRunner: Sendable {
     }
 
     /// Calls `body` with the prepared inputs and a context, and classifies what it throws.
-    func execute<Element: ManifestElement>(
-        _ prepared: PreparedInvocation, element: Element, request: InvocationRequest,
-        _ body: (ResolvedInputs, ActionContext) async throws -> JSONValue
-    ) async -> Result<JSONValue, ComponentError> {
+    func execute<Element: ManifestElement, Output: Sendable>(
+        _ prepared: PreparedInvocation, element: Element, request: InvocationRequest, progress: (@Sendable (String) -> Void)? = nil,
+        _ body: (ResolvedInputs, ActionContext) async throws -> Output
+    ) async -> Result<Output, ComponentError> {
         let kind = Element.kindName
         let logger = prepared.logger
         logger.debug(
@@ -168,17 +225,13 @@ public final class ComponentRunner: Sendable {
             metadata: ["inputs": .string(prepared.inputs.description), "connection": .string(prepared.connection?.description ?? "none")])
         let context = ActionContext(
             logger: logger, connection: prepared.connection, invocationID: request.invocationID, debug: request.debug,
-            elementKey: element.key)
+            elementKey: element.key, progress: progress)
         let started = ContinuousClock.now
-        let outcome: Result<JSONValue, ComponentError>
+        let outcome: Result<Output, ComponentError>
         do {
             outcome = .success(try await body(prepared.inputs, context))
-        } catch let error as ComponentError {
-            outcome = .failure(error)
-        } catch is CancellationError {
-            outcome = .failure(ComponentError(.internal, code: "cancelled", message: "The \(kind) '\(element.key)' was cancelled before it finished.", retryable: true))
         } catch {
-            outcome = .failure(ComponentError(.internal, code: "handler_failed", message: "The \(kind) '\(element.key)' failed: \(error)."))
+            outcome = .failure(Self.classify(error, kind: kind, key: element.key))
         }
         let elapsed = ContinuousClock.now - started
         switch outcome {

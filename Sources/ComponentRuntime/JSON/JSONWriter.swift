@@ -13,16 +13,17 @@ public enum JSONWriter {
     public static func string(from value: JSONValue, style: Style = .compact) -> String {
         var output = ""
         output.reserveCapacity(256)
-        write(value, to: &output, style: style, indent: 0)
+        append(value, to: &output, style: style, indent: 0)
         return output
     }
 
-    /// Appends the JSON text of `value` to `output`.
-    public static func write(_ value: JSONValue, to output: inout String, style: Style = .compact) {
-        write(value, to: &output, style: style, indent: 0)
+    /// Appends the JSON text of `value` to `output`; in `.pretty` style, nested lines are indented
+    /// as if the value started at depth `indent` (for writing a document piece by piece).
+    public static func write(_ value: JSONValue, to output: inout String, style: Style = .compact, indent: Int = 0) {
+        append(value, to: &output, style: style, indent: indent)
     }
 
-    private static func write(_ value: JSONValue, to output: inout String, style: Style, indent: Int) {
+    private static func append(_ value: JSONValue, to output: inout String, style: Style, indent: Int) {
         switch value {
         case .null: output += "null"
         case .bool(let bool): output += bool ? "true" : "false"
@@ -38,7 +39,7 @@ public enum JSONWriter {
             for (offset, element) in elements.enumerated() {
                 if offset > 0 { output += "," }
                 newline(&output, style: style, indent: indent + 1)
-                write(element, to: &output, style: style, indent: indent + 1)
+                append(element, to: &output, style: style, indent: indent + 1)
             }
             newline(&output, style: style, indent: indent)
             output += "]"
@@ -55,14 +56,15 @@ public enum JSONWriter {
                 newline(&output, style: style, indent: indent + 1)
                 writeString(key, to: &output)
                 output += style == .pretty ? ": " : ":"
-                write(element, to: &output, style: style, indent: indent + 1)
+                append(element, to: &output, style: style, indent: indent + 1)
             }
             newline(&output, style: style, indent: indent)
             output += "}"
         }
     }
 
-    private static func newline(_ output: inout String, style: Style, indent: Int) {
+    /// A newline and `indent` levels of indentation in `.pretty` style; nothing in `.compact`.
+    public static func newline(_ output: inout String, style: Style, indent: Int) {
         guard style == .pretty else { return }
         output += "\n"
         output += String(repeating: "  ", count: indent)

@@ -11,7 +11,8 @@ import NIOCore
 /// - `GET messages`: every message of every account, most recent first
 /// - `POST reset`: forget messages, faults, webhook deliveries and configured failures
 /// - `POST faults` `{"route": "messages.create", "count": 1, "fault": {"type": "status", "status": 429, "retryAfter": "1"}}`
-///   (types: `status`, `delay` with `milliseconds`, `dropBeforeRead`, `dropAfterProcessing`); `GET faults`; `DELETE faults`
+///   (types: `status`, `delay` with `milliseconds`, `dropBeforeRead`, `dropAfterProcessing`, and `pass` to
+///   let a request through before a later fault); `GET faults`; `DELETE faults`
 /// - `POST inbound` `{"from", "to", "body", "mediaUrls": [...], "url"}`: someone texts a number; the
 ///   sandbox stores the inbound message and delivers Twilio's signed incoming-message webhook to `url`
 /// - `GET webhooks`: every webhook the sandbox sent, with its parameters and the answer
@@ -49,7 +50,7 @@ struct ControlAPI {
             guard let json, let routeName = json["route"]?.stringValue, let route = SandboxRoute(rawValue: routeName),
                 let faultJSON = json["fault"], let fault = SandboxFault(json: faultJSON)
             else {
-                return problem("Give {\"route\": one of \(SandboxRoute.allCases.map(\.rawValue).joined(separator: ", ")), \"count\": N, \"fault\": {\"type\": \"status\" | \"delay\" | \"dropBeforeRead\" | \"dropAfterProcessing\", ...}}.")
+                return problem("Give {\"route\": one of \(SandboxRoute.allCases.map(\.rawValue).joined(separator: ", ")), \"count\": N, \"fault\": {\"type\": \"status\" | \"delay\" | \"dropBeforeRead\" | \"dropAfterProcessing\" | \"pass\", ...}}.")
             }
             core.faults.add(fault, route: route, count: json["count"]?.intValue ?? 1)
             return SandboxResponder.json(201, ["pending": core.faults.pending])

@@ -39,7 +39,7 @@ struct SandboxResponder: HTTPResponder {
             try? await Task.sleep(for: .milliseconds(milliseconds))
         case .dropAfterProcessing?:
             dropAfterProcessing = true
-        case .dropBeforeRead?, nil:
+        case .dropBeforeRead?, .pass?, nil:
             break  // dropBeforeRead is consumed by the channel handler before the body is read
         }
         let body = try await request.collectBody(upTo: 1 << 20)

@@ -12,6 +12,8 @@ enum SandboxFault: Sendable {
     /// Process the request (create the message), then close the connection without answering:
     /// the case that tempts clients into sending twice.
     case dropAfterProcessing
+    /// Handle the request normally (to script a fault for a later request).
+    case pass
 
     init?(json: JSONValue) {
         switch json["type"]?.stringValue {
@@ -23,6 +25,7 @@ enum SandboxFault: Sendable {
             self = .delay(milliseconds: milliseconds)
         case "dropBeforeRead": self = .dropBeforeRead
         case "dropAfterProcessing", "dropAfterCreate": self = .dropAfterProcessing
+        case "pass": self = .pass
         default: return nil
         }
     }
@@ -34,6 +37,7 @@ enum SandboxFault: Sendable {
         case .delay(let milliseconds): ["type": "delay", "milliseconds": .integer(milliseconds)]
         case .dropBeforeRead: ["type": "dropBeforeRead"]
         case .dropAfterProcessing: ["type": "dropAfterProcessing"]
+        case .pass: ["type": "pass"]
         }
     }
 }

@@ -100,6 +100,7 @@ final class SandboxStore: Sendable {
             guard let index = state.indexBySid[sid], state.messages[index].accountSid == account else { return false }
             state.messages.remove(at: index)
             state.indexBySid = Dictionary(uniqueKeysWithValues: state.messages.enumerated().map { ($1.sid, $0) })
+            state.deleted.insert(sid)
             return true
         }
         if removed { persist() }
@@ -116,18 +117,43 @@ final class SandboxStore: Sendable {
 
     /// Forgets every message.
     func reset() {
-        state.withLock { $0 = State() }
+        let sids = state.withLock { state -> [String] in
+            let sids = state.messages.map(\.sid)
+            state = State()
+            return sids
+        }
+        state.withLock { $0.deleted.formUnion(sids) }
         persist()
     }
 
-    /// Writes the state file (atomically: a temporary file renamed over it).
+    /// Writes the state file (atomically: a temporary file renamed over it). Another process may
+    /// share the file (two run-action commands at once), so under an exclusive lock the file is read
+    /// again and the messages it gained meanwhile are merged in rather than overwritten.
     private func persist() {
         guard let stateFile else { return }
         writeLock.withLock { _ in
-            let messages = state.withLock { $0.messages }
-            guard let data = try? JSONEncoder().encode(FileContents(version: 1, messages: messages)) else { return }
             let directory = (stateFile as NSString).deletingLastPathComponent
             if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+            let lock = open(stateFile + ".lock", O_CREAT | O_RDWR, 0o644)
+            if lock >= 0 { flock(lock, LOCK_EX) }
+            defer {
+                if lock >= 0 {
+                    flock(lock, LOCK_UN)
+                    close(lock)
+                }
+            }
+            let onDisk = FileManager.default.contents(atPath: stateFile).flatMap { try? JSONDecoder().decode(FileContents.self, from: $0) }
+            let messages = state.withLock { state -> [StoredMessage] in
+                for message in onDisk?.messages ?? [] where state.indexBySid[message.sid] == nil && !state.deleted.contains(message.sid) {
+                    state.indexBySid[message.sid] = state.messages.count
+                    state.messages.append(message)
+                }
+                state.messages.sort { ($0.createdAt, $0.sequence) < ($1.createdAt, $1.sequence) }
+                state.indexBySid = Dictionary(uniqueKeysWithValues: state.messages.enumerated().map { ($1.sid, $0) })
+                state.nextSequence = (state.messages.map(\.sequence).max() ?? 0) + 1
+                return state.messages
+            }
+            guard let data = try? JSONEncoder().encode(FileContents(version: 1, messages: messages)) else { return }
             try? data.write(to: URL(fileURLWithPath: stateFile), options: .atomic)
         }
     }

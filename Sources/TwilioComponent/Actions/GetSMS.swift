@@ -1,0 +1,16 @@
+import ComponentRuntime
+
+/// `getSMS`: one message by SID.
+struct GetSMS: ActionHandler {
+    struct Input: Decodable, Sendable {
+        var messageSid: String
+    }
+
+    let configuration: TwilioConfiguration
+
+    func handle(_ input: Input, context: ActionContext) async throws -> JSONValue {
+        let api = try TwilioAPI(context: context, configuration: configuration)
+        let message = try await api.json(HTTPRequest(method: .get, url: api.accountPath + "/Messages/\(input.messageSid).json"))
+        return MessageOutput.map(message)
+    }
+}

@@ -1,0 +1,115 @@
+import ComponentRuntime
+import Foundation
+
+/// `rawRequest`: any Twilio endpoint, with the connection's credentials. The URL is a path under
+/// `https://api.twilio.com/2010-04-01` (or the region's host); an absolute URL must be one of
+/// Twilio's hosts, so the credentials never go anywhere else.
+struct RawRequest: ActionHandler {
+    struct KeyValue: Decodable, Sendable {
+        var key: String
+        var value: String
+    }
+
+    struct Input: Decodable, Sendable {
+        var data: JSONValue?
+        var fileData: [KeyValue]?
+        var fileDataFileNames: [KeyValue]?
+        var formData: [KeyValue]?
+        var headers: [KeyValue]?
+        var maxRetries: Int
+        var method: String
+        var queryParams: [KeyValue]?
+        var responseType: String
+        var retryAllErrors: Bool
+        var retryDelayMS: Int
+        var timeout: Int?
+        var url: String
+        var useExponentialBackoff: Bool
+    }
+
+    let configuration: TwilioConfiguration
+
+    /// Exponential backoff's fixed strategy: 1 s, 2 s, 4 s... capped at 30 s, jittered. It does not
+    /// use Retry Delay (ms).
+    static let exponentialBackoff = RetryPolicy.Backoff.exponential(initial: .seconds(1), multiplier: 2, maximum: .seconds(30), jitter: true)
+
+    func handle(_ input: Input, context: ActionContext) async throws -> JSONValue {
+        let api = try TwilioAPI(context: context, configuration: configuration)
+        let url = try Self.resolve(input.url, api: api)
+        let hasParts = !(input.formData ?? []).isEmpty || !(input.fileData ?? []).isEmpty
+        if let data = input.data, data != .null, hasParts {
+            throw ComponentError.invalidInput("data", label: "Data", message: "Input 'data' (Data) cannot be combined with Form Data or File Data: a request has one body. Send the fields as Form Data, or the whole body as Data.", owner: "action 'rawRequest'")
+        }
+
+        var headers = HTTPHeaders()
+        for header in input.headers ?? [] where header.key.lowercased() != "authorization" {
+            headers.add(header.key, header.value)
+        }
+        let body: HTTPBody
+        if hasParts {
+            let names = Dictionary((input.fileDataFileNames ?? []).map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
+            var parts = (input.formData ?? []).map { MultipartPart.field($0.key, $0.value) }
+            for file in input.fileData ?? [] {
+                let fileName = names[file.key] ?? file.key
+                parts.append(.file(file.key, fileName: fileName, contentType: Self.contentType(forFileName: fileName), data: Data(file.value.utf8)))
+            }
+            body = .multipart(parts)
+        } else {
+            switch input.data {
+            case nil, .null?: body = .none
+            case .string(let text)?:
+                // Twilio's 2010 API takes form bodies: text is sent as such unless a Content-Type says otherwise.
+                body = text.isEmpty ? .none : .bytes(Data(text.utf8), contentType: headers["Content-Type"] == nil ? "application/x-www-form-urlencoded" : nil)
+            case let value?: body = .json(value)
+            }
+        }
+
+        var timeouts = HTTPTimeouts()
+        if let timeout = input.timeout { timeouts.perAttempt = .milliseconds(timeout) }
+        let backoff: RetryPolicy.Backoff = input.useExponentialBackoff
+            ? Self.exponentialBackoff : input.retryDelayMS > 0 ? .fixed(.milliseconds(input.retryDelayMS)) : .none
+        let request = HTTPRequest(
+            method: HTTPMethod(rawValue: input.method), url: url, headers: headers,
+            query: (input.queryParams ?? []).map { ($0.key, $0.value) }, body: body, timeouts: timeouts,
+            retry: RetryPolicy(maxRetries: input.maxRetries, backoff: backoff, retryAllErrors: input.retryAllErrors))
+        let response = try await api.send(request)
+        return response.decodedBody(as: ResponseType(rawValue: input.responseType) ?? .json)
+    }
+
+    /// The full URL: `$TWILIO_ACCOUNT_SID` replaced; a path joined to the API base; an absolute URL
+    /// only to Twilio's hosts (or the configured base URL's).
+    static func resolve(_ raw: String, api: TwilioAPI) throws(ComponentError) -> String {
+        let text = raw.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "$TWILIO_ACCOUNT_SID", with: api.credentials.accountSid)
+        let isAbsolute = text.hasPrefix("//") || text.range(of: "^[A-Za-z][A-Za-z0-9+.-]*://", options: .regularExpression) != nil
+        guard isAbsolute else {
+            var path = text.drop(while: { $0 == "/" })
+            if path.hasPrefix("2010-04-01/") { path = path.dropFirst("2010-04-01/".count) }  // already the full path
+            return api.baseURL + "/2010-04-01/" + path
+        }
+        let components = URLComponents(string: text.hasPrefix("//") ? "https:" + text : text)
+        let host = components?.host ?? ""
+        let allowedOverride = api.configuration.baseURL.flatMap { URLComponents(string: $0) }.map { base in
+            base.host == components?.host && base.port == components?.port && base.scheme == components?.scheme
+        } ?? false
+        guard allowedOverride || (components?.scheme?.lowercased() == "https" && TwilioHosts.isTwilioHost(host)) else {
+            throw ComponentError.invalidInput("url", label: "URL", message: "Input 'url' (URL) points to \(host.isEmpty ? "an unknown host" : host), which is not Twilio: rawRequest only sends to https://*.twilio.com, so your credentials never go elsewhere. Give a path such as /Accounts/$TWILIO_ACCOUNT_SID/Messages.json.", owner: "action 'rawRequest'")
+        }
+        return text
+    }
+
+    /// A content type guessed from a file name's extension.
+    static func contentType(forFileName name: String) -> String {
+        switch (name as NSString).pathExtension.lowercased() {
+        case "txt": "text/plain"
+        case "json": "application/json"
+        case "csv": "text/csv"
+        case "xml": "application/xml"
+        case "html", "htm": "text/html"
+        case "png": "image/png"
+        case "jpg", "jpeg": "image/jpeg"
+        case "gif": "image/gif"
+        case "pdf": "application/pdf"
+        default: "application/octet-stream"
+        }
+    }
+}

@@ -1,0 +1,24 @@
+public import ComponentRuntime
+
+/// How the component reaches Twilio.
+public struct TwilioConfiguration: Sendable {
+    /// Sends every request to this base URL instead of Twilio's (the sandbox, a recording proxy);
+    /// `nil` uses `api.twilio.com` or the connection's region and edge.
+    public var baseURL: String?
+    /// The HTTP client.
+    public var http: any HTTPClient
+
+    /// A configuration; by default Twilio's hosts through the process's shared libcurl client.
+    public init(baseURL: String? = nil, http: any HTTPClient = CurlHTTPClient(userAgent: TwilioConfiguration.userAgent)) {
+        self.baseURL = baseURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        self.http = http
+    }
+
+    /// The component's version.
+    public static let version = "1.0.0"
+
+    /// `twilio-component/<version> libcurl/<version>`.
+    public static var userAgent: String {
+        "twilio-component/\(version) \(Libcurl.version.split(separator: " ").first ?? "libcurl")"
+    }
+}

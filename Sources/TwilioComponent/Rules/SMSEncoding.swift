@@ -1,0 +1,62 @@
+/// How Twilio will encode and split a message body, for dry runs. Stated here on its own (the
+/// sandbox has its own copy) so that one mistake cannot pass both sides unseen.
+///
+/// GSM-7 applies when every character is in the GSM 03.38 default alphabet or its extension table
+/// (which costs two septets: escape + code); otherwise the whole body is UCS-2, counted in UTF-16
+/// code units. One segment holds 1,120 bits: 160 septets or 70 units. Longer bodies carry a 48-bit
+/// header in each segment, leaving 153 septets or 67 units, and a character never straddles two.
+struct SMSEncoding {
+    enum Scheme: String { case gsm7 = "GSM-7", ucs2 = "UCS-2" }
+
+    let scheme: Scheme
+    /// Septets (GSM-7) or UTF-16 units (UCS-2) per character, in order.
+    let costs: [Int]
+
+    private static let defaultAlphabet: [Unicode.Scalar] = Array(
+        "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\u{1B}ÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+            .unicodeScalars)
+    private static let extensionTable: [Unicode.Scalar] = ["\u{0C}", "^", "{", "}", "\\", "[", "~", "]", "|", "€"]
+
+    init(_ body: String) {
+        var septets: [Int] = []
+        var isGSM = true
+        for character in body {
+            // A character made of several scalars (an emoji with modifiers, a combining accent) is never GSM.
+            guard character.unicodeScalars.count == 1, let scalar = character.unicodeScalars.first, scalar != "\u{1B}" else {
+                isGSM = false
+                break
+            }
+            if Self.defaultAlphabet.contains(scalar) {
+                septets.append(1)
+            } else if Self.extensionTable.contains(scalar) {
+                septets.append(2)
+            } else {
+                isGSM = false
+                break
+            }
+        }
+        if isGSM {
+            scheme = .gsm7
+            costs = septets
+        } else {
+            scheme = .ucs2
+            costs = body.map { $0.utf16.count }
+        }
+    }
+
+    /// How many segments the body needs (1 for an empty body).
+    var segments: Int {
+        let (single, multi) = scheme == .gsm7 ? (160, 153) : (70, 67)
+        guard costs.reduce(0, +) > single else { return 1 }
+        var count = 1
+        var room = multi
+        for cost in costs {
+            if cost > room {
+                count += 1
+                room = multi
+            }
+            room -= cost
+        }
+        return count
+    }
+}

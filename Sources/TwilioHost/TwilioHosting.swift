@@ -1,0 +1,84 @@
+public import ComponentHost
+public import ComponentRuntime
+import Foundation
+import TwilioComponent
+import TwilioSandbox
+
+/// Wires the Twilio component into the host front ends: where its manifest is, how handlers reach
+/// Twilio, and where a run gets its connection — the caller, the `TWILIO_*` environment, or the
+/// built-in sandbox when neither gives one.
+public enum TwilioHosting {
+    /// The Twilio component as `commandName` hosts it.
+    public static func component(commandName: String) -> HostedComponent {
+        HostedComponent(
+            manifest: .embedded(fileName: TwilioComponent.manifestFileName, text: TwilioComponent.manifestText),
+            commandName: commandName,
+            makeHandlers: { services in TwilioComponent.handlers(TwilioConfiguration(baseURL: services.baseURL)) },
+            prepare: prepare)
+    }
+
+    /// A misconfigured environment, said plainly.
+    struct EnvironmentError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func prepare(_ request: HostRequest) async throws -> HostServices {
+        let baseURL = request.baseURL ?? request.environment["TWILIO_API_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        if let connection = request.connection { return HostServices(baseURL: baseURL, connection: connection) }
+        if let connection = try connection(fromEnvironment: request.environment) {
+            return HostServices(baseURL: baseURL, connection: connection)
+        }
+        guard baseURL == nil else {
+            // A base URL without credentials: the run fails with a clear missing-connection error.
+            return HostServices(baseURL: baseURL)
+        }
+        let stateFile = sandboxStateFile(request.environment)
+        if request.resetSandbox { try? FileManager.default.removeItem(atPath: stateFile) }
+        let sandbox = try await TwilioSandbox.start(SandboxConfiguration(stateFile: stateFile, lifecycleStep: .seconds(1)))
+        let credentials = sandbox.credentials
+        request.notice(
+            "No Twilio credentials set (TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN, or with TWILIO_API_KEY and TWILIO_API_SECRET): "
+                + "using the built-in sandbox at \(sandbox.baseURL), which keeps its messages in \(stateFile).")
+        return HostServices(
+            baseURL: sandbox.baseURL,
+            connection: RawConnection(key: "authToken", fields: ["accountSid": .string(credentials.accountSid), "authToken": .string(credentials.authToken)]),
+            stop: { await sandbox.stop() })
+    }
+
+    /// The connection Twilio's own tools would use: `TWILIO_ACCOUNT_SID` with `TWILIO_API_KEY` and
+    /// `TWILIO_API_SECRET` (preferred), or with `TWILIO_AUTH_TOKEN`; `TWILIO_REGION` and
+    /// `TWILIO_EDGE` select the region. `nil` when none is set.
+    /// - Throws: when the variables are set only in part.
+    public static func connection(fromEnvironment environment: [String: String]) throws -> RawConnection? {
+        func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        let account = value("TWILIO_ACCOUNT_SID")
+        let key = value("TWILIO_API_KEY")
+        let secret = value("TWILIO_API_SECRET")
+        let token = value("TWILIO_AUTH_TOKEN")
+        guard account != nil || key != nil || secret != nil || token != nil else { return nil }
+        var fields: JSONObject = [:]
+        if let region = value("TWILIO_REGION") { fields["region"] = .string(region) }
+        if let edge = value("TWILIO_EDGE") { fields["edge"] = .string(edge) }
+        guard let account else {
+            throw EnvironmentError(description: "TWILIO_ACCOUNT_SID is not set, but other TWILIO_ variables are: set it too (it starts with AC), or unset them all to use the built-in sandbox.")
+        }
+        fields["accountSid"] = .string(account)
+        if let key, let secret {
+            fields["apiKey"] = .string(key)
+            fields["apiSecret"] = .string(secret)
+            return RawConnection(key: "apiKey", fields: fields)
+        }
+        if let token {
+            fields["authToken"] = .string(token)
+            return RawConnection(key: "authToken", fields: fields)
+        }
+        throw EnvironmentError(description: "TWILIO_ACCOUNT_SID is set, but not TWILIO_AUTH_TOKEN, nor TWILIO_API_KEY with TWILIO_API_SECRET: set one of them, or unset TWILIO_ACCOUNT_SID to use the built-in sandbox.")
+    }
+
+    /// `$XDG_CACHE_HOME/twilio-component/sandbox-state.json` (or under `~/.cache`).
+    static func sandboxStateFile(_ environment: [String: String]) -> String {
+        let cache = environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.cache"
+        return cache + "/twilio-component/sandbox-state.json"
+    }
+}

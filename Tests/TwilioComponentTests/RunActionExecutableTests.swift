@@ -1,0 +1,99 @@
+import ComponentRuntime
+import Foundation
+import TestSupport
+import Testing
+import TwilioSandbox
+
+/// The built run-action executable: credentials from the environment, the built-in sandbox kept
+/// between runs, and the README's command.
+@Suite struct RunActionExecutableTests {
+    let runAction = ProcessRunner.product("run-action")
+
+    func cacheDirectory() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("run-action-cache-\(UUID().uuidString)").path
+    }
+
+    /// The environment without any TWILIO_ variable, with its own cache directory.
+    func isolated(_ cache: String, _ extra: [String: String] = [:]) -> [String: String?] {
+        var environment: [String: String?] = ["XDG_CACHE_HOME": cache]
+        for key in ProcessInfo.processInfo.environment.keys where key.hasPrefix("TWILIO_") { environment[key] = .some(nil) }
+        for (key, value) in extra { environment[key] = value }
+        return environment
+    }
+
+    @Test func theREADMECommandSendsThroughTheBuiltInSandboxAndKeepsTheMessage() async throws {
+        let cache = cacheDirectory()
+        defer { try? FileManager.default.removeItem(atPath: cache) }
+        let examples = PythonPeer.root.appendingPathComponent("examples/sendSMS.json").path
+        let sent = try await ProcessRunner.run(runAction, ["sendSMS", "--inputs-file", examples], environment: isolated(cache))
+        #expect(sent.exitCode == 0, "\(sent.stderr)")
+        #expect(sent.stderr.hasPrefix("No Twilio credentials set (TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN, or with TWILIO_API_KEY and TWILIO_API_SECRET): using the built-in sandbox at http://127.0.0.1:"))
+        #expect(sent.stderr.contains("keeps its messages in \(cache)/twilio-component/sandbox-state.json"))
+        let envelope = try JSONParser.parse(sent.stdout)
+        #expect(envelope["data"]?["status"] == "queued")
+        #expect(envelope["data"]?["body"] == "Hello from the Twilio component!")
+        let sid = try #require(envelope["data"]?["sid"]?.stringValue)
+
+        let fetched = try await ProcessRunner.run(runAction, ["getSMS", "--input", "messageSid=\(sid)", "--compact"], environment: isolated(cache))
+        #expect(fetched.exitCode == 0, "\(fetched.stderr)")
+        #expect(try JSONParser.parse(fetched.stdout)["data"]?["sid"] == .string(sid))
+
+        let reset = try await ProcessRunner.run(runAction, ["getSMS", "--input", "messageSid=\(sid)", "--reset-sandbox"], environment: isolated(cache))
+        #expect(reset.exitCode == 4)
+        #expect(try JSONParser.parse(reset.stdout)["error"]?["code"] == 20404)
+    }
+
+    @Test func takesCredentialsFromTheEnvironmentLikeTwiliosTools() async throws {
+        try await withSandbox { baseURL, credentials throws in
+            let cache = cacheDirectory()
+            let send = ["sendSMS", "--input", "from=+15005550006", "--input", "to=+14155550100", "--input", "body=env", "--compact"]
+            let token = try await ProcessRunner.run(runAction, send, environment: isolated(cache, [
+                "TWILIO_ACCOUNT_SID": credentials.accountSid, "TWILIO_AUTH_TOKEN": credentials.authToken, "TWILIO_API_BASE_URL": baseURL,
+            ]))
+            #expect(token.exitCode == 0, "\(token.stderr)")
+            #expect(token.stderr.isEmpty, "no sandbox notice with credentials set")
+            let key = try await ProcessRunner.run(runAction, send + ["--base-url", baseURL], environment: isolated(cache, [
+                "TWILIO_ACCOUNT_SID": credentials.accountSid, "TWILIO_API_KEY": credentials.apiKeySid, "TWILIO_API_SECRET": credentials.apiKeySecret,
+            ]))
+            #expect(key.exitCode == 0, "\(key.stderr)")
+            let partial = try await ProcessRunner.run(runAction, send, environment: isolated(cache, ["TWILIO_ACCOUNT_SID": credentials.accountSid]))
+            #expect(partial.exitCode == 3)
+            #expect(partial.stderr == "error: TWILIO_ACCOUNT_SID is set, but not TWILIO_AUTH_TOKEN, nor TWILIO_API_KEY with TWILIO_API_SECRET: set one of them, or unset TWILIO_ACCOUNT_SID to use the built-in sandbox.\n")
+            let baseOnly = try await ProcessRunner.run(runAction, send + ["--base-url", baseURL], environment: isolated(cache))
+            #expect(baseOnly.exitCode == 3)
+            #expect(try JSONParser.parse(baseOnly.stdout)["error"]?["code"] == "missing_connection")
+        }
+    }
+
+    @Test func secretsStayOutOfEveryOutputInDebugMode() async throws {
+        try await withSandbox { baseURL, credentials throws in
+            let cache = cacheDirectory()
+            let environment = isolated(cache, ["TWILIO_ACCOUNT_SID": credentials.accountSid, "TWILIO_API_KEY": credentials.apiKeySid, "TWILIO_API_SECRET": credentials.apiKeySecret])
+            var outputs: [ProcessRunner.Output] = []
+            for arguments in [
+                ["sendSMS", "--input", "from=+15005550006", "--input", "to=+14155550100", "--input", "body=x"],
+                ["sendSMS", "--input", "from=+15005550006", "--input", "to=+15005550001", "--input", "body=x"],
+                ["listMessages", "--input", "limit=5"],
+                ["rawRequest", "--input", "method=GET", "--input", "url=/Accounts/$TWILIO_ACCOUNT_SID.json"],
+                ["rawRequest", "--input", "method=GET", "--input", "url=https://evil.test/x"],
+            ] {
+                outputs.append(try await ProcessRunner.run(runAction, arguments + ["--debug", "--base-url", baseURL], environment: environment))
+            }
+            #expect(outputs[0].stderr.contains("HTTP POST \(baseURL)/2010-04-01/Accounts/\(credentials.accountSid)/Messages.json → 201"))
+            let basic = Data("\(credentials.apiKeySid):\(credentials.apiKeySecret)".utf8).base64EncodedString()
+            for output in outputs {
+                for needle in [credentials.apiKeySecret, basic] {
+                    #expect(!output.stdout.contains(needle) && !output.stderr.contains(needle), "found a secret")
+                }
+            }
+        }
+    }
+
+    @Test func printsTheDocsAndTheListing() async throws {
+        let docs = try await ProcessRunner.run(runAction, ["--docs"])
+        #expect(docs.stdout == (try String(contentsOfFile: PythonPeer.root.appendingPathComponent("docs/twilio.md").path, encoding: .utf8)))
+        let list = try await ProcessRunner.run(runAction, ["--list"])
+        #expect(list.stdout.hasPrefix("Actions of Twilio (twilio):"))
+        #expect(list.stdout.contains("  sendSMS — Send SMS: Send an SMS message"))
+    }
+}

@@ -1,0 +1,66 @@
+import ComponentHost
+import ComponentRuntime
+import Foundation
+import Synchronization
+import TestSupport
+import TwilioHost
+import TwilioSandbox
+
+/// The run-action harness run in-process with the Twilio component, its output captured.
+struct Harness {
+    struct Output {
+        var stdout: String
+        var stderr: String
+        var exitCode: Int32
+
+        /// The envelope on standard output.
+        var envelope: JSONValue { (try? JSONParser.parse(stdout)) ?? .null }
+        var data: JSONValue { envelope["data"] ?? .null }
+        var error: JSONValue { envelope["error"] ?? .null }
+    }
+
+    let baseURL: String
+    let credentials: SandboxCredentials
+
+    /// The sandbox's Auth Token connection, as flags.
+    var connection: [String] {
+        ["--connection", "authToken", "--connection-field", "accountSid=\(credentials.accountSid)", "--connection-field", "authToken=\(credentials.authToken)"]
+    }
+
+    /// Runs `arguments` with `--base-url` pointing at the sandbox and, unless `withConnection` is
+    /// false, the sandbox's Auth Token connection.
+    func run(_ arguments: [String], withConnection: Bool = true, environment: [String: String] = [:]) async -> Output {
+        let out = Mutex("")
+        let err = Mutex("")
+        let io = HostIO(writeOut: { text in out.withLock { $0 += text } }, writeErr: { text in err.withLock { $0 += text } })
+        let code = await RunActionHarness.run(
+            TwilioHosting.component(commandName: "run-action"),
+            arguments: arguments + ["--base-url", baseURL, "--compact"] + (withConnection ? connection : []),
+            environment: environment, io: io)
+        return Output(stdout: out.withLock { $0 }, stderr: err.withLock { $0 }, exitCode: code)
+    }
+
+    /// Inputs as `--input key=value` flags.
+    static func inputs(_ pairs: [String: String]) -> [String] {
+        pairs.sorted { $0.key < $1.key }.flatMap { ["--input", "\($0.key)=\($0.value)"] }
+    }
+
+    /// Every message the sandbox holds.
+    func sandboxMessages() async throws -> [JSONValue] {
+        let response = try await CurlHTTPClient(pool: HTTPConnectionPool()).send(HTTPRequest(method: .get, url: baseURL + "/__sandbox/messages"))
+        return try JSONParser.parse(response.body)["messages"]?.arrayValue ?? []
+    }
+
+    /// Scripts a sandbox fault.
+    func fault(_ route: String, _ fault: JSONValue, count: Int = 1) async throws {
+        _ = try await CurlHTTPClient(pool: HTTPConnectionPool()).send(HTTPRequest(
+            method: .post, url: baseURL + "/__sandbox/faults", body: .json(["route": .string(route), "count": .integer(count), "fault": fault])))
+    }
+}
+
+/// Runs `body` with an in-process sandbox and a harness pointed at it.
+func withHarness<T>(lifecycleStep: Duration = .zero, _ body: (Harness) async throws -> T) async throws -> T {
+    try await withSandbox(SandboxConfiguration(lifecycleStep: lifecycleStep)) { baseURL, credentials in
+        try await body(Harness(baseURL: baseURL, credentials: credentials))
+    }
+}
