@@ -47,7 +47,11 @@ let package = Package(
         // The Twilio component
         .target(
             name: "TwilioComponent",
-            dependencies: ["ComponentRuntime", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "ComponentRuntime",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             plugins: ["EmbedManifestPlugin"]
         ),
 

@@ -5,7 +5,7 @@ import Testing
 
 /// End-to-end tests of the run-action harness: the built fixture executable, its stdout,
 /// stderr and exit code.
-@Suite struct RunActionTests {
+@Suite(.timingInsensitive) struct RunActionTests {
     let fixture = Fixture()
 
     /// The built fixture component's run-action.
@@ -79,7 +79,7 @@ import Testing
     @Test func rejectsBadCommandLinesWithExitCode64() async throws {
         let noAction = try await fixture.run([])
         #expect(noAction.exitCode == 64)
-        #expect(noAction.stderr == "error: name the action to run, one of: echo, whoami. See --list for their inputs.\n")
+        #expect(noAction.stderr == "error: name what to run, one of: echo, whoami. See --list for their inputs.\n")
         let badPair = try await fixture.run(["echo", "--input", "message"])
         #expect(badPair.exitCode == 64)
         #expect(badPair.stderr == "error: --input expects key=value, but got 'message'.\n")
@@ -94,7 +94,7 @@ import Testing
     @Test func explainsItselfWithHelpAndList() async throws {
         let help = try await fixture.run(["--help"])
         #expect(help.exitCode == 0)
-        #expect(help.stdout.contains("USAGE: run-action [<options>] [<action>]"))
+        #expect(help.stdout.contains("USAGE: run-action [<options>] [<key>]"))
         #expect(help.stdout.contains("--input <key=value>     An input value; repeat for more inputs or list items."))
         #expect(help.stdout.contains("Exit codes: 0 success; 1 internal error; 2 invalid input;"))
         let list = try await fixture.run(["--list"])

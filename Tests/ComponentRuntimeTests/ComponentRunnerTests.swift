@@ -1,9 +1,10 @@
 import ComponentRuntime
 import Foundation
 import Logging
+import TestSupport
 import Testing
 
-@Suite struct ComponentRunnerTests {
+@Suite(.timingInsensitive) struct ComponentRunnerTests {
     struct EchoInput: Decodable, Sendable {
         var message: String
         var count: Int
@@ -118,7 +119,7 @@ import Testing
     }
 }
 
-@Suite struct SecretTests {
+@Suite(.timingInsensitive) struct SecretTests {
     @Test func everyWayOfPrintingRedacts() throws {
         let secret = Secret("hunter2-hunter2")
         var dumped = ""

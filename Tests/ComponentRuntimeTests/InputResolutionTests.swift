@@ -1,8 +1,9 @@
 import ComponentRuntime
+import TestSupport
 import Testing
 
 /// The coercion rules, each with what it accepts and the exact error for what it rejects.
-@Suite struct InputResolutionTests {
+@Suite(.timingInsensitive) struct InputResolutionTests {
     func input(_ type: InputType, _ configure: (inout InputDefinition) -> Void = { _ in }) -> InputDefinition {
         var input = InputDefinition(key: "value", label: "Value", type: type)
         configure(&input)

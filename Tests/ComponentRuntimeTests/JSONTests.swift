@@ -1,8 +1,9 @@
 import ComponentRuntime
 import Foundation
+import TestSupport
 import Testing
 
-@Suite struct JSONParserTests {
+@Suite(.timingInsensitive) struct JSONParserTests {
     @Test func keepsObjectKeyOrder() throws {
         let value = try JSONParser.parse(#"{"z": 1, "a": 2, "m": {"y": true, "b": null}}"#)
         #expect(value.objectValue?.keys == ["z", "a", "m"])
@@ -49,7 +50,7 @@ import Testing
     }
 }
 
-@Suite struct JSONWriterTests {
+@Suite(.timingInsensitive) struct JSONWriterTests {
     @Test func writesPrettyLikeJavaScript() {
         let value: JSONValue = ["b": 1, "a": ["x", .null, 2.5], "e": [:], "l": []]
         #expect(JSONWriter.string(from: value, style: .pretty) == """
@@ -75,7 +76,7 @@ import Testing
     }
 }
 
-@Suite struct JSONCodingTests {
+@Suite(.timingInsensitive) struct JSONCodingTests {
     struct Output: Encodable {
         var zeta: String
         var alpha: Int?
@@ -122,7 +123,7 @@ import Testing
     }
 }
 
-@Suite struct ISO8601TimestampTests {
+@Suite(.timingInsensitive) struct ISO8601TimestampTests {
     @Test func writesUTCWithMilliseconds() {
         #expect(ISO8601Timestamp.string(from: Date(timeIntervalSince1970: 1_747_262_545.5)) == "2025-05-14T22:42:25.500Z")
         #expect(ISO8601Timestamp.string(from: Date(timeIntervalSince1970: -1)) == "1969-12-31T23:59:59.000Z")

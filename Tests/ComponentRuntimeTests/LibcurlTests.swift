@@ -1,7 +1,8 @@
 import ComponentRuntime
+import TestSupport
 import Testing
 
-@Suite struct LibcurlLinkTests {
+@Suite(.timingInsensitive) struct LibcurlLinkTests {
     @Test func theSystemLibcurlIsLinked() {
         #expect(Libcurl.version.hasPrefix("libcurl/"))
         #expect(Libcurl.compiledVersionNumber >= 0x075500)

@@ -1,9 +1,10 @@
 import ComponentRuntime
 import Foundation
+import TestSupport
 import Testing
 
 /// Each manifest defect yields its diagnostic, with exact text, at the right line and column.
-@Suite struct ManifestDiagnosticsTests {
+@Suite(.timingInsensitive) struct ManifestDiagnosticsTests {
     /// A valid manifest; each test breaks one thing in it.
     static let valid = """
         key: demo

@@ -1,7 +1,8 @@
 @testable import ComponentRuntime
+import TestSupport
 import Testing
 
-@Suite struct YAMLReaderTests {
+@Suite(.timingInsensitive) struct YAMLReaderTests {
     func read(_ text: String) throws -> YAMLNode {
         try #require(try YAMLReader.read(text, file: "test.yaml"))
     }

@@ -61,17 +61,43 @@ public final class TestHTTPServer: Sendable {
 
     /// Starts a server on `port` (0 for any free one); `dropOnAccept` (given the 1-based connection
     /// number) may close a connection before reading anything from it.
-    public init(
+    public convenience init(
         port requestedPort: Int = 0,
         dropOnAccept: @escaping @Sendable (Int) -> Bool = { _ in false },
         handler: @escaping @Sendable (Request) -> Action
     ) throws {
+        let (socket, port) = try Self.bindLoopback(port: requestedPort, reuseAddress: true)
+        try self.init(boundSocket: socket, port: port, dropOnAccept: dropOnAccept, handler: handler)
+    }
+
+    /// Starts a server on a port held until now by `reserved` (nothing could take it meanwhile).
+    public convenience init(listeningOn reserved: ReservedPort, handler: @escaping @Sendable (Request) -> Action) throws {
+        let socket = dup(reserved.socket)
+        guard socket >= 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
+        try self.init(boundSocket: socket, port: reserved.port, dropOnAccept: { _ in false }, handler: handler)
+    }
+
+    private init(boundSocket socket: Int32, port: Int, dropOnAccept: @escaping @Sendable (Int) -> Bool, handler: @escaping @Sendable (Request) -> Action) throws {
+        guard listen(socket, 128) == 0 else {
+            close(socket)
+            throw POSIXError(.init(rawValue: errno) ?? .EIO)
+        }
         self.handler = handler
         self.dropOnAccept = dropOnAccept
+        listener = socket
+        self.port = port
+        let thread = Thread { [self] in acceptLoop() }
+        thread.start()
+    }
+
+    /// A TCP socket bound to `127.0.0.1:port` (0: a free port), not yet listening, and its port.
+    static func bindLoopback(port requestedPort: Int, reuseAddress: Bool) throws -> (socket: Int32, port: Int) {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socket >= 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
-        var yes: Int32 = 1
-        setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        if reuseAddress {
+            var yes: Int32 = 1
+            setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(requestedPort).bigEndian
@@ -79,18 +105,16 @@ public final class TestHTTPServer: Sendable {
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard bound == 0, listen(socket, 128) == 0 else {
+        guard bound == 0 else {
+            let code = errno
             close(socket)
-            throw POSIXError(.init(rawValue: errno) ?? .EIO)
+            throw POSIXError(.init(rawValue: code) ?? .EIO)
         }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
         }
-        listener = socket
-        port = Int(UInt16(bigEndian: address.sin_port))
-        let thread = Thread { [self] in acceptLoop() }
-        thread.start()
+        return (socket, Int(UInt16(bigEndian: address.sin_port)))
     }
 
     deinit { stop() }
@@ -236,4 +260,18 @@ public func withTestServer<T>(
     let server = try TestHTTPServer(dropOnAccept: dropOnAccept, handler: handler)
     defer { server.stop() }
     return try await body(server)
+}
+
+/// A loopback port nothing listens on, and nothing else can take: a socket bound to it without
+/// `SO_REUSEADDR` and not listening, so connections are refused. (A port merely closed again
+/// can be handed to another test's server running in parallel, which then gets stray requests.)
+public final class ReservedPort: Sendable {
+    let socket: Int32
+    public let port: Int
+
+    public init() throws {
+        (socket, port) = try TestHTTPServer.bindLoopback(port: 0, reuseAddress: false)
+    }
+
+    deinit { close(socket) }
 }

@@ -5,7 +5,7 @@ import Testing
 import TwilioComponent
 
 /// docs/twilio.md is generated from component.yaml and must not go stale.
-@Suite struct DocsTests {
+@Suite(.timingInsensitive) struct DocsTests {
     static let path = PythonPeer.root.appendingPathComponent("docs/twilio.md").path
 
     @Test func theReferencePageIsUpToDate() throws {
@@ -24,8 +24,16 @@ import TwilioComponent
         let headings = page.split(separator: "\n").filter { $0.hasPrefix("#") }.map(String.init)
         #expect(headings == [
             "# Twilio Component", "## Description", "## Connections", "### Twilio API Key Connection", "### Twilio Auth Token Connection",
+            "## Triggers", "### New Messages", "### Webhook",
             "## Actions", "### Get SMS", "### List SMS messages", "### Raw Request", "### Send SMS",
+            "## Data Sources", "### Select Message",
         ])
+        #expect(page.contains("Receive and validate webhook requests from Twilio for webhooks you configure. | key: `webhook`"))
+        #expect(page.contains("picked from data source `selectMessage`"))
+        // Each trigger and data source shows its example payload.
+        for marker in ["\"idempotencyKey\": \"2c5b5e4a", "\"seenAtSince\": [", "\"label\": \"2025-05-14 22:42 → +10987654321: Testing\""] {
+            #expect(page.contains(marker), "\(marker)")
+        }
         #expect(page.contains("> **Consider API Keys instead**"))
         #expect(page.contains("Get an SMS message | key: `getSMS`"))
         #expect(page.contains("| Message<br>`body` | The message body of the SMS message.<br>`text`; up to 1600 characters | `Hello from Acme!` |"))

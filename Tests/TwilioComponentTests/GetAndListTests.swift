@@ -7,7 +7,7 @@ import TwilioComponent
 import TwilioSandbox
 
 /// getSMS and listMessages end to end, and the output shape held to the documented example.
-@Suite struct GetAndListTests {
+@Suite(.timingInsensitive) struct GetAndListTests {
     /// The getSMS example of the component's documentation, as its page prints it.
     static let seedExample = """
         {

@@ -7,7 +7,7 @@ import TwilioSandbox
 
 /// rawRequest end to end: against the sandbox, and against a recording test server (to see the
 /// exact request libcurl sent).
-@Suite struct RawRequestTests {
+@Suite(.timingInsensitive) struct RawRequestTests {
     @Test func reachesTwilioEndpointsWithTheConnectionsCredentials() async throws {
         try await withHarness { harness throws in
             let created = await harness.run(["rawRequest", "--input", "method=POST", "--input", "url=/Accounts/$TWILIO_ACCOUNT_SID/Messages.json",
@@ -149,7 +149,7 @@ import TwilioSandbox
         }
     }
 
-    @Test func timesOutAsTheTimeoutInputSays() async throws {
+    @Test(.timingSensitive) func timesOutAsTheTimeoutInputSays() async throws {
         try await withRecorder({ _ in .delay(.seconds(5), then: .json(200, "{}")) }) { harness, _ in
             let clock = ContinuousClock()
             let started = clock.now

@@ -6,7 +6,7 @@ import TwilioSandbox
 
 /// The built run-action executable: credentials from the environment, the built-in sandbox kept
 /// between runs, and the README's command.
-@Suite struct RunActionExecutableTests {
+@Suite(.timingInsensitive) struct RunActionExecutableTests {
     let runAction = ProcessRunner.product("run-action")
 
     func cacheDirectory() -> String {

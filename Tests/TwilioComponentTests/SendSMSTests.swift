@@ -5,7 +5,7 @@ import TwilioSandbox
 import Testing
 
 /// sendSMS end to end: run-action (in-process) → libcurl → the sandbox.
-@Suite struct SendSMSTests {
+@Suite(.timingInsensitive) struct SendSMSTests {
     static let send = ["from": "+15005550006", "to": "+14155550100", "body": "Hello"]
 
     @Test func sendsTheSeedsCallUnchanged() async throws {

@@ -5,7 +5,7 @@ import Testing
 import TwilioSandbox
 
 /// Each scripted fault, as a client meets it over a real connection.
-@Suite struct SandboxFaultTests {
+@Suite(.timingInsensitive) struct SandboxFaultTests {
     static let send: [(String, String)] = [("To", "+14155550100"), ("From", "+15005550006"), ("Body", "Hello")]
 
     func withClient<T>(_ body: (SandboxTestClient) async throws -> T) async throws -> T {
@@ -51,7 +51,7 @@ import TwilioSandbox
         }
     }
 
-    @Test func delaysBeforeAnswering() async throws {
+    @Test(.timingSensitive) func delaysBeforeAnswering() async throws {
         try await withClient { client in
             try await script(client, ["type": "delay", "milliseconds": 700])
             let clock = ContinuousClock()

@@ -6,7 +6,7 @@ import TwilioSandbox
 
 /// The Messages API: validation and error codes, the message shape, listing and paging, updates,
 /// deletion, authentication, segments and persistence.
-@Suite struct SandboxMessagesTests {
+@Suite(.timingInsensitive) struct SandboxMessagesTests {
     func withClient<T>(_ configuration: SandboxConfiguration = SandboxConfiguration(lifecycleStep: .zero), _ body: (SandboxTestClient) async throws -> T) async throws -> T {
         try await withSandbox(configuration) { baseURL, credentials in
             try await body(SandboxTestClient(baseURL: baseURL, credentials: credentials))

@@ -6,7 +6,7 @@ import TwilioSandbox
 
 /// The sandbox held to peers no one here wrote: Twilio's OpenAPI description, and the official
 /// `twilio` Python package (client and webhook validator).
-@Suite struct SandboxPeerTests {
+@Suite(.timingInsensitive) struct SandboxPeerTests {
     @Test func everyMessagesResponseValidatesAgainstTwiliosOpenAPISchema() async throws {
         try await withSandbox { baseURL, credentials in
             let slice = PythonPeer.root.appendingPathComponent("Tests/TwilioSandboxTests/Fixtures/twilio_api_v2010_messages.json").path

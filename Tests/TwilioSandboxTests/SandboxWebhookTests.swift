@@ -6,7 +6,7 @@ import Testing
 import TwilioSandbox
 
 /// The lifecycle clock, status callbacks and inbound messages, received by a real test server.
-@Suite struct SandboxWebhookTests {
+@Suite(.timingSensitive) struct SandboxWebhookTests {
     @Test func messagesMoveThroughTheirLifecycleOnTheClock() async throws {
         try await withTestServer(handler: { _ in .respond(status: 200, body: Data("<Response/>".utf8)) }) { receiver in
             try await withSandbox(SandboxConfiguration(lifecycleStep: .milliseconds(300))) { baseURL, credentials in

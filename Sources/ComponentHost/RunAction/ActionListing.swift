@@ -4,7 +4,20 @@ import ComponentRuntime
 enum ActionListing {
     static func render(_ manifest: ComponentManifest) -> String {
         var lines = ["Actions of \(manifest.display.label) (\(manifest.key)):"]
-        for action in manifest.actions {
+        section(manifest.actions, manifest: manifest, into: &lines)
+        if !manifest.triggers.isEmpty {
+            lines += ["", "Triggers (run with --payload FILE, and --state FILE when polling):"]
+            section(manifest.triggers, manifest: manifest, into: &lines)
+        }
+        if !manifest.dataSources.isEmpty {
+            lines += ["", "Data sources:"]
+            section(manifest.dataSources, manifest: manifest, into: &lines)
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func section<Element: ManifestElement>(_ elements: [Element], manifest: ComponentManifest, into lines: inout [String]) {
+        for action in elements {
             lines.append("")
             lines.append("  \(action.key) — \(action.label)" + (action.description.map { ": \($0)" } ?? ""))
             for input in action.inputs {
@@ -22,6 +35,5 @@ enum ActionListing {
                 lines.append("      --input \(input.key)=…  \(input.label) (\(notes.joined(separator: "; ")))")
             }
         }
-        return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -5,7 +5,7 @@ import ArgumentParser
 struct RunActionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run-action",
-        abstract: "Run one action of the component locally and print its result envelope as JSON.",
+        abstract: "Run one action, trigger or data source of the component locally and print its result envelope as JSON.",
         discussion: """
             Inputs are given as key=value (repeat a key for the items of a list input; give \
             key-value lists as name=value lines or JSON), as typed JSON with --input-json, or \
@@ -17,8 +17,13 @@ struct RunActionCommand: ParsableCommand {
             component takes one from the environment, or runs against its built-in sandbox (a \
             local stand-in for the service, whose state is kept between runs).
 
-            The result is printed on standard output as {"data": ...}, or {"error": {...}} on \
-            failure; logs, diagnostics and a one-line error go to standard error. Secrets never \
+            A trigger takes the engine's payload with --payload (a JSON file, such as a webhook \
+            request) and a polling trigger its previous state with --state (a JSON file, \
+            updated in place with the state the run returns, so running it again continues).
+
+            The result is printed on standard output as {"data": ...} (an action), {"payload": \
+            ..., "response": ..., "state": ...} (a trigger), {"result": ...} (a data source), or \
+            {"error": {...}} on failure; logs, diagnostics and a one-line error go to standard error. Secrets never \
             appear in any of them.
 
             Exit codes: 0 success; 1 internal error; 2 invalid input; 3 connection problem; \
@@ -26,8 +31,14 @@ struct RunActionCommand: ParsableCommand {
             (unknown action); 64 bad command line; 65 invalid manifest.
             """)
 
-    @Argument(help: ArgumentHelp("The key of the action to run (see --list).", valueName: "action"))
+    @Argument(help: ArgumentHelp("The key of the action, trigger or data source to run (see --list).", valueName: "key"))
     var action: String?
+
+    @Option(name: .customLong("payload"), help: ArgumentHelp("For a trigger: a JSON file holding the engine's payload (the webhook request).", valueName: "file"))
+    var payloadFile: String?
+
+    @Option(name: .customLong("state"), help: ArgumentHelp("For a polling trigger: a JSON file holding its state; rewritten with the new state.", valueName: "file"))
+    var stateFile: String?
 
     @Option(name: .customLong("input"), help: ArgumentHelp("An input value; repeat for more inputs or list items.", valueName: "key=value"))
     var inputs: [String] = []
@@ -59,7 +70,7 @@ struct RunActionCommand: ParsableCommand {
     @Flag(name: .customLong("reset-sandbox"), help: "Start the built-in sandbox from an empty state.")
     var resetSandbox = false
 
-    @Flag(name: .customLong("list"), help: "List the actions and their inputs, then exit.")
+    @Flag(name: .customLong("list"), help: "List the actions, triggers and data sources with their inputs, then exit.")
     var list = false
 
     @Flag(name: .customLong("docs"), help: "Print the component's reference page (Markdown, from the manifest), then exit.")

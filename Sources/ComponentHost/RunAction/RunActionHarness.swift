@@ -53,19 +53,30 @@ public enum RunActionHarness {
             return 0
         }
         guard let action = command.action else {
-            let keys = loaded.manifest.actions.map(\.key).joined(separator: ", ")
-            io.writeErr("error: name the action to run, one of: \(keys). See --list for their inputs.\n")
+            let manifest = loaded.manifest
+            let keys = (manifest.actions.map(\.key) + manifest.triggers.map(\.key) + manifest.dataSources.map(\.key)).joined(separator: ", ")
+            io.writeErr("error: name what to run, one of: \(keys). See --list for their inputs.\n")
             return usageExitCode
         }
 
         let inputs: JSONObject
         let explicitConnection: RawConnection?
+        var payload: JSONValue?
+        var state: JSONValue?
         do {
             inputs = try RawInputBuilder.inputs(file: command.inputsFile, pairs: command.inputs, jsonPairs: command.jsonInputs)
             explicitConnection = try RawInputBuilder.connection(
                 key: command.connectionKey, fields: command.connectionFields, file: command.connectionFile, manifest: loaded.manifest)
+            if let file = command.payloadFile { payload = try RawInputBuilder.readJSON(file, flag: "--payload") }
+            if let file = command.stateFile, FileManager.default.fileExists(atPath: file) {
+                state = try RawInputBuilder.readJSON(file, flag: "--state")
+            }
         } catch {
             io.writeErr("error: \(error)\n")
+            return usageExitCode
+        }
+        if (payload != nil || command.stateFile != nil), loaded.manifest.trigger(action) == nil {
+            io.writeErr("error: --payload and --state are for triggers, and '\(action)' is not one.\n")
             return usageExitCode
         }
 
@@ -90,15 +101,22 @@ public enum RunActionHarness {
         let logger = io.logger(label: "run-action", level: command.debug ? .debug : .info)
         let request = InvocationRequest(
             element: action, inputs: inputs, connection: explicitConnection ?? services.connection, invocationID: command.invocationID,
-            debug: command.debug)
+            debug: command.debug, payload: payload, state: state)
         let style: JSONWriter.Style = command.compact ? .compact : .pretty
         // Progress lines go to a terminal only, each overwriting the last ("\e[2K\r" clears the line).
         let writeErr = io.writeErr
         var progress: (@Sendable (String) -> Void)?
         if io.isTerminal { progress = { @Sendable line in writeErr("\u{1B}[2K\r" + line) } }
         let sink = ResultSink(style: style, write: io.writeOut)
-        let result = await runner.runAction(request, logger: logger, options: InvocationOptions(sink: sink, progress: progress))
+        let result = await runner.run(request, logger: logger, options: InvocationOptions(sink: sink, progress: progress))
         await services.stop()
+        if let file = command.stateFile, result.error == nil, let newState = result.envelope["state"], newState != .null {
+            do {
+                try JSONWriter.string(from: newState, style: .pretty).write(toFile: file, atomically: true, encoding: .utf8)
+            } catch {
+                io.writeErr("error: the new state could not be written to \(file): \(error)\n")
+            }
+        }
         if progress != nil { io.writeErr("\u{1B}[2K\r") }
         if result.streamed {
             io.writeOut("\n")

@@ -98,6 +98,7 @@ private struct DocsPage {
             if let choices = input.choices {
                 facts.append("one of " + choices.map { "`\($0.value)`" }.joined(separator: ", "))
             }
+            if let dataSource = input.dataSource { facts.append("picked from data source `\(dataSource)`") }
             if let minimum = input.minimum { facts.append("at least \(InputCoercion.formatted(minimum))") }
             if let maximum = input.maximum { facts.append("at most \(InputCoercion.formatted(maximum))") }
             if let maxLength = input.maxLength { facts.append("up to \(maxLength) characters") }

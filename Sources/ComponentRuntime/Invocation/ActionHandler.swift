@@ -71,15 +71,7 @@ struct AnyActionHandler: Sendable {
 
     init<H: ActionHandler>(_ handler: H) {
         run = { inputs, context in
-            let input: H.Input
-            do {
-                input = try inputs.decode(H.Input.self)
-            } catch {
-                throw ComponentError(
-                    .internal, code: "input_type_mismatch",
-                    message: "The handler of '\(context.elementKey)' cannot read its inputs: \(describe(error)) The manifest and the handler's Input type disagree; this is a bug in the component.")
-            }
-            let output = try await handler.handle(input, context: context)
+            let output = try await handler.handle(try decodeInputs(H.Input.self, inputs, context), context: context)
             if let list = output as? StreamedList { return .list(list) }
             do {
                 return .value(try JSONValueEncoder().encode(output))

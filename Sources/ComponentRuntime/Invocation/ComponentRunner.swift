@@ -14,14 +14,23 @@ public struct InvocationRequest: Sendable {
     public var invocationID: String
     /// Whether to log debug output (request traces).
     public var debug: Bool
+    /// For triggers: the engine's payload (the webhook request).
+    public var payload: JSONValue?
+    /// For triggers: the state the previous run returned.
+    public var state: JSONValue?
 
     /// A request; a random invocation id is made when none is given.
-    public init(element: String, inputs: JSONObject = JSONObject(), connection: RawConnection? = nil, invocationID: String? = nil, debug: Bool = false) {
+    public init(
+        element: String, inputs: JSONObject = JSONObject(), connection: RawConnection? = nil, invocationID: String? = nil, debug: Bool = false,
+        payload: JSONValue? = nil, state: JSONValue? = nil
+    ) {
         self.element = element
         self.inputs = inputs
         self.connection = connection
         self.invocationID = invocationID ?? UUID().uuidString.lowercased()
         self.debug = debug
+        self.payload = payload
+        self.state = state
     }
 }
 
@@ -73,6 +82,8 @@ public final class ComponentRunner: Sendable {
     private let handlers: HandlerRegistry
     private let connections: ConnectionResolver
     private let actionResolvers: [String: InputResolver]
+    private let triggerResolvers: [String: InputResolver]
+    private let dataSourceResolvers: [String: InputResolver]
 
     /// A runner for `definition`.
     /// - Throws: ``ComponentDefinitionError`` when the manifest and the handlers disagree.
@@ -82,28 +93,90 @@ public final class ComponentRunner: Sendable {
         manifest = definition.manifest
         handlers = definition.handlers
         connections = ConnectionResolver(connections: definition.manifest.connections)
-        var resolvers: [String: InputResolver] = [:]
-        for action in definition.manifest.actions {
-            resolvers[action.key] = InputResolver(inputs: action.inputs, owner: "action '\(action.key)'")
+        func resolvers<Element: ManifestElement>(_ elements: [Element]) -> [String: InputResolver] {
+            Dictionary(elements.map { ($0.key, InputResolver(inputs: $0.inputs, owner: "\(Element.kindName) '\($0.key)'")) }, uniquingKeysWith: { first, _ in first })
         }
-        actionResolvers = resolvers
+        actionResolvers = resolvers(definition.manifest.actions)
+        triggerResolvers = resolvers(definition.manifest.triggers)
+        dataSourceResolvers = resolvers(definition.manifest.dataSources)
+    }
+
+    /// Runs the action, trigger or data source `request.element`, whichever the manifest declares.
+    public func run(_ request: InvocationRequest, logger: Logger, options: InvocationOptions = InvocationOptions()) async -> InvocationResult {
+        if manifest.trigger(request.element) != nil { return await runTrigger(request, logger: logger) }
+        if manifest.dataSource(request.element) != nil { return await runDataSource(request, logger: logger) }
+        return await runAction(request, logger: logger, options: options)
+    }
+
+    /// Runs the trigger `request.element` on `request.payload` and `request.state`: the envelope is
+    /// `{"payload", "response", "state"}`, or for a rejection `{"error", "response"}`.
+    public func runTrigger(_ request: InvocationRequest, logger: Logger) async -> InvocationResult {
+        let (trigger, handler, prepared): (TriggerDefinition, AnyTriggerHandler, PreparedInvocation)
+        switch start(request, logger: logger, elements: manifest.triggers, handlers: handlers.triggers, resolvers: triggerResolvers) {
+        case .ready(let element, let found, let value): (trigger, handler, prepared) = (element, found, value)
+        case .finished(let result): return result
+        }
+        var rejection: TriggerResponse?
+        let event = TriggerEvent(payload: request.payload ?? .object([:]), state: request.state)
+        let outcome = await execute(prepared, element: trigger, request: request) { inputs, context -> JSONValue in
+            do {
+                let result = try await handler.run(inputs, event, context)
+                return ["payload": result.payload, "response": result.response?.json ?? .null, "state": result.state ?? .null]
+            } catch let error as TriggerRejection {
+                rejection = error.response
+                throw error.error
+            }
+        }
+        return finish(outcome, scrubber: prepared.scrubber, wrap: { $0 }, errorExtras: rejection.map { ["response": $0.json] } ?? [:])
+    }
+
+    /// Runs the data source `request.element`: the envelope is `{"result": ...}`.
+    public func runDataSource(_ request: InvocationRequest, logger: Logger) async -> InvocationResult {
+        let (dataSource, handler, prepared): (DataSourceDefinition, AnyDataSourceHandler, PreparedInvocation)
+        switch start(request, logger: logger, elements: manifest.dataSources, handlers: handlers.dataSources, resolvers: dataSourceResolvers) {
+        case .ready(let element, let found, let value): (dataSource, handler, prepared) = (element, found, value)
+        case .finished(let result): return result
+        }
+        let outcome = await execute(prepared, element: dataSource, request: request) { inputs, context in
+            try await handler.run(inputs, context)
+        }
+        return finish(outcome, scrubber: prepared.scrubber, wrap: { ["result": $0] })
+    }
+
+    /// How an invocation starts: its element, handler and prepared inputs, or already finished
+    /// (an unknown key, inputs that do not resolve).
+    private enum Start<Element, Handler> {
+        case ready(Element, Handler, PreparedInvocation)
+        case finished(InvocationResult)
+    }
+
+    private func start<Element: ManifestElement, Handler>(
+        _ request: InvocationRequest, logger: Logger, elements: [Element], handlers: [String: Handler], resolvers: [String: InputResolver]
+    ) -> Start<Element, Handler> {
+        guard let element = elements.first(where: { $0.key == request.element }), let handler = handlers[element.key],
+            let resolver = resolvers[element.key]
+        else {
+            let error = unknownElement(request.element, kind: Element.kindName, keys: elements.map(\.key))
+            return .finished(finish(.failure(error), scrubber: SecretScrubber(secrets: [])))
+        }
+        switch prepare(element, resolver: resolver, request: request, logger: logger) {
+        case .success(let prepared): return .ready(element, handler, prepared)
+        case .failure(let failure): return .finished(finish(.failure(failure.error), scrubber: failure.scrubber))
+        }
+    }
+
+    private func unknownElement(_ key: String, kind: String, keys: [String]) -> ComponentError {
+        ComponentError(
+            .protocol, code: .string("unknown_" + kind.replacingOccurrences(of: " ", with: "_")),
+            message: "Unknown \(kind) '\(key)'.\(Suggestion.didYouMean(key, among: keys)) This component's \(kind)s are: \(keys.isEmpty ? "none" : keys.joined(separator: ", ")).")
     }
 
     /// Runs the action `request.element`. Never throws: every failure becomes an error envelope.
     public func runAction(_ request: InvocationRequest, logger: Logger, options: InvocationOptions = InvocationOptions()) async -> InvocationResult {
-        guard let action = manifest.action(request.element), let handler = handlers.actions[action.key],
-            let resolver = actionResolvers[action.key]
-        else {
-            let keys = manifest.actions.map(\.key)
-            let error = ComponentError(
-                .protocol, code: "unknown_action",
-                message: "Unknown action '\(request.element)'.\(Suggestion.didYouMean(request.element, among: keys)) This component's actions are: \(keys.joined(separator: ", ")).")
-            return finish(.failure(error), scrubber: SecretScrubber(secrets: []))
-        }
-        let prepared: PreparedInvocation
-        switch prepare(action, resolver: resolver, request: request, logger: logger) {
-        case .success(let value): prepared = value
-        case .failure(let failure): return finish(.failure(failure.error), scrubber: failure.scrubber)
+        let (action, handler, prepared): (ActionDefinition, AnyActionHandler, PreparedInvocation)
+        switch start(request, logger: logger, elements: manifest.actions, handlers: handlers.actions, resolvers: actionResolvers) {
+        case .ready(let element, let found, let value): (action, handler, prepared) = (element, found, value)
+        case .finished(let result): return result
         }
         let outcome = await execute(prepared, element: action, request: request, progress: options.progress) { inputs, context in
             try await handler.run(inputs, context)
@@ -243,11 +316,21 @@ public final class ComponentRunner: Sendable {
         return outcome
     }
 
-    private func finish(_ outcome: Result<JSONValue, ComponentError>, scrubber: SecretScrubber) -> InvocationResult {
-        let envelope: JSONValue
+    /// The envelope of an outcome, scrubbed: `wrap` makes the success envelope (`{"data": ...}` by
+    /// default), `errorExtras` adds keys beside `"error"` (a trigger's response).
+    private func finish(
+        _ outcome: Result<JSONValue, ComponentError>, scrubber: SecretScrubber, wrap: (JSONValue) -> JSONValue = { ["data": $0] },
+        errorExtras: JSONObject = [:]
+    ) -> InvocationResult {
+        var envelope: JSONValue
         switch outcome {
-        case .success(let data): envelope = .object(["data": data])
-        case .failure(let error): envelope = error.envelope
+        case .success(let data): envelope = wrap(data)
+        case .failure(let error):
+            envelope = error.envelope
+            if case .object(var object) = envelope {
+                for (key, value) in errorExtras { object[key] = value }
+                envelope = .object(object)
+            }
         }
         var scrubbedOutcome = outcome
         if case .failure(var error) = outcome, !scrubber.isEmpty {

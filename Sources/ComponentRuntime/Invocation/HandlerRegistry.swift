@@ -4,6 +4,8 @@
 /// action has a handler, and every handler has an action.
 public struct HandlerRegistry: Sendable {
     var actions: [String: AnyActionHandler] = [:]
+    var triggers: [String: AnyTriggerHandler] = [:]
+    var dataSources: [String: AnyDataSourceHandler] = [:]
     /// Keys registered more than once; reported by the start-up check.
     var duplicateKeys: [String] = []
 
@@ -24,22 +26,39 @@ public struct HandlerRegistry: Sendable {
         action(key, ClosureActionHandler(body))
     }
 
+    /// Registers `handler` for the trigger `key`.
+    public mutating func trigger<H: TriggerHandler>(_ key: String, _ handler: H) {
+        if triggers[key] != nil { duplicateKeys.append(key) }
+        triggers[key] = AnyTriggerHandler(handler)
+    }
+
+    /// Registers `handler` for the data source `key`.
+    public mutating func dataSource<H: DataSourceHandler>(_ key: String, _ handler: H) {
+        if dataSources[key] != nil { duplicateKeys.append(key) }
+        dataSources[key] = AnyDataSourceHandler(handler)
+    }
+
     /// The registered action keys, sorted.
     public var actionKeys: [String] { actions.keys.sorted() }
 
     /// Every disagreement between the registry and `manifest`, as sentences; empty when they match.
     public func mismatches(with manifest: ComponentManifest) -> [String] {
         var problems: [String] = []
-        let declared = Set(manifest.actions.map(\.key))
-        for action in manifest.actions where actions[action.key] == nil {
-            let place = action.locations.element.map { " (\($0))" } ?? ""
-            problems.append("The action '\(action.key)' is declared in the manifest\(place) but has no handler; register one with registry.action(\"\(action.key)\", ...).")
+        func check<Element: ManifestElement>(_ elements: [Element], registered: some Collection<String>, method: String, section: String) {
+            let declared = Set(elements.map(\.key))
+            for element in elements where !registered.contains(element.key) {
+                let place = element.locations.element.map { " (\($0))" } ?? ""
+                problems.append("The \(Element.kindName) '\(element.key)' is declared in the manifest\(place) but has no handler; register one with registry.\(method)(\"\(element.key)\", ...).")
+            }
+            for key in registered.sorted() where !declared.contains(key) {
+                problems.append("A handler is registered for the \(Element.kindName) '\(key)', but the manifest declares no such \(Element.kindName); add it to '\(section):' or remove the handler.")
+            }
         }
-        for key in actionKeys where !declared.contains(key) {
-            problems.append("A handler is registered for the action '\(key)', but the manifest declares no such action; add it to 'actions:' or remove the handler.")
-        }
+        check(manifest.actions, registered: actions.keys, method: "action", section: "actions")
+        check(manifest.triggers, registered: triggers.keys, method: "trigger", section: "triggers")
+        check(manifest.dataSources, registered: dataSources.keys, method: "dataSource", section: "dataSources")
         for key in duplicateKeys {
-            problems.append("Two handlers are registered for the action '\(key)'; keep one.")
+            problems.append("Two handlers are registered for '\(key)'; keep one.")
         }
         return problems
     }

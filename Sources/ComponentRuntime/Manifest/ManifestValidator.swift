@@ -32,6 +32,7 @@ private struct ManifestValidator {
         checkDuplicates(manifest.actions.map { ($0.key, $0.locations) }, kind: "action", plural: "actions")
         checkDuplicates(manifest.triggers.map { ($0.key, $0.locations) }, kind: "trigger", plural: "triggers")
         checkDuplicates(manifest.dataSources.map { ($0.key, $0.locations) }, kind: "data source", plural: "data sources")
+        checkSharedKeys()
 
         for connection in manifest.connections {
             let owner = "connection '\(connection.key)'"
@@ -76,6 +77,21 @@ private struct ManifestValidator {
             }
             let whereFirst = keys[earlier].1["key"].map { " (first at line \($0.line), column \($0.column))" } ?? ""
             error("The \(kind) key '\(key)' is used twice among the \(plural())\(whereFirst); give each \(kind) its own key.", at: locations["key"])
+        }
+    }
+
+    /// Actions, triggers and data sources are run by key, so one key may name only one of them.
+    mutating func checkSharedKeys() {
+        var owner: [String: String] = [:]
+        for action in manifest.actions { owner[action.key] = owner[action.key] ?? "action" }
+        for (kind, elements) in [("trigger", manifest.triggers.map { ($0.key, $0.locations) }), ("data source", manifest.dataSources.map { ($0.key, $0.locations) })] {
+            for (key, locations) in elements {
+                if let first = owner[key], first != kind {
+                    error("The \(kind) key '\(key)' is also the key of \(first == "action" ? "an action" : "a \(first)"); give each element its own key, since they are run by key.", at: locations["key"])
+                } else {
+                    owner[key] = kind
+                }
+            }
         }
     }
 

@@ -82,20 +82,27 @@ struct ListMessages: ActionHandler {
 
     /// The filter parameters, in Twilio's order, with addresses normalised.
     static func filters(_ input: Input) throws(ComponentError) -> [(String, String)] {
+        var filters = try addressFilters(to: input.to, from: input.from, defaultCountryCode: input.defaultCountryCode, owner: "action 'listMessages'")
+        if let date = input.dateSent { filters.append(("DateSent", date)) }
+        if let date = input.dateSentBefore { filters.append(("DateSent<", date)) }
+        if let date = input.dateSentAfter { filters.append(("DateSent>", date)) }
+        return filters
+    }
+
+    /// The `To` and `From` filters, normalised as Twilio stores addresses; every unusable one is
+    /// reported at once, naming its input (`to`, `from`).
+    static func addressFilters(to: String?, from: String?, defaultCountryCode: String, owner: String) throws(ComponentError) -> [(String, String)] {
         var filters: [(String, String)] = []
         var problems: [InputProblem] = []
-        for (key, label, name, value) in [("to", "To", "To", input.to), ("from", "From", "From", input.from)] {
+        for (key, label, name, value) in [("to", "To", "To", to), ("from", "From", "From", from)] {
             guard let value else { continue }
-            switch PhoneNumberNormalizer.normalize(value, role: .filter, defaultCountryCode: input.defaultCountryCode) {
+            switch PhoneNumberNormalizer.normalize(value, role: .filter, defaultCountryCode: defaultCountryCode) {
             case .success(let normalized): filters.append((name, normalized))
             case .failure(let refusal):
                 problems.append(InputProblem(key: key, label: label, message: "Input '\(key)' (\(label)) '\(value)' \(refusal.reason); write it as +14155550100 or as national digits."))
             }
         }
-        if !problems.isEmpty { throw ComponentError(InputErrors(owner: "action 'listMessages'", problems: problems)) }
-        if let date = input.dateSent { filters.append(("DateSent", date)) }
-        if let date = input.dateSentBefore { filters.append(("DateSent<", date)) }
-        if let date = input.dateSentAfter { filters.append(("DateSent>", date)) }
+        if !problems.isEmpty { throw ComponentError(InputErrors(owner: owner, problems: problems)) }
         return filters
     }
 

@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 
 /// Every body kind, query and header through libcurl to a real server on 127.0.0.1, byte for byte.
-@Suite struct HTTPClientBodyTests {
+@Suite(.timingInsensitive) struct HTTPClientBodyTests {
     let client = CurlHTTPClient(pool: HTTPConnectionPool())
 
     /// A server that answers every request with 200 and records it.

@@ -9,21 +9,13 @@ import TestSupport
 import Testing
 
 /// Timeouts, cancellation, connection reuse and the retry policy, against real servers on 127.0.0.1.
-@Suite struct HTTPClientRetryTests {
+@Suite(.timingSensitive) struct HTTPClientRetryTests {
     let client = CurlHTTPClient(pool: HTTPConnectionPool())
 
     func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
-    /// A port with nothing listening on it.
-    func closedPort() throws -> Int {
-        let server = try TestHTTPServer { _ in .respond(status: 200) }
-        let port = server.port
-        server.stop()
-        Thread.sleep(forTimeInterval: 0.05)
-        return port
-    }
 
     @Test func timeoutsFireWithinTwentyPercent() async throws {
         try await withTestServer(handler: { _ in .delay(.seconds(5), then: .respond(status: 200)) }) { server in
@@ -156,7 +148,8 @@ import Testing
     }
 
     @Test func aPOSTToAClosedPortIsRetried() async throws {
-        let port = try closedPort()
+        let reserved = try ReservedPort()
+        let port = reserved.port
         let policy = RetryPolicy(maxRetries: 2, backoff: .fixed(.milliseconds(10)))
         let error = await #expect(throws: HTTPError.self) {
             try await client.send(HTTPRequest(method: .post, url: "http://127.0.0.1:\(port)/Messages.json", body: .form([("Body", "hi")]), retry: policy))
@@ -169,7 +162,8 @@ import Testing
 
     @Test func aPOSTIsRetriedWhenTheServerStartsListening() async throws {
         // Connection refused proves nothing was sent, so a send may go again once the server is up.
-        let port = try closedPort()
+        let reserved = try ReservedPort()
+        let port = reserved.port
         let task = Task {
             try await client.send(HTTPRequest(
                 method: .post, url: "http://127.0.0.1:\(port)/Messages.json", body: .form([("Body", "hi")]),
@@ -177,7 +171,7 @@ import Testing
         }
         try await Task.sleep(for: .milliseconds(120))
         // Nothing listened on the port so far; now a server that answers does.
-        let server = try TestHTTPServer(port: port) { _ in .json(201, "{}") }
+        let server = try TestHTTPServer(listeningOn: reserved) { _ in .json(201, "{}") }
         defer { server.stop() }
         let response = try await task.value
         #expect(response.status == 201)

@@ -64,3 +64,11 @@ func withHarness<T>(lifecycleStep: Duration = .zero, _ body: (Harness) async thr
         try await body(Harness(baseURL: baseURL, credentials: credentials))
     }
 }
+
+extension Harness {
+    /// Someone texts one of the sandbox's numbers; the sandbox delivers the signed webhook to `url`.
+    func inbound(_ message: JSONObject) async throws -> JSONValue {
+        let response = try await CurlHTTPClient(pool: HTTPConnectionPool()).send(HTTPRequest(method: .post, url: baseURL + "/__sandbox/inbound", body: .json(.object(message))))
+        return try JSONParser.parse(response.body)
+    }
+}
