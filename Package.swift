@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "TwilioSandbox", targets: ["TwilioSandbox"]),
         .executable(name: "twilio-sandbox", targets: ["twilio-sandbox"]),
         .executable(name: "run-action", targets: ["run-action"]),
+        .executable(name: "twilio-component", targets: ["twilio-component"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -20,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.24.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
     ],
     targets: [
         // C libraries
@@ -41,6 +43,7 @@ let package = Package(
                 "ComponentRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "MCP", package: "swift-sdk"),
             ]
         ),
 
@@ -84,6 +87,7 @@ let package = Package(
             dependencies: ["ComponentHost", "ComponentRuntime", "TwilioComponent", "TwilioSandbox"]
         ),
         .executableTarget(name: "run-action", dependencies: ["ComponentHost", "TwilioHost"]),
+        .executableTarget(name: "twilio-component", dependencies: ["ComponentHost", "TwilioHost"]),
 
         // Build tools
         .executableTarget(name: "embed-manifest"),
@@ -123,6 +127,7 @@ let package = Package(
             name: "TwilioComponentTests",
             dependencies: [
                 "TwilioComponent", "TwilioHost", "TwilioSandbox", "ComponentHost", "ComponentRuntime", "TestSupport", "run-action",
+                "twilio-component", "fixture-component",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -21,9 +21,24 @@ public struct HostIO: Sendable {
 
     /// The process's standard output and standard error.
     public static let standard = HostIO(
-        writeOut: { FileHandle.standardOutput.write(Data($0.utf8)) },
-        writeErr: { FileHandle.standardError.write(Data($0.utf8)) },
+        writeOut: { writeAll($0, to: STDOUT_FILENO) },
+        writeErr: { writeAll($0, to: STDERR_FILENO) },
         isTerminal: isatty(STDERR_FILENO) == 1)
+
+    /// Writes all of `text`, retrying short writes; a closed pipe drops the rest instead of
+    /// stopping the process (the reader is gone, so nobody would see it).
+    static func writeAll(_ text: String, to descriptor: Int32) {
+        var text = text
+        text.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0, errno == EINTR { continue }
+                guard written > 0 else { return }
+                offset += written
+            }
+        }
+    }
 
     /// A logger writing lines to standard error at `level`.
     public func logger(label: String, level: Logger.Level) -> Logger {

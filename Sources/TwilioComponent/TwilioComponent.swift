@@ -17,6 +17,7 @@ public enum TwilioComponent {
         registry.trigger("webhook", WebhookTrigger())
         registry.trigger("pollMessages", PollMessages(configuration: configuration))
         registry.dataSource("selectMessage", SelectMessage(configuration: configuration))
+        registry.connectionCheck(AccountCheck(configuration: configuration))
         return registry
     }
 }

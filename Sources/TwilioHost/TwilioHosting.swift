@@ -12,7 +12,7 @@ public enum TwilioHosting {
     public static func component(commandName: String) -> HostedComponent {
         HostedComponent(
             manifest: .embedded(fileName: TwilioComponent.manifestFileName, text: TwilioComponent.manifestText),
-            commandName: commandName,
+            commandName: commandName, version: TwilioConfiguration.version,
             makeHandlers: { services in TwilioComponent.handlers(TwilioConfiguration(baseURL: services.baseURL)) },
             prepare: prepare)
     }
@@ -28,8 +28,9 @@ public enum TwilioHosting {
         if let connection = try connection(fromEnvironment: request.environment) {
             return HostServices(baseURL: baseURL, connection: connection)
         }
-        guard baseURL == nil else {
-            // A base URL without credentials: the run fails with a clear missing-connection error.
+        guard baseURL == nil, request.allowsSandbox else {
+            // A base URL, or an engine, without credentials: each run fails with a clear
+            // missing-connection error unless its request brings a connection.
             return HostServices(baseURL: baseURL)
         }
         let stateFile = sandboxStateFile(request.environment)

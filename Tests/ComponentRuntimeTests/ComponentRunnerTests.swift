@@ -79,7 +79,7 @@ import Testing
 
         let badField = await runner.runAction(
             InvocationRequest(element: "echo", inputs: ["message": "hi"], connection: RawConnection(key: "token", fields: ["user": "Alice"])), logger: logger)
-        #expect(badField.error?.message == "Connection 'token' is not usable:\nField 'user' (User) must match the pattern ^[a-z]+$, but 'Alice' does not.\nField 'token' (Token) is required; give it a value.")
+        #expect(badField.error?.message == "Connection 'token' is not usable:\nField 'user' (User) must match the pattern ^[a-z]+$, but '<redacted>' does not.\nField 'token' (Token) is required; give it a value.")
 
         let upstream = await runner.runAction(InvocationRequest(element: "whoami", connection: connection), logger: logger)
         #expect(upstream.error?.kind == .upstream)

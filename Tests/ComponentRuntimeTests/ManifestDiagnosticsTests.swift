@@ -68,7 +68,7 @@ import Testing
     @Test func unknownFieldWithSuggestion() {
         #expect(diagnostics(replacing("    label: Greet", with: "    lable: Greet")) == [
             "component.yaml:15:5: error: Action 'greet' is missing the required field 'label'; add 'label:' (the name people see).",
-            "component.yaml:16:5: error: Unknown field 'lable' in this action. Did you mean 'label'? The fields allowed here are: key, label, description, inputs, examplePayload.",
+            "component.yaml:16:5: error: Unknown field 'lable' in this action. Did you mean 'label'? The fields allowed here are: key, label, description, inputs, examplePayload, hints.",
         ])
     }
 

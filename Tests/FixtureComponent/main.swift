@@ -29,7 +29,11 @@ struct ConnectionEcho: Encodable, Sendable {
 }
 
 var handlers = HandlerRegistry()
+/// An unclassified failure, as a bug in a handler would throw.
+struct FixtureFailure: Error {}
+
 handlers.action("echo") { (input: EchoInput, context) in
+    if input.message == "raise" { throw FixtureFailure() }
     context.logger.info("echoing", metadata: ["token": .string(context.connection?.secret("token")?.reveal() ?? "")])
     var echoed = input
     if input.loud { echoed.message = input.message.uppercased() }
@@ -44,11 +48,16 @@ handlers.action("whoami") { (_: NoInputs, context) -> JSONValue in
 }
 
 let registry = handlers
-await RunActionHarness.main(
+let component =
     HostedComponent(
         manifest: .embedded(fileName: EmbeddedManifest.fileName, text: EmbeddedManifest.text),
         makeHandlers: { _ in registry },
         prepare: { request in
             guard let user = request.environment["FIXTURE_USER"], let token = request.environment["FIXTURE_TOKEN"] else { return HostServices() }
             return HostServices(connection: RawConnection(key: "token", fields: ["user": .string(user), "token": .string(token)]))
-        }))
+        })
+// `fixture-component invoke|serve|...` is the engine front end; anything else is run-action.
+if let first = CommandLine.arguments.dropFirst().first, ComponentTool.subcommandNames.contains(first) {
+    await ComponentTool.main(component)
+}
+await RunActionHarness.main(component)

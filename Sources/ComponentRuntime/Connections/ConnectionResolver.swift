@@ -41,6 +41,11 @@ public struct ConnectionResolver: Sendable {
         case .failure(let errors):
             var error = ComponentError(errors, kind: .connection, code: "invalid_connection")
             error.message = "Connection '\(definition.key)' is not usable:\n" + errors.description
+            // A value that does not fit its field may be a secret pasted into the wrong one (the
+            // Auth Token as the Account SID): no field's value is quoted back.
+            let quoted = SecretScrubber(secrets: raw.fields.pairs.compactMap { $0.value.stringValue })
+            error.message = quoted.scrub(error.message) + Self.swapHints(raw, definition: definition)
+            error.details = error.details.map(quoted.scrub)
             // Problems name the connection, so a field cannot be mistaken for an input of the same name.
             if case .object(var details)? = error.details, let problems = details["problems"]?.arrayValue {
                 details["problems"] = .array(problems.map { problem in
@@ -52,6 +57,19 @@ public struct ConnectionResolver: Sendable {
             }
             return .failure(error)
         }
+    }
+
+    /// Says so when a value fits another field's pattern but not its own (the SIDs swapped), since
+    /// the values themselves are not quoted.
+    static func swapHints(_ raw: RawConnection, definition: ConnectionDefinition) -> String {
+        var hints = ""
+        for field in definition.inputs {
+            guard case .string(let value)? = raw.fields[field.key], let own = field.pattern, !PatternCache.matches(value, pattern: own) else { continue }
+            if let other = definition.inputs.first(where: { $0.key != field.key && $0.pattern.map { PatternCache.matches(value, pattern: $0) } == true }) {
+                hints += "\nThe value given for \(field.displayName) fits \(other.displayName): were the two swapped?"
+            }
+        }
+        return hints
     }
 
     private var knownList: String {

@@ -79,8 +79,8 @@ public struct InvocationResult: Sendable {
 public final class ComponentRunner: Sendable {
     /// The component's manifest.
     public let manifest: ComponentManifest
-    private let handlers: HandlerRegistry
-    private let connections: ConnectionResolver
+    let handlers: HandlerRegistry
+    let connections: ConnectionResolver
     private let actionResolvers: [String: InputResolver]
     private let triggerResolvers: [String: InputResolver]
     private let dataSourceResolvers: [String: InputResolver]
@@ -318,7 +318,7 @@ public final class ComponentRunner: Sendable {
 
     /// The envelope of an outcome, scrubbed: `wrap` makes the success envelope (`{"data": ...}` by
     /// default), `errorExtras` adds keys beside `"error"` (a trigger's response).
-    private func finish(
+    func finish(
         _ outcome: Result<JSONValue, ComponentError>, scrubber: SecretScrubber, wrap: (JSONValue) -> JSONValue = { ["data": $0] },
         errorExtras: JSONObject = [:]
     ) -> InvocationResult {

@@ -6,6 +6,8 @@ public struct HandlerRegistry: Sendable {
     var actions: [String: AnyActionHandler] = [:]
     var triggers: [String: AnyTriggerHandler] = [:]
     var dataSources: [String: AnyDataSourceHandler] = [:]
+    /// How the component tests a connection; `nil` when it cannot.
+    var connectionCheck: (any ConnectionCheck)?
     /// Keys registered more than once; reported by the start-up check.
     var duplicateKeys: [String] = []
 
@@ -36,6 +38,11 @@ public struct HandlerRegistry: Sendable {
     public mutating func dataSource<H: DataSourceHandler>(_ key: String, _ handler: H) {
         if dataSources[key] != nil { duplicateKeys.append(key) }
         dataSources[key] = AnyDataSourceHandler(handler)
+    }
+
+    /// Registers how the component tests a connection (``ComponentRunner/checkConnection(_:invocationID:debug:logger:)``).
+    public mutating func connectionCheck(_ check: some ConnectionCheck) {
+        connectionCheck = check
     }
 
     /// The registered action keys, sorted.

@@ -138,17 +138,41 @@ public struct ActionDefinition: ManifestElement {
     public var inputs: [InputDefinition]
     /// `{data: ...}`, as the action returns it.
     public var examplePayload: JSONValue?
+    /// What running the action does to the outside world, for engines and agents deciding on retries.
+    public var hints: ActionHints
     public var locations: FieldLocations
     public static var kindName: String { "action" }
 
     /// An action.
-    public init(key: String, label: String, description: String? = nil, inputs: [InputDefinition] = [], examplePayload: JSONValue? = nil, locations: FieldLocations = FieldLocations()) {
+    public init(
+        key: String, label: String, description: String? = nil, inputs: [InputDefinition] = [], examplePayload: JSONValue? = nil,
+        hints: ActionHints = ActionHints(), locations: FieldLocations = FieldLocations()
+    ) {
         self.key = key
         self.label = label
         self.description = description
         self.inputs = inputs
         self.examplePayload = examplePayload
+        self.hints = hints
         self.locations = locations
+    }
+}
+
+/// What an action does when it runs, as far as a caller deciding to retry it needs to know.
+/// `nil` means the manifest does not say.
+public struct ActionHints: Sendable, Hashable {
+    /// The action only reads; running it changes nothing.
+    public var readOnly: Bool?
+    /// Running it again with the same inputs has no further effect.
+    public var idempotent: Bool?
+    /// It may delete or overwrite something (rather than only add).
+    public var destructive: Bool?
+
+    /// Hints.
+    public init(readOnly: Bool? = nil, idempotent: Bool? = nil, destructive: Bool? = nil) {
+        self.readOnly = readOnly
+        self.idempotent = idempotent
+        self.destructive = destructive
     }
 }
 

@@ -38,7 +38,8 @@ struct ManifestDecoder {
     static let displayFields: [StaticString] = ["label", "description", "category", "iconPath", "longDescription"]
     static let connectionFields: [StaticString] = ["key", "label", "description", "notes", "inputs"]
     static let noteFields: [StaticString] = ["title", "text"]
-    static let actionFields: [StaticString] = ["key", "label", "description", "inputs", "examplePayload"]
+    static let actionFields: [StaticString] = ["key", "label", "description", "inputs", "examplePayload", "hints"]
+    static let hintFields: [StaticString] = ["readOnly", "idempotent", "destructive"]
     static let triggerFields: [StaticString] = ["key", "label", "description", "type", "inputs", "examplePayload"]
     static let dataSourceFields: [StaticString] = ["key", "label", "description", "type", "inputs", "examplePayload"]
     static let inputFields: [StaticString] = [
@@ -111,9 +112,18 @@ struct ManifestDecoder {
 
     mutating func decodeAction(_ node: YAMLNode) -> ActionDefinition? {
         guard let parts = decodeElement(node, kind: "action", allowed: Self.actionFields, exampleKey: "sendSMS") else { return nil }
+        var hints = ActionHints()
+        if let hintsNode = parts.fields["hints"]?.value, !hintsNode.isNull,
+            let fields = fields(of: hintsNode, what: "The 'hints' of \(parts.name.prefix(1).lowercased() + parts.name.dropFirst())", allowed: Self.hintFields)
+        {
+            let what = "the 'hints' of \(parts.name.prefix(1).lowercased() + parts.name.dropFirst())"
+            hints = ActionHints(
+                readOnly: bool(fields, "readOnly", what: what), idempotent: bool(fields, "idempotent", what: what),
+                destructive: bool(fields, "destructive", what: what))
+        }
         return ActionDefinition(
             key: parts.key, label: parts.label, description: parts.description, inputs: parts.inputs,
-            examplePayload: parts.examplePayload, locations: parts.locations)
+            examplePayload: parts.examplePayload, hints: hints, locations: parts.locations)
     }
 
     mutating func decodeTrigger(_ node: YAMLNode) -> TriggerDefinition? {

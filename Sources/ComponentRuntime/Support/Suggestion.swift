@@ -1,5 +1,5 @@
 /// "Did you mean" suggestions for misspelled names.
-enum Suggestion {
+public enum Suggestion {
     /// The candidate closest to `word` (case-insensitive edit distance), when it is close enough
     /// to be a likely typo: a difference in case only for words under three letters (where one
     /// edit turns anything into anything), one edit for short words, a third of the length for longer ones.
@@ -36,7 +36,7 @@ enum Suggestion {
     }
 
     /// `" Did you mean 'x'?"` or the empty string.
-    static func didYouMean(_ word: String, among candidates: some Sequence<String>) -> String {
+    public static func didYouMean(_ word: String, among candidates: some Sequence<String>) -> String {
         guard let match = closest(to: word, among: candidates) else { return "" }
         return " Did you mean '\(match)'?"
     }

@@ -1,0 +1,87 @@
+import ComponentRuntime
+import Logging
+
+/// The component loaded to answer engine requests: its manifest, one runner (so one HTTP client,
+/// whose connections are reused from request to request) and the services settled on at start.
+final class EngineSession: Sendable {
+    let manifest: ComponentManifest
+    let runner: ComponentRunner
+    let services: HostServices
+    let logger: Logger
+
+    private init(manifest: ComponentManifest, runner: ComponentRunner, services: HostServices, logger: Logger) {
+        self.manifest = manifest
+        self.runner = runner
+        self.services = services
+        self.logger = logger
+    }
+
+    /// Why a session could not start, with the exit code to end with.
+    struct StartFailure: Error {
+        var message: String
+        var exitCode: Int32
+    }
+
+    /// Loads the component's manifest and settles its services: the connection and base URL from
+    /// the options or the environment, or the built-in sandbox when `options.sandbox` allows it.
+    static func start(_ component: HostedComponent, options: EngineOptions, environment: [String: String], io: HostIO, label: String) async throws(StartFailure) -> EngineSession {
+        let loaded: LoadedManifest
+        do {
+            loaded = try component.loadManifest(overridePath: nil)
+        } catch {
+            throw StartFailure(message: error.rendered, exitCode: ComponentTool.invalidManifestExitCode)
+        }
+        let services: HostServices
+        do {
+            services = try await component.prepare(HostRequest(
+                environment: environment, connection: nil, baseURL: options.baseURL, resetSandbox: false,
+                allowsSandbox: options.sandbox, notice: { io.writeErr($0 + "\n") }))
+        } catch {
+            throw StartFailure(message: "error: \(error)", exitCode: ComponentError.Kind.connection.exitCode)
+        }
+        do {
+            let runner = try ComponentRunner(ComponentDefinition(manifest: loaded.manifest, handlers: component.makeHandlers(services)))
+            return EngineSession(manifest: loaded.manifest, runner: runner, services: services, logger: io.logger(label: label, level: .info))
+        } catch {
+            await services.stop()
+            throw StartFailure(message: "error: the manifest and the component's handlers disagree:\n\(error)", exitCode: ComponentError.Kind.internal.exitCode)
+        }
+    }
+
+    /// Runs `request` and returns its result; never throws.
+    func respond(_ request: EngineRequest) async -> InvocationResult {
+        let connection = connection(for: request)
+        switch request.kind {
+        case .check:
+            return await runner.checkConnection(connection, invocationID: request.invocationID, debug: request.debug, logger: logger)
+        case .action, .trigger, .dataSource:
+            let invocation = InvocationRequest(
+                element: request.element, inputs: request.inputs, connection: connection, invocationID: request.invocationID,
+                debug: request.debug, payload: request.payload, state: request.state)
+            switch request.kind {
+            case .trigger: return await runner.runTrigger(invocation, logger: logger)
+            case .dataSource: return await runner.runDataSource(invocation, logger: logger)
+            default: return await runner.runAction(invocation, logger: logger)
+            }
+        }
+    }
+
+    /// The request's connection; else one sent inside the inputs (left for the runner to read);
+    /// else the one configured at start.
+    private func connection(for request: EngineRequest) -> RawConnection? {
+        if let connection = request.connection { return connection }
+        let element: (any ManifestElement)? = switch request.kind {
+        case .action: manifest.action(request.element)
+        case .trigger: manifest.trigger(request.element)
+        case .dataSource: manifest.dataSource(request.element)
+        case .check: nil
+        }
+        if let key = element?.connectionInput?.key, request.inputs[key] != nil { return nil }
+        return services.connection
+    }
+
+    /// Stops what the services started (a built-in sandbox).
+    func stop() async {
+        await services.stop()
+    }
+}

@@ -1,0 +1,81 @@
+/// The manifest as JSON for an engine to build its forms from: every element with its inputs, each
+/// input with its JSON Schema, and each element's inputs as one object schema.
+public enum ManifestExport {
+    /// The version of the process protocol (`docs/protocol.md`); a new major version means a
+    /// change an engine must adapt to.
+    public static let protocolVersion = "1.0"
+
+    /// The export of `manifest`.
+    public static func json(_ manifest: ComponentManifest, version: String? = nil) -> JSONValue {
+        let connectionKeys = manifest.connections.map(\.key)
+        var component: JSONObject = ["key": .string(manifest.key), "label": .string(manifest.display.label), "description": .string(manifest.display.description)]
+        if let category = manifest.display.category { component["category"] = .string(category) }
+        if let longDescription = manifest.display.longDescription { component["longDescription"] = .string(longDescription) }
+        if let version { component["version"] = .string(version) }
+
+        let connections: [JSONValue] = manifest.connections.map { connection in
+            var object: JSONObject = ["key": .string(connection.key), "label": .string(connection.label)]
+            object["description"] = connection.description.map(JSONValue.string) ?? .null
+            object["inputs"] = .array(connection.inputs.map { input(for: $0, connections: connectionKeys) })
+            object["schema"] = InputSchema.objectSchema(for: connection.inputs)
+            return .object(object)
+        }
+        let triggers: [JSONValue] = manifest.triggers.map { trigger in
+            var object = element(trigger, connections: connectionKeys)
+            object["type"] = .string(trigger.kind.rawValue)
+            return .object(object)
+        }
+        let actions: [JSONValue] = manifest.actions.map { action in
+            var object = element(action, connections: connectionKeys)
+            var hints = JSONObject()
+            hints["readOnly"] = action.hints.readOnly.map(JSONValue.bool) ?? .null
+            hints["idempotent"] = action.hints.idempotent.map(JSONValue.bool) ?? .null
+            hints["destructive"] = action.hints.destructive.map(JSONValue.bool) ?? .null
+            object["hints"] = .object(hints)
+            return .object(object)
+        }
+        let dataSources: [JSONValue] = manifest.dataSources.map { dataSource in
+            var object = element(dataSource, connections: connectionKeys)
+            object["type"] = .string(dataSource.dataSourceType.rawValue)
+            return .object(object)
+        }
+        return [
+            "protocolVersion": .string(protocolVersion),
+            "component": .object(component),
+            "connections": .array(connections),
+            "triggers": .array(triggers),
+            "actions": .array(actions),
+            "dataSources": .array(dataSources),
+        ]
+    }
+
+    /// What every element shares.
+    static func element(_ element: some ManifestElement, connections: [String]) -> JSONObject {
+        var object: JSONObject = ["key": .string(element.key), "label": .string(element.label)]
+        object["description"] = element.description.map(JSONValue.string) ?? .null
+        object["connectionInput"] = element.connectionInput.map { .string($0.key) } ?? .null
+        object["inputs"] = .array(element.inputs.map { input(for: $0, connections: connections) })
+        // The schema of a request's "inputs": the connection travels beside them, in "connection".
+        object["schema"] = InputSchema.objectSchema(
+            for: element.inputs, connections: connections, excluding: element.connectionInput.map { [$0.key] } ?? [])
+        object["examplePayload"] = element.examplePayload ?? .null
+        return object
+    }
+
+    /// One input: what a form shows, and its schema.
+    static func input(for input: InputDefinition, connections: [String]) -> JSONValue {
+        var object: JSONObject = ["key": .string(input.key), "label": .string(input.label), "type": .string(input.type.rawValue)]
+        object["required"] = .bool(input.required)
+        object["secret"] = .bool(input.isSecret)
+        object["collection"] = input.collection.map { .string($0.rawValue) } ?? .null
+        object["comments"] = input.comments.map(JSONValue.string) ?? .null
+        object["placeholder"] = input.placeholder.map(JSONValue.string) ?? .null
+        object["choices"] = input.choices.map { choices in
+            .array(choices.map { ["value": .string($0.value), "label": .string($0.label)] })
+        } ?? .null
+        object["dataSource"] = input.dataSource.map(JSONValue.string) ?? .null
+        if input.type == .code { object["language"] = input.language.map(JSONValue.string) ?? .null }
+        object["schema"] = InputSchema.schema(for: input, connections: connections)
+        return .object(object)
+    }
+}

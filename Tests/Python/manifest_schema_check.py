@@ -1,0 +1,76 @@
+"""Checks `twilio-component manifest` with jsonschema, a validator no one here wrote.
+
+Reads the exported manifest on stdin. Every schema (each input's, each element's and each
+connection's object schema) must be a valid JSON Schema 2020-12; the example inputs in
+examples/*.json must validate against their action's schema, and a set of wrong inputs must not.
+Prints a JSON report; exits 1 on the first disagreement.
+"""
+import json
+import pathlib
+import sys
+
+import jsonschema
+
+root = pathlib.Path(__file__).resolve().parents[2]
+manifest = json.load(sys.stdin)
+Validator = jsonschema.Draft202012Validator
+format_checker = Validator.FORMAT_CHECKER
+
+checked = 0
+for section in ("connections", "triggers", "actions", "dataSources"):
+    for element in manifest[section]:
+        Validator.check_schema(element["schema"])
+        checked += 1
+        for field in element["inputs"]:
+            Validator.check_schema(field["schema"])
+            checked += 1
+
+actions = {action["key"]: action for action in manifest["actions"]}
+connections = {connection["key"]: connection for connection in manifest["connections"]}
+
+
+def errors(schema, instance):
+    return [error.message for error in Validator(schema, format_checker=format_checker).iter_errors(instance)]
+
+
+accepted = []
+for path in sorted((root / "examples").glob("*.json")):
+    key = path.stem.split("-")[0]
+    problems = errors(actions[key]["schema"], json.loads(path.read_text()))
+    if problems:
+        print(f"{path.name} does not validate against {key}'s schema: {problems}", file=sys.stderr)
+        sys.exit(1)
+    accepted.append(path.name)
+
+# Inputs the runtime refuses must be refused by the schema too.
+sid = "SM" + "0" * 32
+wrong = [
+    ("sendSMS", {"from": "+15005550006", "body": "no recipient"}),
+    ("sendSMS", {"from": "+15005550006", "to": "+14155550100", "body": "x", "unknownInput": 1}),
+    ("sendSMS", {"from": "+15005550006", "to": "+14155550100", "body": "x", "validityPeriod": "soon"}),
+    ("getSMS", {"messageSid": "XX" + "0" * 32}),
+    ("getSMS", {}),
+    ("listMessages", {"pageSize": 0}),
+    ("rawRequest", {"url": "/x", "method": "BREW"}),
+]
+refused = []
+for key, instance in wrong:
+    if not errors(actions[key]["schema"], instance):
+        print(f"{key}'s schema accepts {instance}, which the component refuses", file=sys.stderr)
+        sys.exit(1)
+    refused.append(key)
+if errors(actions["getSMS"]["schema"], {"messageSid": sid}):
+    print("getSMS's schema refuses a valid SID", file=sys.stderr)
+    sys.exit(1)
+
+auth = connections["authToken"]
+token_schema = auth["schema"]["properties"]["authToken"]
+if token_schema.get("writeOnly") is not True:
+    print("the Auth Token field is not writeOnly", file=sys.stderr)
+    sys.exit(1)
+good_connection = {"accountSid": "AC" + "a" * 32, "authToken": "b" * 32}
+if errors(auth["schema"], good_connection) or not errors(auth["schema"], {"accountSid": "AC1"}):
+    print("the authToken connection's schema does not match the connection rules", file=sys.stderr)
+    sys.exit(1)
+
+print(json.dumps({"schemas": checked, "examplesAccepted": accepted, "wrongRefused": len(refused)}))

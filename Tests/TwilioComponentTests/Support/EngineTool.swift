@@ -1,0 +1,81 @@
+import ComponentRuntime
+import Foundation
+import TestSupport
+import TwilioSandbox
+
+/// The built `twilio-component` executable, pointed at an in-process sandbox.
+struct EngineTool {
+    static let path = ProcessRunner.product("twilio-component")
+
+    struct Output {
+        var stdout: String
+        var stderr: String
+        var exitCode: Int32
+
+        /// The one JSON document on standard output.
+        var envelope: JSONValue { (try? JSONParser.parse(stdout)) ?? .null }
+        var error: JSONValue { envelope["error"] ?? .null }
+    }
+
+    let baseURL: String
+    let credentials: SandboxCredentials
+
+    /// The sandbox's Auth Token connection, as a request carries it.
+    var authToken: JSONValue {
+        ["key": "authToken", "fields": ["accountSid": .string(credentials.accountSid), "authToken": .string(credentials.authToken)]]
+    }
+
+    /// The sandbox's API key connection.
+    var apiKey: JSONValue {
+        ["key": "apiKey", "fields": ["accountSid": .string(credentials.accountSid), "apiKey": .string(credentials.apiKeySid), "apiSecret": .string(credentials.apiKeySecret)]]
+    }
+
+    /// This process's environment without any TWILIO_ variable, requests sent to the sandbox.
+    var environment: [String: String?] {
+        var environment: [String: String?] = ["TWILIO_API_BASE_URL": baseURL]
+        for key in ProcessInfo.processInfo.environment.keys where key.hasPrefix("TWILIO_") && key != "TWILIO_API_BASE_URL" {
+            environment[key] = .some(nil)
+        }
+        return environment
+    }
+
+    /// The environment with the sandbox's Auth Token credentials, as Twilio's tools read them.
+    var credentialEnvironment: [String: String?] {
+        var environment = environment
+        environment["TWILIO_ACCOUNT_SID"] = credentials.accountSid
+        environment["TWILIO_AUTH_TOKEN"] = credentials.authToken
+        return environment
+    }
+
+    /// Runs `twilio-component arguments` with `stdin`.
+    func run(_ arguments: [String], stdin: String? = nil, environment extra: [String: String?] = [:]) async throws -> Output {
+        var environment = environment
+        for (key, value) in extra { environment[key] = value }
+        let output = try await ProcessRunner.run(Self.path, arguments, environment: environment, stdin: stdin)
+        return Output(stdout: output.stdout, stderr: output.stderr, exitCode: output.exitCode)
+    }
+
+    /// Runs a one-shot subcommand with `request` (as compact JSON) on standard input.
+    func run(_ subcommand: String, _ request: JSONValue, environment extra: [String: String?] = [:]) async throws -> Output {
+        try await run([subcommand], stdin: JSONWriter.string(from: request), environment: extra)
+    }
+
+    /// Every message the sandbox holds.
+    func sandboxMessages() async throws -> [JSONValue] {
+        let response = try await CurlHTTPClient(pool: HTTPConnectionPool()).send(HTTPRequest(method: .get, url: baseURL + "/__sandbox/messages"))
+        return try JSONParser.parse(response.body)["messages"]?.arrayValue ?? []
+    }
+
+    /// Scripts a sandbox fault.
+    func fault(_ route: String, _ fault: JSONValue, count: Int = 1) async throws {
+        _ = try await CurlHTTPClient(pool: HTTPConnectionPool()).send(HTTPRequest(
+            method: .post, url: baseURL + "/__sandbox/faults", body: .json(["route": .string(route), "count": .integer(count), "fault": fault])))
+    }
+}
+
+/// Runs `body` with an in-process sandbox and the executable pointed at it.
+func withEngineTool<T>(lifecycleStep: Duration = .zero, _ body: (EngineTool) async throws -> T) async throws -> T {
+    try await withSandbox(SandboxConfiguration(lifecycleStep: lifecycleStep)) { baseURL, credentials in
+        try await body(EngineTool(baseURL: baseURL, credentials: credentials))
+    }
+}
