@@ -1,5 +1,5 @@
 # Entry points; README.md names `make test`. Each target installs what it needs first.
-.PHONY: deps build run test docs bench-manifest bench-http bench-sandbox clean
+.PHONY: deps build run test docs engine-example bench-manifest bench-http bench-sandbox clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -14,6 +14,12 @@ run: deps
 # Regenerates docs/twilio.md from component.yaml.
 docs: deps
 	swift run run-action --docs > docs/twilio.md
+
+# The example workflow host (examples/engine/host.py) runs its flow against a sandbox it starts.
+engine-example: deps
+	swift build --product twilio-component
+	swift build --product twilio-sandbox
+	python3 examples/engine/host.py
 
 test: deps
 	swift build --build-tests

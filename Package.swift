@@ -127,7 +127,7 @@ let package = Package(
             name: "TwilioComponentTests",
             dependencies: [
                 "TwilioComponent", "TwilioHost", "TwilioSandbox", "ComponentHost", "ComponentRuntime", "TestSupport", "run-action",
-                "twilio-component", "fixture-component",
+                "twilio-component", "twilio-sandbox", "fixture-component",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

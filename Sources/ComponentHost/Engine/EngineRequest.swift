@@ -159,7 +159,7 @@ public struct EngineRequest: Sendable {
         }
         return EngineRequest(
             id: id, kind: kind, element: element, inputs: inputs, connection: connection, invocationID: invocationID, debug: debug,
-            payload: object["payload"], state: object["state"].flatMap { $0.isNull ? nil : $0 })
+            payload: object["payload"], state: object["state"].flatMap { value -> JSONValue? in value.isNull ? Optional.none : value })
     }
 
     static func invalid(_ message: String) -> ComponentError {
