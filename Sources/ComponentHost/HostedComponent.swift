@@ -47,13 +47,18 @@ public struct HostServices: Sendable {
     public var baseURL: String?
     /// The connection to use when the caller gave none.
     public var connection: RawConnection?
+    /// How long one attempt of a request to the service may take; `nil` for the HTTP client's default.
+    public var requestTimeout: Duration?
     /// Stops whatever `prepare` started.
     public var stop: @Sendable () async -> Void
 
     /// Services.
-    public init(baseURL: String? = nil, connection: RawConnection? = nil, stop: @escaping @Sendable () async -> Void = {}) {
+    public init(
+        baseURL: String? = nil, connection: RawConnection? = nil, requestTimeout: Duration? = nil, stop: @escaping @Sendable () async -> Void = {}
+    ) {
         self.baseURL = baseURL
         self.connection = connection
+        self.requestTimeout = requestTimeout
         self.stop = stop
     }
 }

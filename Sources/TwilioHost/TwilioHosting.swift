@@ -13,7 +13,11 @@ public enum TwilioHosting {
         HostedComponent(
             manifest: .embedded(fileName: TwilioComponent.manifestFileName, text: TwilioComponent.manifestText),
             commandName: commandName, version: TwilioConfiguration.version,
-            makeHandlers: { services in TwilioComponent.handlers(TwilioConfiguration(baseURL: services.baseURL)) },
+            makeHandlers: { services in
+                var timeouts = HTTPTimeouts()
+                if let timeout = services.requestTimeout { timeouts.perAttempt = timeout }
+                return TwilioComponent.handlers(TwilioConfiguration(baseURL: services.baseURL, timeouts: timeouts))
+            },
             prepare: prepare)
     }
 
@@ -24,14 +28,15 @@ public enum TwilioHosting {
 
     static func prepare(_ request: HostRequest) async throws -> HostServices {
         let baseURL = request.baseURL ?? request.environment["TWILIO_API_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
-        if let connection = request.connection { return HostServices(baseURL: baseURL, connection: connection) }
+        let timeout = try requestTimeout(request.environment)
+        if let connection = request.connection { return HostServices(baseURL: baseURL, connection: connection, requestTimeout: timeout) }
         if let connection = try connection(fromEnvironment: request.environment) {
-            return HostServices(baseURL: baseURL, connection: connection)
+            return HostServices(baseURL: baseURL, connection: connection, requestTimeout: timeout)
         }
         guard baseURL == nil, request.allowsSandbox else {
             // A base URL, or an engine, without credentials: each run fails with a clear
             // missing-connection error unless its request brings a connection.
-            return HostServices(baseURL: baseURL)
+            return HostServices(baseURL: baseURL, requestTimeout: timeout)
         }
         let stateFile = sandboxStateFile(request.environment)
         if request.resetSandbox { try? FileManager.default.removeItem(atPath: stateFile) }
@@ -43,7 +48,16 @@ public enum TwilioHosting {
         return HostServices(
             baseURL: sandbox.baseURL,
             connection: RawConnection(key: "authToken", fields: ["accountSid": .string(credentials.accountSid), "authToken": .string(credentials.authToken)]),
-            stop: { await sandbox.stop() })
+            requestTimeout: timeout, stop: { await sandbox.stop() })
+    }
+
+    /// `TWILIO_TIMEOUT_MS`: how long one attempt of a request to Twilio may take (30 s by default).
+    static func requestTimeout(_ environment: [String: String]) throws -> Duration? {
+        guard let text = environment["TWILIO_TIMEOUT_MS"], !text.isEmpty else { return nil }
+        guard let milliseconds = Int(text), milliseconds > 0 else {
+            throw EnvironmentError(description: "TWILIO_TIMEOUT_MS must be a whole number of milliseconds above 0, not '\(text)'.")
+        }
+        return .milliseconds(milliseconds)
     }
 
     /// The connection Twilio's own tools would use: `TWILIO_ACCOUNT_SID` with `TWILIO_API_KEY` and

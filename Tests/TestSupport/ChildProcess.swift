@@ -13,6 +13,7 @@ public final class ChildProcess: Sendable {
 
     /// Starts `executable`; `environment` adds to (or, with `nil` values, removes from) this process's.
     public init(_ executable: String, _ arguments: [String], environment: [String: String?] = [:]) throws {
+        _ = ProcessRunner.brokenPipesIgnored
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments

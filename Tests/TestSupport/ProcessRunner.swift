@@ -31,7 +31,11 @@ public enum ProcessRunner {
         }
     }
 
+    /// A child that exits before reading all its input must fail a write, not kill the tests.
+    static let brokenPipesIgnored: Void = { signal(SIGPIPE, SIG_IGN) }()
+
     private static func runBlocking(_ executable: String, _ arguments: [String], environment: [String: String], stdin: String?) throws -> Output {
+        _ = ProcessRunner.brokenPipesIgnored
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -50,8 +54,13 @@ public enum ProcessRunner {
             errData.withLock { $0 = data }
             done.signal()
         }.start()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try? input.fileHandleForWriting.close()
+        // Written from its own thread: a child that answers as it reads (serve) would otherwise
+        // fill its output pipe while this thread still waits to finish writing its input.
+        let writer = input.fileHandleForWriting
+        Thread {
+            if let stdin { try? writer.write(contentsOf: Data(stdin.utf8)) }
+            try? writer.close()
+        }.start()
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         done.wait()
         process.waitUntilExit()

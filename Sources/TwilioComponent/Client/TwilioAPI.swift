@@ -28,6 +28,7 @@ struct TwilioAPI: Sendable {
         var request = request
         if request.url.hasPrefix("/") { request.url = baseURL + request.url }
         request.auth = credentials.basicAuth
+        if request.timeouts == HTTPTimeouts() { request.timeouts = configuration.timeouts }
         request.headers.set("User-Agent", TwilioConfiguration.userAgent)
         if request.method != .delete, !request.headers.contains("Accept") { request.headers.add("Accept", "application/json") }
         do {

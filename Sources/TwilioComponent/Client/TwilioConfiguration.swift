@@ -7,11 +7,16 @@ public struct TwilioConfiguration: Sendable {
     public var baseURL: String?
     /// The HTTP client.
     public var http: any HTTPClient
+    /// Timeouts of requests that do not set their own (`rawRequest`'s Timeout input does).
+    public var timeouts: HTTPTimeouts
 
     /// A configuration; by default Twilio's hosts through the process's shared libcurl client.
-    public init(baseURL: String? = nil, http: any HTTPClient = CurlHTTPClient(userAgent: TwilioConfiguration.userAgent)) {
+    public init(
+        baseURL: String? = nil, http: any HTTPClient = CurlHTTPClient(userAgent: TwilioConfiguration.userAgent), timeouts: HTTPTimeouts = HTTPTimeouts()
+    ) {
         self.baseURL = baseURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         self.http = http
+        self.timeouts = timeouts
     }
 
     /// The component's version.
