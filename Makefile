@@ -1,5 +1,5 @@
 # Entry points; README.md names `make test`. Each target installs what it needs first.
-.PHONY: deps build run test docs engine-example bench-manifest bench-http bench-sandbox clean
+.PHONY: deps build run test fuzz docs engine-example bench bench-manifest bench-http bench-sandbox clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -10,6 +10,10 @@ build: deps
 # Sends an SMS through the built-in sandbox (or Twilio, when TWILIO_* credentials are set).
 run: deps
 	swift run run-action sendSMS --inputs-file examples/sendSMS.json
+
+# libFuzzer targets (Fuzz/): FUZZ_RUNS inputs each (100,000 by default) from the seed corpus.
+fuzz: deps
+	./scripts/fuzz.sh
 
 # Regenerates docs/twilio.md from component.yaml.
 docs: deps
@@ -24,6 +28,15 @@ engine-example: deps
 test: deps
 	swift build --build-tests
 	swift test
+	./scripts/fuzz.sh
+
+# The component beside its peers (the twilio package, curl), written to docs/benchmarks.md and .svg.
+bench: deps
+	swift build -c release --product twilio-component
+	swift build -c release --product twilio-sandbox
+	swift build -c release --product webhook-bench
+	swift build -c release --product manifest-bench
+	python3 bench/run.py --bin .build/release --python "$$(./scripts/python-env.sh)"
 
 # Load + validate a generated manifest of 100, 1,000 and 10,000 actions (release build).
 bench-manifest: deps

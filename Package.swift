@@ -101,6 +101,11 @@ let package = Package(
         ),
 
         .executableTarget(
+            name: "webhook-bench",
+            dependencies: ["TwilioComponent", "ComponentRuntime"],
+            path: "bench/webhook-bench"
+        ),
+        .executableTarget(
             name: "http-bench",
             dependencies: ["ComponentRuntime", "TestSupport"],
             path: "bench/http-bench"
@@ -146,4 +151,26 @@ for target in package.targets where target.type != .system && target.type != .pl
         .enableUpcomingFeature("InternalImportsByDefault"),
     ])
     target.swiftSettings = settings
+}
+
+// libFuzzer targets (`make fuzz`, see Fuzz/README.md): only with TWILIO_FUZZ=1, built into their
+// own scratch path, with the fuzzer's coverage and AddressSanitizer on the code under test.
+if Context.environment["TWILIO_FUZZ"] == "1" {
+    let sanitizers = ["-sanitize=fuzzer,address"]
+    for target in package.targets where ["ComponentRuntime", "ComponentHost", "TwilioComponent"].contains(target.name) {
+        target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(sanitizers)]
+    }
+    let fuzzTargets: [(String, [Target.Dependency])] = [
+        ("fuzz-manifest", ["ComponentRuntime"]),
+        ("fuzz-inputs", ["ComponentRuntime", "TwilioComponent"]),
+        ("fuzz-webhook", ["ComponentRuntime", "TwilioComponent", .product(name: "Logging", package: "swift-log")]),
+        ("fuzz-serve-line", ["ComponentHost", "ComponentRuntime"]),
+    ]
+    package.targets.append(.target(name: "FuzzerDriver", path: "Fuzz/FuzzerDriver"))
+    for (name, dependencies) in fuzzTargets {
+        package.targets.append(.executableTarget(
+            name: name, dependencies: dependencies + ["FuzzerDriver"], path: "Fuzz/\(name)",
+            swiftSettings: [.unsafeFlags(sanitizers + ["-parse-as-library"])],
+            linkerSettings: [.unsafeFlags(sanitizers)]))
+    }
 }

@@ -32,14 +32,45 @@ public struct SecretScrubber: Sendable {
         }
         // Longest first, so a secret's encoded form is replaced before a shorter secret inside it.
         self.needles = needles.sorted { $0.count > $1.count }
+        needleBytes = self.needles.map { Array($0.utf8) }
+        shortestNeedle = needleBytes.map(\.count).min() ?? 0
+        allASCII = needleBytes.allSatisfy { $0.allSatisfy { $0 < 0x80 } }
     }
+
+    /// The needles as UTF-8, for the byte search that runs on every string of every result.
+    private let needleBytes: [[UInt8]]
+    private let shortestNeedle: Int
+    /// Whether every needle is ASCII, so an exact byte search finds every occurrence.
+    private let allASCII: Bool
 
     /// Whether there is nothing to scrub.
     public var isEmpty: Bool { needles.isEmpty }
 
+    /// Whether `needle` (not empty) occurs in `haystack`.
+    static func occurs(_ needle: [UInt8], in haystack: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard needle.count <= haystack.count, let base = haystack.baseAddress else { return false }
+        let first = needle[0]
+        for offset in 0...(haystack.count - needle.count) where base[offset] == first {
+            if memcmp(base + offset, needle, needle.count) == 0 { return true }
+        }
+        return false
+    }
+
+    /// Whether `text` holds a secret. A byte search: most strings hold none, and this
+    /// runs on every string an invocation returns or logs.
+    public func containsSecret(_ text: String) -> Bool {
+        guard !needles.isEmpty, text.utf8.count >= shortestNeedle else { return false }
+        guard allASCII, let found = text.utf8.withContiguousStorageIfAvailable({ haystack -> Bool in
+            needleBytes.contains { Self.occurs($0, in: haystack) }
+        }) else {
+            return needles.contains { text.contains($0) }
+        }
+        return found
+    }
+
     /// `text` with every secret replaced.
     public func scrub(_ text: String) -> String {
-        guard !needles.isEmpty else { return text }
+        guard containsSecret(text) else { return text }
         var result = text
         for needle in needles where result.contains(needle) {
             result = result.replacingOccurrences(of: needle, with: Secret.redacted)
@@ -47,9 +78,19 @@ public struct SecretScrubber: Sendable {
         return result
     }
 
-    /// `value` with every secret replaced in its strings and keys.
+    /// Whether any string or key in `value` holds a secret.
+    public func containsSecret(_ value: JSONValue) -> Bool {
+        switch value {
+        case .string(let text): containsSecret(text)
+        case .array(let elements): elements.contains(where: containsSecret)
+        case .object(let object): object.contains { containsSecret($0.key) || containsSecret($0.value) }
+        default: false
+        }
+    }
+
+    /// `value` with every secret replaced in its strings and keys; `value` itself when it holds none.
     public func scrub(_ value: JSONValue) -> JSONValue {
-        guard !needles.isEmpty else { return value }
+        guard containsSecret(value) else { return value }
         switch value {
         case .string(let text): return .string(scrub(text))
         case .array(let elements): return .array(elements.map(scrub))
