@@ -12,7 +12,7 @@ for target in $targets; do
     swift build --scratch-path .build-fuzz --product "$target" 2>&1 | grep -E "error|warning: unre|Compiling fuzz|Build" || true
 done
 bin="$(swift build --scratch-path .build-fuzz --show-bin-path)"
-export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:malloc_context_size=4"
 status=0
 for target in $targets; do
     work="$(mktemp -d)"

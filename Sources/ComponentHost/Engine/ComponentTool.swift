@@ -36,7 +36,7 @@ public enum ComponentTool {
         }
         let command: any ParsableCommand
         do {
-            command = try ComponentToolCommand.parseAsRoot(arguments)
+            command = try fastParse(arguments) ?? ComponentToolCommand.parseAsRoot(arguments)
         } catch {
             return report(error)
         }
@@ -75,6 +75,20 @@ public enum ComponentTool {
                 return report(error)
             }
         }
+    }
+
+    /// The subcommands an engine runs once per step, parsed on their own: parsing through the
+    /// root command builds every subcommand's arguments first, which costs a cold process several
+    /// milliseconds. Help and anything that does not parse go through the root, for its messages.
+    static func fastParse(_ arguments: [String]) -> (any ParsableCommand)? {
+        let types: [String: any ParsableCommand.Type] = [
+            "invoke": InvokeCommand.self, "trigger": TriggerCommand.self, "data-source": DataSourceCommand.self,
+            "check": CheckCommand.self, "serve": ServeCommand.self, "manifest": ManifestCommand.self,
+        ]
+        guard let name = arguments.first, let type = types[name],
+            !arguments.contains(where: { $0.hasPrefix("-h") || $0.hasPrefix("--help") || $0.hasPrefix("--generate") || $0 == "--version" })
+        else { return nil }
+        return try? type.parse(Array(arguments.dropFirst()))
     }
 
     static func loadManifest(_ component: HostedComponent, path: String?, io: HostIO) -> LoadedManifest? {

@@ -9,8 +9,46 @@ public enum HTTPDate {
 
     /// The instant `text` names, or `nil`.
     public static func parse(_ text: String) -> Date? {
-        // Split on spaces, commas and dashes; then find day, month, year and time by shape.
-        let tokens = text.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "-" }).map(String.init)
+        if let date = parseFixed(text) { return date }
+        return parseAnyForm(text)
+    }
+
+    /// `Sun, 06 Nov 1994 08:49:37 GMT` or `... +0000` exactly, read by position: the form Twilio
+    /// and HTTP servers write, parsed for every date of every message.
+    static func parseFixed(_ text: String) -> Date? {
+        text.utf8.withContiguousStorageIfAvailable { bytes -> Date? in
+            guard bytes.count == 29 || bytes.count == 31, bytes[3] == UInt8(ascii: ","), bytes[4] == 0x20, bytes[7] == 0x20, bytes[11] == 0x20,
+                bytes[16] == 0x20, bytes[19] == UInt8(ascii: ":"), bytes[22] == UInt8(ascii: ":"), bytes[25] == 0x20
+            else { return nil }
+            func number(_ start: Int, _ count: Int) -> Int? {
+                var value = 0
+                for index in start..<(start + count) {
+                    let digit = Int(bytes[index]) - 48
+                    guard (0...9).contains(digit) else { return nil }
+                    value = value * 10 + digit
+                }
+                return value
+            }
+            let zone = String(decoding: UnsafeBufferPointer(rebasing: bytes[26...]), as: UTF8.self)
+            guard zone == "GMT" || zone == "+0000" || zone == "UTC" else { return nil }
+            let monthText = String(decoding: UnsafeBufferPointer(rebasing: bytes[8..<11]), as: UTF8.self).lowercased()
+            guard let monthIndex = months.firstIndex(of: monthText), let day = number(5, 2), let year = number(12, 4),
+                let hour = number(17, 2), let minute = number(20, 2), let second = number(23, 2),
+                ISO8601Timestamp.isValidDate(year: year, month: monthIndex + 1, day: day), hour < 24, minute < 60, second < 61
+            else { return nil }
+            let seconds = ISO8601Timestamp.daysSinceEpoch(year: year, month: monthIndex + 1, day: day) * 86_400 + hour * 3600 + minute * 60 + min(second, 59)
+            return Date(timeIntervalSince1970: Double(seconds))
+        } ?? nil
+    }
+
+    /// Any of the forms, found by the shape of each token.
+    static func parseAnyForm(_ text: String) -> Date? {
+        // Split on spaces and commas, and dashes within a token (RFC 850's `06-Nov-94`) but not the
+        // sign of an offset (`-0100`); then find day, month, year and time by shape.
+        let tokens = text.split(whereSeparator: { $0 == " " || $0 == "," }).flatMap { token -> [String] in
+            if (token.hasPrefix("+") || token.hasPrefix("-")) && token.count == 5 { return [String(token)] }
+            return token.split(separator: "-").map(String.init)
+        }
         var day: Int?
         var month: Int?
         var year: Int?
@@ -20,7 +58,7 @@ public enum HTTPDate {
             let lower = token.lowercased()
             if let index = months.firstIndex(where: { lower.hasPrefix($0) }), lower.count >= 3, month == nil, Int(token) == nil {
                 month = index + 1
-            } else if token.contains(":") {
+            } else if token.utf8.contains(UInt8(ascii: ":")) {
                 let parts = token.split(separator: ":").compactMap { Int($0) }
                 guard parts.count == 3 else { return nil }
                 time = (parts[0], parts[1], parts[2])

@@ -1,5 +1,6 @@
 import Foundation
 public import Logging
+import Synchronization
 
 /// Replaces every known secret of an invocation with `<redacted>` in text that leaves the process.
 ///
@@ -18,6 +19,17 @@ public struct SecretScrubber: Sendable {
     /// A scrubber for `secrets`; `companions` are the non-secret connection fields a Basic
     /// `Authorization` header may pair them with.
     public init(secrets: [String], companions: [String] = []) {
+        let prepared = Self.prepared(secrets: secrets, companions: companions)
+        needles = prepared.needles
+        needleBytes = prepared.bytes
+        shortestNeedle = needleBytes.map(\.count).min() ?? 0
+        allASCII = needleBytes.allSatisfy { $0.allSatisfy { $0 < 0x80 } }
+    }
+
+    /// The needles of a set of secrets: each as written, percent-encoded, JSON-escaped, base64,
+    /// and base64 of `companion:secret`; longest first, so a secret's encoded form is replaced
+    /// before a shorter secret inside it.
+    private static func needles(secrets: [String], companions: [String]) -> [String] {
         var needles = Set<String>()
         for secret in secrets where secret.count >= Self.minimumSecretLength {
             needles.insert(secret)
@@ -30,11 +42,24 @@ public struct SecretScrubber: Sendable {
                 needles.insert(Data("\(companion):\(secret)".utf8).base64EncodedString())
             }
         }
-        // Longest first, so a secret's encoded form is replaced before a shorter secret inside it.
-        self.needles = needles.sorted { $0.count > $1.count }
-        needleBytes = self.needles.map { Array($0.utf8) }
-        shortestNeedle = needleBytes.map(\.count).min() ?? 0
-        allASCII = needleBytes.allSatisfy { $0.allSatisfy { $0 < 0x80 } }
+        return needles.sorted { $0.count > $1.count }
+    }
+
+    /// Recent needle sets by their secrets: a worker serving many invocations with one connection
+    /// computes them once. Bounded; cleared when full.
+    private static let cache = Mutex<[[String]: (needles: [String], bytes: [[UInt8]])]>([:])
+
+    private static func prepared(secrets: [String], companions: [String]) -> (needles: [String], bytes: [[UInt8]]) {
+        guard !secrets.isEmpty else { return ([], []) }
+        let key = secrets + ["\u{0}"] + companions
+        if let hit = cache.withLock({ $0[key] }) { return hit }
+        let needles = needles(secrets: secrets, companions: companions)
+        let entry = (needles, needles.map { Array($0.utf8) })
+        cache.withLock { cache in
+            if cache.count >= 64 { cache.removeAll() }
+            cache[key] = entry
+        }
+        return entry
     }
 
     /// The needles as UTF-8, for the byte search that runs on every string of every result.

@@ -158,7 +158,7 @@ private struct ManifestValidator {
             let field = ["pattern", "minLength", "maxLength"].first { locations.contains($0) } ?? "pattern"
             error("\(name()) has '\(field)', which applies only to text inputs (string, text, password, code), not to '\(input.type.rawValue)'; remove it.", at: locations[field])
         }
-        if let pattern = input.pattern, case .failure(let problem) = PatternCache.regex(pattern) {
+        if let pattern = input.pattern, let problem = PatternCache.problem(pattern) {
             error("The pattern of input '\(input.key)' of \(owner) is not usable: \(problem.reason); fix the regular expression.", at: locations["pattern"])
         }
         if let minLength = input.minLength, minLength < 0 {

@@ -22,8 +22,6 @@ public struct TwilioConfiguration: Sendable {
     /// The component's version.
     public static let version = "1.0.0"
 
-    /// `twilio-component/<version> libcurl/<version>`.
-    public static var userAgent: String {
-        "twilio-component/\(version) \(Libcurl.version.split(separator: " ").first ?? "libcurl")"
-    }
+    /// `twilio-component/<version> libcurl/<version>` (computed once: it is sent with every request).
+    public static let userAgent = "twilio-component/\(version) \(Libcurl.version.split(separator: " ").first ?? "libcurl")"
 }

@@ -12,6 +12,12 @@ struct WebhookTrigger: TriggerHandler {
     }
 
     func handle(_ input: Input, event: TriggerEvent, context: ActionContext) async throws -> TriggerResult {
+        try evaluate(input, event: event, context: context)
+    }
+
+    /// The trigger's work, which waits for nothing: read the request, check its signature, parse
+    /// its body. Throws a ``TriggerRejection`` carrying the HTTP answer.
+    func evaluate(_ input: Input, event: TriggerEvent, context: ActionContext) throws -> TriggerResult {
         let request: WebhookRequest
         do throws(WebhookRequest.Problem) {
             request = try WebhookRequest(payload: event.payload)
@@ -106,13 +112,18 @@ struct WebhookTrigger: TriggerHandler {
     /// The parameters as an object (a repeated name becomes a list), with `MediaUrl{N}` and
     /// `MediaContentType{N}` also collected into `MediaUrls` and `MediaContentTypes`.
     static func bodyObject(_ parameters: [(String, String)]) -> JSONValue {
-        var object = JSONObject()
+        // Values are gathered per name first: appending to a list inside the object would copy it
+        // each time, which a body of thousands of repeats would turn quadratic.
+        var names: [String] = []
+        var values: [String: [JSONValue]] = [:]
         for (name, value) in parameters {
-            switch object[name] {
-            case nil: object[name] = .string(value)
-            case .array(let list)?: object[name] = .array(list + [.string(value)])
-            case let existing?: object[name] = .array([existing, .string(value)])
-            }
+            if values[name] == nil { names.append(name) }
+            values[name, default: []].append(.string(value))
+        }
+        var object = JSONObject()
+        for name in names {
+            let list = values[name]!
+            object[name] = list.count == 1 ? list[0] : .array(list)
         }
         for (prefix, list) in [("MediaUrl", "MediaUrls"), ("MediaContentType", "MediaContentTypes")] {
             var items: [(Int, JSONValue)] = []
