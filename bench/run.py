@@ -167,12 +167,13 @@ def cold_send(args, sandbox, rounds):
 def serve_run(args, sandbox, count, concurrency):
     env = component_environment(sandbox)
     process = subprocess.Popen([str(args.bin / "twilio-component"), "serve", "--concurrency", str(concurrency)],
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, bufsize=0)
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
 
     def line(identifier, body):
         return (json.dumps({"id": identifier, "action": "sendSMS", "inputs": {"from": FROM, "to": TO, "body": body}}) + "\n").encode()
 
     process.stdin.write(line("warm-up", "warm-up"))
+    process.stdin.flush()
     process.stdout.readline()
     sandbox.reset()
     payload = b"".join(line(index, f"serve {index}") for index in range(count))
@@ -212,7 +213,7 @@ def curl_run(sandbox, count, parallel):
     config = pathlib.Path(tempfile.mkdtemp()) / "curl.cfg"
     config.write_text("\n".join(lines[:-1]) + "\n")
     start = time.perf_counter()
-    subprocess.run(["curl", "--silent", "--fail", "--parallel", "--parallel-max", str(parallel), "-K", str(config)], check=True)
+    subprocess.run(["curl", "--silent", "--no-progress-meter", "--fail", "--parallel", "--parallel-max", str(parallel), "-K", str(config)], check=True)
     return time.perf_counter() - start
 
 
