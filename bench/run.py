@@ -417,7 +417,8 @@ What each measures:
 inputs per action; µs per action stays flat as the manifest grows, so the cost is linear.
 
 {results['manifest']}
-"""
+
+{results['analysis']}"""
 
 
 def main():
@@ -445,13 +446,15 @@ def main():
     log(f"webhook: component {webhook['component']['median_per_s']:.0f}/s, python {webhook['python']['median_per_s']:.0f}/s")
     log("manifest")
     manifest = manifest_bench(args)
-    results = {"cold": cold, "warm": warm, "webhook": webhook, "manifest": manifest}
+    analysis_file = ROOT / "bench" / "analysis.md"
+    analysis = analysis_file.read_text().strip() + "\n" if analysis_file.exists() else ""
+    results = {"cold": cold, "warm": warm, "webhook": webhook, "manifest": manifest, "analysis": analysis}
     info = versions(args)
     info["date"] = datetime.date.today().isoformat()
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "benchmarks.md").write_text(markdown(results, info, "make bench"))
     (args.out / "benchmarks.svg").write_text(chart(results))
-    (args.out / "benchmarks.json").write_text(json.dumps({k: v for k, v in results.items() if k != "manifest"}, indent=2) + "\n")
+    (args.out / "benchmarks.json").write_text(json.dumps({k: v for k, v in results.items() if k not in ("manifest", "analysis")}, indent=2) + "\n")
     for label, key, goal in GOALS:
         value = ratios(results)[key]
         print(f"{label}: {value:.2f}× (goal {goal}×, {'met' if value >= goal else 'NOT met'})")
