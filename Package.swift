@@ -84,9 +84,10 @@ let package = Package(
         // Executables: the Twilio component wired into the host front ends
         .target(
             name: "TwilioHost",
-            dependencies: ["ComponentHost", "ComponentRuntime", "TwilioComponent", "TwilioSandbox"]
+            dependencies: ["ComponentHost", "ComponentRuntime", "TwilioComponent"]
         ),
-        .executableTarget(name: "run-action", dependencies: ["ComponentHost", "TwilioHost"]),
+        .target(name: "TwilioInProcessSandbox", dependencies: ["TwilioHost", "TwilioSandbox"]),
+        .executableTarget(name: "run-action", dependencies: ["ComponentHost", "TwilioHost", "TwilioInProcessSandbox"]),
         .executableTarget(name: "twilio-component", dependencies: ["ComponentHost", "TwilioHost"]),
 
         // Build tools
@@ -131,7 +132,7 @@ let package = Package(
         .testTarget(
             name: "TwilioComponentTests",
             dependencies: [
-                "TwilioComponent", "TwilioHost", "TwilioSandbox", "ComponentHost", "ComponentRuntime", "TestSupport", "run-action",
+                "TwilioComponent", "TwilioHost", "TwilioInProcessSandbox", "TwilioSandbox", "ComponentHost", "ComponentRuntime", "TestSupport", "run-action",
                 "twilio-component", "twilio-sandbox", "fixture-component",
                 .product(name: "Logging", package: "swift-log"),
             ]

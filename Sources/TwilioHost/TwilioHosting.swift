@@ -2,14 +2,35 @@ public import ComponentHost
 public import ComponentRuntime
 import Foundation
 import TwilioComponent
-import TwilioSandbox
+
+/// A sandbox a run stands on when no credentials are given: where it listens, the credentials it
+/// accepts, and how to stop it.
+public struct RunningSandbox: Sendable {
+    public var baseURL: String
+    public var accountSid: String
+    public var authToken: String
+    public var stop: @Sendable () async -> Void
+
+    /// A running sandbox.
+    public init(baseURL: String, accountSid: String, authToken: String, stop: @escaping @Sendable () async -> Void) {
+        self.baseURL = baseURL
+        self.accountSid = accountSid
+        self.authToken = authToken
+        self.stop = stop
+    }
+}
+
+/// Starts a sandbox that keeps its messages in the given state file.
+public typealias SandboxLauncher = @Sendable (_ stateFile: String) async throws -> RunningSandbox
 
 /// Wires the Twilio component into the host front ends: where its manifest is, how handlers reach
-/// Twilio, and where a run gets its connection — the caller, the `TWILIO_*` environment, or the
-/// built-in sandbox when neither gives one.
+/// Twilio, and where a run gets its connection — the caller, the `TWILIO_*` environment, or a
+/// sandbox when neither gives one (and the front end allows it).
 public enum TwilioHosting {
-    /// The Twilio component as `commandName` hosts it.
-    public static func component(commandName: String) -> HostedComponent {
+    /// The Twilio component as `commandName` hosts it; `sandbox` starts the stand-in for runs
+    /// without credentials (in-process for run-action, the `twilio-sandbox` executable for the
+    /// engine front end, which so carries no HTTP server of its own).
+    public static func component(commandName: String, sandbox: @escaping SandboxLauncher) -> HostedComponent {
         HostedComponent(
             manifest: .embedded(fileName: TwilioComponent.manifestFileName, text: TwilioComponent.manifestText),
             commandName: commandName, version: TwilioConfiguration.version,
@@ -18,7 +39,7 @@ public enum TwilioHosting {
                 if let timeout = services.requestTimeout { timeouts.perAttempt = timeout }
                 return TwilioComponent.handlers(TwilioConfiguration(baseURL: services.baseURL, timeouts: timeouts))
             },
-            prepare: prepare)
+            prepare: { request in try await prepare(request, sandbox: sandbox) })
     }
 
     /// A misconfigured environment, said plainly.
@@ -26,7 +47,7 @@ public enum TwilioHosting {
         var description: String
     }
 
-    static func prepare(_ request: HostRequest) async throws -> HostServices {
+    static func prepare(_ request: HostRequest, sandbox launch: SandboxLauncher) async throws -> HostServices {
         let baseURL = request.baseURL ?? request.environment["TWILIO_API_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
         let timeout = try requestTimeout(request.environment)
         if let connection = request.connection { return HostServices(baseURL: baseURL, connection: connection, requestTimeout: timeout) }
@@ -40,15 +61,14 @@ public enum TwilioHosting {
         }
         let stateFile = sandboxStateFile(request.environment)
         if request.resetSandbox { try? FileManager.default.removeItem(atPath: stateFile) }
-        let sandbox = try await TwilioSandbox.start(SandboxConfiguration(stateFile: stateFile, lifecycleStep: .seconds(1)))
-        let credentials = sandbox.credentials
+        let sandbox = try await launch(stateFile)
         request.notice(
             "No Twilio credentials set (TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN, or with TWILIO_API_KEY and TWILIO_API_SECRET): "
                 + "using the built-in sandbox at \(sandbox.baseURL), which keeps its messages in \(stateFile).")
         return HostServices(
             baseURL: sandbox.baseURL,
-            connection: RawConnection(key: "authToken", fields: ["accountSid": .string(credentials.accountSid), "authToken": .string(credentials.authToken)]),
-            requestTimeout: timeout, stop: { await sandbox.stop() })
+            connection: RawConnection(key: "authToken", fields: ["accountSid": .string(sandbox.accountSid), "authToken": .string(sandbox.authToken)]),
+            requestTimeout: timeout, stop: sandbox.stop)
     }
 
     /// `TWILIO_TIMEOUT_MS`: how long one attempt of a request to Twilio may take (30 s by default).

@@ -85,6 +85,29 @@ import TwilioSandbox
         }
     }
 
+    @Test func withoutCredentialsItFailsUnlessASandboxIsAskedFor() async throws {
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("engine-sandbox-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: cache) }
+        var environment: [String: String?] = ["XDG_CACHE_HOME": cache]
+        for key in ProcessInfo.processInfo.environment.keys where key.hasPrefix("TWILIO_") { environment[key] = .some(nil) }
+        let request = JSONWriter.string(from: ["action": "sendSMS", "inputs": Self.sendInputs])
+        let refused = try await ProcessRunner.run(EngineTool.path, ["invoke"], environment: environment, stdin: request)
+        #expect(refused.exitCode == 3)
+        #expect(try JSONParser.parse(refused.stdout)["error"]?["code"] == "missing_connection")
+
+        // --sandbox: the twilio-sandbox executable beside it stands in, and is stopped afterwards.
+        let sent = try await ProcessRunner.run(EngineTool.path, ["invoke", "--sandbox"], environment: environment, stdin: request)
+        #expect(sent.exitCode == 0, "\(sent.stderr)")
+        #expect(sent.stderr.contains("using the built-in sandbox at http://127.0.0.1:"))
+        let sid = try #require(try JSONParser.parse(sent.stdout)["data"]?["sid"]?.stringValue)
+        let fetched = try await ProcessRunner.run(
+            EngineTool.path, ["invoke", "--sandbox"], environment: environment,
+            stdin: JSONWriter.string(from: ["action": "getSMS", "inputs": ["messageSid": .string(sid)]]))
+        #expect(fetched.exitCode == 0, "the sandbox keeps its messages between runs: \(fetched.stderr)")
+        let leftover = try await ProcessRunner.run("/usr/bin/pgrep", ["-f", "twilio-sandbox --port 0 --state \(cache)"])
+        #expect(leftover.stdout.isEmpty, "no sandbox left running")
+    }
+
     @Test func internalErrorsExitWithOne() async throws {
         // The Twilio component classifies every failure, so a bug is shown with the fixture component.
         let fixture = ProcessRunner.product("fixture-component")

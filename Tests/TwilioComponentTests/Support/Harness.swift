@@ -4,6 +4,7 @@ import Foundation
 import Synchronization
 import TestSupport
 import TwilioHost
+import TwilioInProcessSandbox
 import TwilioSandbox
 
 /// The run-action harness run in-process with the Twilio component, its output captured.
@@ -34,7 +35,7 @@ struct Harness {
         let err = Mutex("")
         let io = HostIO(writeOut: { text in out.withLock { $0 += text } }, writeErr: { text in err.withLock { $0 += text } })
         let code = await RunActionHarness.run(
-            TwilioHosting.component(commandName: "run-action"),
+            TwilioHosting.component(commandName: "run-action", sandbox: InProcessSandbox.launch),
             arguments: arguments + ["--base-url", baseURL, "--compact"] + (withConnection ? connection : []),
             environment: environment, io: io)
         return Output(stdout: out.withLock { $0 }, stderr: err.withLock { $0 }, exitCode: code)
