@@ -144,8 +144,10 @@ import TwilioSandbox
             _ = await harness.run(["rawRequest", "--input", "method=GET", "--input", "url=/R", "--input", "maxRetries=1",
                 "--input", "retryDelayMS=5000", "--input", "useExponentialBackoff=true"])
             let gap = server.requests[1].receivedAt - server.requests[0].receivedAt
-            #expect(gap >= .milliseconds(500) && gap < .milliseconds(1500), "the fixed 1 s strategy (jittered to 0.5–1 s), not 5 s")
-            #expect(clock.now - started < .seconds(3))
+            // 0.5–1 s when the machine is idle; the bound only has to tell it from the 5 s asked for,
+            // with room for a loaded machine.
+            #expect(gap >= .milliseconds(500) && gap < .milliseconds(4000), "the fixed 1 s strategy (jittered to 0.5–1 s), not 5 s")
+            #expect(clock.now - started < .milliseconds(4500))
         }
     }
 

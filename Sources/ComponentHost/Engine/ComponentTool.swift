@@ -138,7 +138,8 @@ public enum ComponentTool {
         }
         let request: EngineRequest
         do {
-            request = text.allSatisfy(isJSONWhitespace) && kind == .check
+            // A check with no request checks the environment's connection.
+            request = kind == .check && EngineRequest.isBlank(text)
                 ? EngineRequest(id: .null, kind: .check, element: "", inputs: [:], connection: nil, invocationID: nil, debug: false)
                 : try EngineRequest.parse(text, expected: kind)
         } catch {
@@ -190,9 +191,5 @@ public enum ComponentTool {
         }
         if allowEmpty, isatty(STDIN_FILENO) == 1 { return [] }
         return [UInt8](FileHandle.standardInput.readDataToEndOfFile())
-    }
-
-    static func isJSONWhitespace(_ byte: UInt8) -> Bool {
-        byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
     }
 }

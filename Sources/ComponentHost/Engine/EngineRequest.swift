@@ -52,7 +52,7 @@ public struct EngineRequest: Sendable {
     /// - Throws: a ``ComponentError`` of kind `protocol` that says what is wrong; it never quotes
     ///   the text, which may hold secrets.
     public static func parse(_ text: some Collection<UInt8>, expected: EngineElementKind?) throws(EngineRequestError) -> EngineRequest {
-        if text.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+        if isBlank(text) {
             throw EngineRequestError(id: .null, error: ComponentError(
                 .protocol, code: "empty_request", message: "The request is empty. Send one JSON object, such as {\"action\": \"sendSMS\", \"inputs\": {...}}."))
         }
@@ -160,6 +160,11 @@ public struct EngineRequest: Sendable {
         return EngineRequest(
             id: id, kind: kind, element: element, inputs: inputs, connection: connection, invocationID: invocationID, debug: debug,
             payload: object["payload"], state: object["state"].flatMap { value -> JSONValue? in value.isNull ? Optional.none : value })
+    }
+
+    /// Whether `text` holds nothing but JSON whitespace.
+    public static func isBlank(_ text: some Collection<UInt8>) -> Bool {
+        text.allSatisfy { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
     }
 
     static func invalid(_ message: String) -> ComponentError {

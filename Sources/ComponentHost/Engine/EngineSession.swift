@@ -4,13 +4,11 @@ import Logging
 /// The component loaded to answer engine requests: its manifest, one runner (so one HTTP client,
 /// whose connections are reused from request to request) and the services settled on at start.
 final class EngineSession: Sendable {
-    let manifest: ComponentManifest
     let runner: ComponentRunner
     let services: HostServices
     let logger: Logger
 
-    private init(manifest: ComponentManifest, runner: ComponentRunner, services: HostServices, logger: Logger) {
-        self.manifest = manifest
+    private init(runner: ComponentRunner, services: HostServices, logger: Logger) {
         self.runner = runner
         self.services = services
         self.logger = logger
@@ -41,12 +39,15 @@ final class EngineSession: Sendable {
         }
         do {
             let runner = try ComponentRunner(ComponentDefinition(manifest: loaded.manifest, handlers: component.makeHandlers(services)))
-            return EngineSession(manifest: loaded.manifest, runner: runner, services: services, logger: io.logger(label: label, level: .info))
+            return EngineSession(runner: runner, services: services, logger: io.logger(label: label, level: .info))
         } catch {
             await services.stop()
             throw StartFailure(message: "error: the manifest and the component's handlers disagree:\n\(error)", exitCode: ComponentError.Kind.internal.exitCode)
         }
     }
+
+    /// The component's manifest.
+    var manifest: ComponentManifest { runner.manifest }
 
     /// Runs `request` and returns its result; never throws.
     func respond(_ request: EngineRequest) async -> InvocationResult {

@@ -19,8 +19,11 @@ final class LineReader: Sendable {
     private let fileDescriptor: Int32
     private let maximumLength: Int
 
+    /// The longest line read by default: 1 MiB.
+    static let defaultMaximumLength = 1 << 20
+
     /// A reader of `fileDescriptor` that lets `window` lines be out before ``release()``.
-    init(fileDescriptor: Int32, window: Int, maximumLength: Int = 1 << 20) {
+    init(fileDescriptor: Int32, window: Int, maximumLength: Int = defaultMaximumLength) {
         (lines, continuation) = AsyncStream.makeStream(of: Line.self)
         slots = DispatchSemaphore(value: window)
         self.fileDescriptor = fileDescriptor

@@ -45,8 +45,7 @@ enum MCPBridge {
 
     /// The tool of `action`: its inputs as the schema (without the connection), and its hints.
     static func tool(_ action: ActionDefinition) -> Tool {
-        let excluded: Set<String> = action.connectionInput.map { [$0.key] } ?? []
-        let schema = InputSchema.objectSchema(for: action.inputs, excluding: excluded)
+        let schema = InputSchema.requestSchema(for: action)
         return Tool(
             name: action.key, title: action.label, description: action.description ?? action.label, inputSchema: value(schema),
             annotations: Tool.Annotations(

@@ -87,7 +87,7 @@ enum ServeLoop {
         switch line {
         case .tooLong(let length):
             let error = ComponentError(
-                .protocol, code: "request_too_large", message: "A request line of \(length) bytes is over the limit of 1 MiB; send large values by reference.")
+                .protocol, code: "request_too_large", message: "A request line of \(length) bytes is over the limit of \(LineReader.defaultMaximumLength) bytes; send large values by reference.")
             return Answer(json: envelope(id: .null, error.envelope), failed: true, unreadable: true)
         case .text(let bytes):
             do {

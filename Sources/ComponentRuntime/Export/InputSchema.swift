@@ -98,6 +98,12 @@ public enum InputSchema {
         return .object(schema)
     }
 
+    /// The object schema of a request's `inputs` for `element`: its connection input left out,
+    /// since the connection travels beside the inputs (or comes from the environment).
+    public static func requestSchema(for element: some ManifestElement, connections: [String] = []) -> JSONValue {
+        objectSchema(for: element.inputs, connections: connections, excluding: element.connectionInput.map { [$0.key] } ?? [])
+    }
+
     static func number(_ value: Double, integer: Bool) -> JSONValue {
         if integer || value.rounded() == value, abs(value) < 9.0e15 { return .integer(Int(value)) }
         return .number(value)

@@ -55,9 +55,7 @@ public enum ManifestExport {
         object["description"] = element.description.map(JSONValue.string) ?? .null
         object["connectionInput"] = element.connectionInput.map { .string($0.key) } ?? .null
         object["inputs"] = .array(element.inputs.map { input(for: $0, connections: connections) })
-        // The schema of a request's "inputs": the connection travels beside them, in "connection".
-        object["schema"] = InputSchema.objectSchema(
-            for: element.inputs, connections: connections, excluding: element.connectionInput.map { [$0.key] } ?? [])
+        object["schema"] = InputSchema.requestSchema(for: element, connections: connections)
         object["examplePayload"] = element.examplePayload ?? .null
         return object
     }
