@@ -4,7 +4,7 @@ import TestSupport
 import TwilioSandbox
 
 /// The built `twilio-component` executable, pointed at an in-process sandbox.
-struct EngineTool {
+struct EngineTool: SandboxControlling {
     static let path = ProcessRunner.product("twilio-component")
 
     struct Output {
@@ -58,18 +58,6 @@ struct EngineTool {
     /// Runs a one-shot subcommand with `request` (as compact JSON) on standard input.
     func run(_ subcommand: String, _ request: JSONValue, environment extra: [String: String?] = [:]) async throws -> Output {
         try await run([subcommand], stdin: JSONWriter.string(from: request), environment: extra)
-    }
-
-    /// Every message the sandbox holds.
-    func sandboxMessages() async throws -> [JSONValue] {
-        let response = try await CurlHTTPClient(pool: HTTPConnectionPool()).send(HTTPRequest(method: .get, url: baseURL + "/__sandbox/messages"))
-        return try JSONParser.parse(response.body)["messages"]?.arrayValue ?? []
-    }
-
-    /// Scripts a sandbox fault.
-    func fault(_ route: String, _ fault: JSONValue, count: Int = 1) async throws {
-        _ = try await CurlHTTPClient(pool: HTTPConnectionPool()).send(HTTPRequest(
-            method: .post, url: baseURL + "/__sandbox/faults", body: .json(["route": .string(route), "count": .integer(count), "fault": fault])))
     }
 }
 

@@ -8,7 +8,7 @@ import TwilioInProcessSandbox
 import TwilioSandbox
 
 /// The run-action harness run in-process with the Twilio component, its output captured.
-struct Harness {
+struct Harness: SandboxControlling {
     struct Output {
         var stdout: String
         var stderr: String
@@ -44,18 +44,6 @@ struct Harness {
     /// Inputs as `--input key=value` flags.
     static func inputs(_ pairs: [String: String]) -> [String] {
         pairs.sorted { $0.key < $1.key }.flatMap { ["--input", "\($0.key)=\($0.value)"] }
-    }
-
-    /// Every message the sandbox holds.
-    func sandboxMessages() async throws -> [JSONValue] {
-        let response = try await CurlHTTPClient(pool: HTTPConnectionPool()).send(HTTPRequest(method: .get, url: baseURL + "/__sandbox/messages"))
-        return try JSONParser.parse(response.body)["messages"]?.arrayValue ?? []
-    }
-
-    /// Scripts a sandbox fault.
-    func fault(_ route: String, _ fault: JSONValue, count: Int = 1) async throws {
-        _ = try await CurlHTTPClient(pool: HTTPConnectionPool()).send(HTTPRequest(
-            method: .post, url: baseURL + "/__sandbox/faults", body: .json(["route": .string(route), "count": .integer(count), "fault": fault])))
     }
 }
 
