@@ -53,6 +53,10 @@ CURLcode CCurlShims_easy_setopt_seek_function(CURL *handle, CCurlShims_seek_call
     return curl_easy_setopt(handle, CURLOPT_SEEKFUNCTION, value);
 }
 
+CURLcode CCurlShims_easy_setopt_debug_function(CURL *handle, CCurlShims_debug_callback value) {
+    return curl_easy_setopt(handle, CURLOPT_DEBUGFUNCTION, value);
+}
+
 CURLcode CCurlShims_easy_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
 }
@@ -105,6 +109,8 @@ int CCurlShims_seekfunc_ok(void) { return CURL_SEEKFUNC_OK; }
 long CCurlShims_auth_basic(void) { return (long)CURLAUTH_BASIC; }
 
 int CCurlShims_seekfunc_cantseek(void) { return CURL_SEEKFUNC_CANTSEEK; }
+
+long CCurlShims_pipe_multiplex(void) { return CURLPIPE_MULTIPLEX; }
 
 long CCurlShims_compiled_version_num(void) { return LIBCURL_VERSION_NUM; }
 

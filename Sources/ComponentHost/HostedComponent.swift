@@ -51,6 +51,9 @@ public struct HostServices: Sendable {
     public var requestTimeout: Duration?
     /// Stops whatever `prepare` started.
     public var stop: @Sendable () async -> Void
+    /// The connection pool the handlers send through, made by the front end for the run from its
+    /// environment (`SSL_CERT_FILE`, `SSL_CERT_DIR`, `HTTPS_PROXY`, `NO_PROXY`) and concurrency.
+    public internal(set) var httpPool: HTTPConnectionPool = .shared
 
     /// Services.
     public init(
@@ -89,6 +92,17 @@ public struct HostedComponent: Sendable {
         self.version = version
         self.makeHandlers = makeHandlers
         self.prepare = prepare
+    }
+
+    /// Settles the services of a run: the component's `prepare`, then a connection pool with the
+    /// request's environment's TLS trust and proxy, allowing each host as many connections as
+    /// `concurrency` requests need (and never fewer than the default).
+    func services(for request: HostRequest, concurrency: Int = 1) async throws -> HostServices {
+        var services = try await prepare(request)
+        services.httpPool = HTTPConnectionPool(settings: HTTPClientSettings(
+            environment: request.environment,
+            maximumConnectionsPerHost: max(concurrency, HTTPClientSettings.defaultMaximumConnectionsPerHost)))
+        return services
     }
 
     /// Loads `source` (or `manifestPath` when given) and validates it.

@@ -37,7 +37,8 @@ public enum TwilioHosting {
             makeHandlers: { services in
                 var timeouts = HTTPTimeouts()
                 if let timeout = services.requestTimeout { timeouts.perAttempt = timeout }
-                return TwilioComponent.handlers(TwilioConfiguration(baseURL: services.baseURL, timeouts: timeouts))
+                let http = CurlHTTPClient(userAgent: TwilioConfiguration.userAgent, pool: services.httpPool)
+                return TwilioComponent.handlers(TwilioConfiguration(baseURL: services.baseURL, http: http, timeouts: timeouts))
             },
             prepare: { request in try await prepare(request, sandbox: sandbox) })
     }

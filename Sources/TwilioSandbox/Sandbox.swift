@@ -1,7 +1,9 @@
-import ComponentRuntime
+public import ComponentRuntime
 import Foundation
 import Hummingbird
 import HummingbirdCore
+import HummingbirdHTTP2
+import HummingbirdTLS
 public import Logging
 import NIOCore
 import ServiceLifecycle
@@ -21,11 +23,16 @@ public struct SandboxConfiguration: Sendable {
     public var credentials: SandboxCredentials
     /// The server's log level (request logs at `.debug`).
     public var logLevel: Logger.Level
+    /// HTTPS (HTTP/2 and HTTP/1.1 by ALPN, or HTTP/1.1 only); `nil` serves plain HTTP/1.1.
+    public var tls: SandboxTLS?
+    /// Whom the sandbox trusts, and which proxy it takes, when it posts webhooks to HTTPS receivers.
+    public var webhookClient: HTTPClientSettings
 
-    /// A configuration; by default loopback, a free port, in memory, one-second steps.
+    /// A configuration; by default loopback, a free port, plain HTTP, in memory, one-second steps.
     public init(
         host: String = "127.0.0.1", port: Int = 0, stateFile: String? = nil, lifecycleStep: Duration = .seconds(1),
-        credentials: SandboxCredentials = .default, logLevel: Logger.Level = .warning
+        credentials: SandboxCredentials = .default, logLevel: Logger.Level = .warning, tls: SandboxTLS? = nil,
+        webhookClient: HTTPClientSettings = HTTPClientSettings()
     ) {
         self.host = host
         self.port = port
@@ -33,33 +40,52 @@ public struct SandboxConfiguration: Sendable {
         self.lifecycleStep = lifecycleStep
         self.credentials = credentials
         self.logLevel = logLevel
+        self.tls = tls
+        self.webhookClient = webhookClient
     }
 }
 
 /// A running sandbox.
 public final class RunningSandbox: Sendable {
-    /// `http://host:port`, the base URL to send Twilio API requests to.
+    /// `http://host:port` (or `https://`), the base URL to send Twilio API requests to.
     public let baseURL: String
     /// The port it listens on.
     public let port: Int
     /// The credentials it accepts.
     public let credentials: SandboxCredentials
+    /// Over HTTPS: the CA certificate file clients must trust (`SSL_CERT_FILE`), when there is one.
+    public let certificateAuthorityFile: String?
     private let task: Task<Void, any Error>
     private let group: ServiceGroup
+    private let temporaryDirectory: URL?
+    private let core: SandboxCore
 
-    init(baseURL: String, port: Int, credentials: SandboxCredentials, task: Task<Void, any Error>, group: ServiceGroup) {
+    init(
+        baseURL: String, port: Int, credentials: SandboxCredentials, certificateAuthorityFile: String?, temporaryDirectory: URL?,
+        core: SandboxCore, task: Task<Void, any Error>, group: ServiceGroup
+    ) {
+        self.core = core
         self.baseURL = baseURL
         self.port = port
         self.credentials = credentials
+        self.certificateAuthorityFile = certificateAuthorityFile
+        self.temporaryDirectory = temporaryDirectory
         self.task = task
         self.group = group
     }
 
+    /// What reached the sandbox below the API, as `GET /__sandbox/traffic` answers: connections,
+    /// TLS handshakes and failures, requests by HTTP version, refused streams, GOAWAYs, and API
+    /// requests in flight now and at the peak.
+    public var traffic: JSONValue { core.traffic.json }
+
     /// Stops listening, lets requests in flight finish, closes every connection, and waits for the
-    /// server to end (a shutdown that leaves no half-open keep-alive connection behind).
+    /// server to end (a shutdown that leaves no half-open keep-alive connection behind). A CA file
+    /// the sandbox generated is removed.
     public func stop() async {
         await group.triggerGracefulShutdown()
         _ = await task.result
+        if let temporaryDirectory { try? FileManager.default.removeItem(at: temporaryDirectory) }
     }
 
     /// Serves until the task running this is cancelled (or the server fails).
@@ -71,20 +97,27 @@ public final class RunningSandbox: Sendable {
 /// The local Twilio-compatible server.
 public enum TwilioSandbox {
     /// Starts the sandbox and returns once it listens.
-    /// - Throws: ``SandboxStateError`` for an unusable state file, or the server's error when it
-    ///   cannot listen.
+    /// - Throws: ``SandboxStateError`` for an unusable state file, ``SandboxTLSError`` for an
+    ///   unusable certificate, or the server's error when it cannot listen.
     public static func start(_ configuration: SandboxConfiguration = SandboxConfiguration()) async throws -> RunningSandbox {
         var logger = Logger(label: "twilio-sandbox")
         logger.logLevel = configuration.logLevel
         let store = try SandboxStore(stateFile: configuration.stateFile)
         let step = Double(configuration.lifecycleStep.components.seconds) + Double(configuration.lifecycleStep.components.attoseconds) / 1e18
-        let core = SandboxCore(credentials: configuration.credentials, store: store, step: step, logger: logger)
-        let faults = core.faults
+        let core = SandboxCore(credentials: configuration.credentials, store: store, step: step, webhookClient: configuration.webhookClient, logger: logger)
+        let tls = try configuration.tls.map(PreparedTLS.init)
+        let server: HTTPServerBuilder
+        do {
+            server = try serverBuilder(core: core, tls: tls, http2: configuration.tls?.http2 ?? false)
+        } catch {
+            if let directory = tls?.temporaryDirectory { try? FileManager.default.removeItem(at: directory) }
+            throw SandboxTLSError(description: "the TLS configuration cannot be used (\(error)).")
+        }
 
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
             responder: SandboxResponder(core: core),
-            server: .http1(configuration: .init(additionalChannelHandlers: [FaultChannelHandler(faults: faults)])),
+            server: server,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in
                 portContinuation.yield(channel.localAddress?.port ?? 0)
@@ -99,11 +132,42 @@ public enum TwilioSandbox {
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else {
             _ = await task.result
+            if let directory = tls?.temporaryDirectory { try? FileManager.default.removeItem(at: directory) }
             try await task.value
             throw CancellationError()
         }
         let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
-        return RunningSandbox(baseURL: "http://\(host):\(port)", port: port, credentials: configuration.credentials, task: task, group: group)
+        return RunningSandbox(
+            baseURL: "\(tls == nil ? "http" : "https")://\(host):\(port)", port: port, credentials: configuration.credentials,
+            certificateAuthorityFile: tls?.certificateAuthorityFile, temporaryDirectory: tls?.temporaryDirectory, core: core, task: task,
+            group: group)
+    }
+
+    /// Plain HTTP/1.1, TLS with HTTP/1.1, or TLS with HTTP/2 and HTTP/1.1 by ALPN; every
+    /// connection recorded, every request (HTTP/1.1) or stream (HTTP/2) through the fault handler.
+    private static func serverBuilder(core: SandboxCore, tls: PreparedTLS?, http2: Bool) throws -> HTTPServerBuilder {
+        let faults = core.faults
+        let traffic = core.traffic
+        let streams = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [EndStreamCoalescer.Installer(), FaultChannelHandler(faults: faults, traffic: traffic)])
+        guard let tls else {
+            return HTTPServerBuilder { responder in RecordedChannel(base: HTTP1Channel(responder: responder, configuration: streams), traffic: traffic) }
+        }
+        let configuration = tls.configuration
+        if http2 {
+            // Validate once here, so that a bad certificate fails the start, not each connection.
+            _ = try HTTP2UpgradeChannel(tlsConfiguration: configuration, configuration: .init(streamConfiguration: streams), responder: { _, _, _ in })
+            return HTTPServerBuilder { responder in
+                RecordedChannel(
+                    base: try HTTP2UpgradeChannel(tlsConfiguration: configuration, configuration: .init(streamConfiguration: streams), responder: responder),
+                    traffic: traffic)
+            }
+        }
+        _ = try TLSChannel(HTTP1Channel(responder: { _, _, _ in }, configuration: streams), tlsConfiguration: configuration)
+        return HTTPServerBuilder { responder in
+            RecordedChannel(
+                base: try TLSChannel(HTTP1Channel(responder: responder, configuration: streams), tlsConfiguration: configuration), traffic: traffic)
+        }
     }
 }
 
@@ -112,9 +176,17 @@ public func withSandbox<T>(
     _ configuration: SandboxConfiguration = SandboxConfiguration(lifecycleStep: .zero),
     _ body: (_ baseURL: String, _ credentials: SandboxCredentials) async throws -> T
 ) async throws -> T {
+    try await withRunningSandbox(configuration) { sandbox in try await body(sandbox.baseURL, sandbox.credentials) }
+}
+
+/// Runs `body` with a sandbox started in-process (its base URL, credentials and, over TLS, the CA
+/// file to trust), then stops it.
+public func withRunningSandbox<T>(
+    _ configuration: SandboxConfiguration = SandboxConfiguration(lifecycleStep: .zero), _ body: (RunningSandbox) async throws -> T
+) async throws -> T {
     let sandbox = try await TwilioSandbox.start(configuration)
     do {
-        let result = try await body(sandbox.baseURL, sandbox.credentials)
+        let result = try await body(sandbox)
         await sandbox.stop()
         return result
     } catch {

@@ -1,5 +1,6 @@
 // The local Twilio-compatible server, as a command.
 import ArgumentParser
+import ComponentRuntime
 import Foundation
 import Logging
 import TwilioSandbox
@@ -20,8 +21,17 @@ struct TwilioSandboxCommand: AsyncParsableCommand {
             21408, 21610, 21614). Any other valid number is accepted. Messages to +15005559010 end \
             undelivered (30003) and to +15005559011 failed (30008).
 
+            With --tls it serves HTTPS, HTTP/2 and HTTP/1.1 by ALPN (HTTP/1.1 only with \
+            --no-http2), with a certificate for localhost, 127.0.0.1 and ::1 from a CA it makes \
+            at start (or --tls-cert/--tls-key/--tls-ca files); it prints SSL_CERT_FILE, the CA \
+            file clients must trust, beside the TWILIO_* lines. Webhooks to https:// receivers \
+            trust the CAs that SSL_CERT_FILE/SSL_CERT_DIR name in its own environment (or the \
+            system's), and take HTTPS_PROXY/NO_PROXY.
+
             Control endpoints under /__sandbox/ script faults (429, 500/503, delays, dropped \
-            connections), deliver inbound messages, list messages and webhooks, and reset.
+            connections, refused HTTP/2 streams, GOAWAY), deliver inbound messages, list \
+            messages, webhooks and traffic (connections, TLS handshakes, requests in flight), \
+            and reset.
             """)
 
     @Option(help: "The address to listen on.")
@@ -39,8 +49,47 @@ struct TwilioSandboxCommand: AsyncParsableCommand {
     @Option(name: .customLong("step-ms"), help: "Milliseconds per lifecycle step (0: delivered at once).")
     var stepMilliseconds = 1000
 
+    @Flag(help: "Serve HTTPS (HTTP/2 and HTTP/1.1 by ALPN) with a certificate from a CA made at start.")
+    var tls = false
+
+    @Option(name: .customLong("tls-cert"), help: ArgumentHelp("Serve HTTPS with this certificate (PEM; implies --tls).", valueName: "file"))
+    var tlsCertificate: String?
+
+    @Option(name: .customLong("tls-key"), help: ArgumentHelp("The private key of --tls-cert (PEM).", valueName: "file"))
+    var tlsKey: String?
+
+    @Option(name: .customLong("tls-ca"), help: ArgumentHelp("The CA certificate clients should trust, printed as SSL_CERT_FILE.", valueName: "file"))
+    var tlsCertificateAuthority: String?
+
+    @Flag(name: .customLong("no-http2"), help: "Over TLS, offer HTTP/1.1 only.")
+    var noHTTP2 = false
+
+    @Option(
+        name: .customLong("tls-max-version"),
+        help: ArgumentHelp("The newest TLS version offered (1.0-1.3), to see how clients refuse an outdated server.", valueName: "version"))
+    var tlsMaximumVersion: String?
+
     @Flag(help: "Log every request.")
     var verbose = false
+
+    func validate() throws {
+        if (tlsCertificate == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together: give both.") }
+        if tlsCertificateAuthority != nil, tlsCertificate == nil { throw ValidationError("--tls-ca needs --tls-cert and --tls-key.") }
+        if let tlsMaximumVersion, SandboxTLS.Version(rawValue: tlsMaximumVersion) == nil {
+            throw ValidationError("--tls-max-version must be one of \(SandboxTLS.Version.allCases.map(\.rawValue).joined(separator: ", ")), not '\(tlsMaximumVersion)'.")
+        }
+    }
+
+    /// The TLS the options ask for; `nil` for plain HTTP.
+    var tlsConfiguration: SandboxTLS? {
+        guard tls || tlsCertificate != nil || noHTTP2 || tlsMaximumVersion != nil else { return nil }
+        let identity: SandboxTLS.Identity = if let tlsCertificate, let tlsKey {
+            .files(certificate: tlsCertificate, privateKey: tlsKey, certificateAuthority: tlsCertificateAuthority)
+        } else {
+            .generated
+        }
+        return SandboxTLS(identity: identity, http2: !noHTTP2, maximumVersion: tlsMaximumVersion.flatMap(SandboxTLS.Version.init))
+    }
 
     func run() async throws {
         if resetState, let stateFile { try? FileManager.default.removeItem(atPath: stateFile) }
@@ -48,10 +97,14 @@ struct TwilioSandboxCommand: AsyncParsableCommand {
         do {
             sandbox = try await TwilioSandbox.start(SandboxConfiguration(
                 host: host, port: port, stateFile: stateFile, lifecycleStep: .milliseconds(stepMilliseconds),
-                logLevel: verbose ? .debug : .warning))
+                logLevel: verbose ? .debug : .warning, tls: tlsConfiguration,
+                webhookClient: HTTPClientSettings(environment: ProcessInfo.processInfo.environment)))
         } catch let error as SandboxStateError {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(65)
+        } catch let error as SandboxTLSError {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(64)
         }
         let credentials = sandbox.credentials
         FileHandle.standardOutput.write(Data("""
@@ -61,7 +114,7 @@ struct TwilioSandboxCommand: AsyncParsableCommand {
               TWILIO_AUTH_TOKEN=\(credentials.authToken)
               TWILIO_API_KEY=\(credentials.apiKeySid)
               TWILIO_API_SECRET=\(credentials.apiKeySecret)
-
+            \(sandbox.certificateAuthorityFile.map { "  SSL_CERT_FILE=\($0)\n" } ?? "")
             """.utf8))
         // Serve until SIGINT or SIGTERM, then stop the server cleanly.
         let (signals, continuation) = AsyncStream.makeStream(of: Int32.self)

@@ -14,6 +14,7 @@ typedef int (*CCurlShims_xferinfo_callback)(void *userdata, curl_off_t dltotal, 
 typedef curl_socket_t (*CCurlShims_opensocket_callback)(void *userdata, curlsocktype purpose,
                                                         struct curl_sockaddr *address);
 typedef int (*CCurlShims_seek_callback)(void *userdata, curl_off_t offset, int origin);
+typedef int (*CCurlShims_debug_callback)(CURL *handle, curl_infotype type, char *data, size_t size, void *userdata);
 
 // curl_global_init takes CURL_GLOBAL_ALL, a composite macro.
 CURLcode CCurlShims_global_init_all(void);
@@ -30,6 +31,7 @@ CURLcode CCurlShims_easy_setopt_data_function(CURL *handle, CURLoption option, C
 CURLcode CCurlShims_easy_setopt_xferinfo_function(CURL *handle, CCurlShims_xferinfo_callback value);
 CURLcode CCurlShims_easy_setopt_opensocket_function(CURL *handle, CCurlShims_opensocket_callback value);
 CURLcode CCurlShims_easy_setopt_seek_function(CURL *handle, CCurlShims_seek_callback value);
+CURLcode CCurlShims_easy_setopt_debug_function(CURL *handle, CCurlShims_debug_callback value);
 
 // curl_easy_getinfo is variadic: one wrapper per result kind.
 CURLcode CCurlShims_easy_getinfo_long(CURL *handle, CURLINFO info, long *value);
@@ -53,6 +55,7 @@ curl_socket_t CCurlShims_socket_bad(void);
 int CCurlShims_seekfunc_ok(void);
 long CCurlShims_auth_basic(void);
 int CCurlShims_seekfunc_cantseek(void);
+long CCurlShims_pipe_multiplex(void);
 
 // The version this module was compiled against, and the one loaded at run time.
 long CCurlShims_compiled_version_num(void);

@@ -29,6 +29,8 @@ struct ComponentToolCommand: ParsableCommand {
             TWILIO_API_BASE_URL sends requests elsewhere), else fails with a connection error; \
             --sandbox lets a built-in sandbox stand in instead.
 
+            \(HelpText.transport)
+
             Exit codes: 0 success; 1 internal error; 2 invalid input; 3 connection problem; \
             4 upstream (the service answered with an error); 5 timeout; 6 network; 7 protocol \
             (malformed request, unknown action); 64 bad command line; 65 invalid manifest.

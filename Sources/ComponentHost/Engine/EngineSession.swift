@@ -21,8 +21,11 @@ final class EngineSession: Sendable {
     }
 
     /// Loads the component's manifest and settles its services: the connection and base URL from
-    /// the options or the environment, or the built-in sandbox when `options.sandbox` allows it.
-    static func start(_ component: HostedComponent, options: EngineOptions, environment: [String: String], io: HostIO, label: String) async throws(StartFailure) -> EngineSession {
+    /// the options or the environment, or the built-in sandbox when `options.sandbox` allows it,
+    /// and an HTTP connection pool for up to `concurrency` requests at once.
+    static func start(
+        _ component: HostedComponent, options: EngineOptions, environment: [String: String], io: HostIO, label: String, concurrency: Int = 1
+    ) async throws(StartFailure) -> EngineSession {
         let loaded: LoadedManifest
         do {
             loaded = try component.loadManifest(overridePath: nil)
@@ -31,9 +34,11 @@ final class EngineSession: Sendable {
         }
         let services: HostServices
         do {
-            services = try await component.prepare(HostRequest(
-                environment: environment, connection: nil, baseURL: options.baseURL, resetSandbox: false,
-                allowsSandbox: options.sandbox, notice: { io.writeErr($0 + "\n") }))
+            services = try await component.services(
+                for: HostRequest(
+                    environment: environment, connection: nil, baseURL: options.baseURL, resetSandbox: false,
+                    allowsSandbox: options.sandbox, notice: { io.writeErr($0 + "\n") }),
+                concurrency: concurrency)
         } catch {
             throw StartFailure(message: "error: \(error)", exitCode: ComponentError.Kind.connection.exitCode)
         }

@@ -10,7 +10,8 @@ enum ServeLoop {
     static func run(_ component: HostedComponent, concurrency: Int, options: EngineOptions, environment: [String: String], io: HostIO) async -> Int32 {
         let session: EngineSession
         do {
-            session = try await EngineSession.start(component, options: options, environment: environment, io: io, label: "\(component.commandName) serve")
+            session = try await EngineSession.start(
+                component, options: options, environment: environment, io: io, label: "\(component.commandName) serve", concurrency: concurrency)
         } catch {
             io.writeErr(error.message + "\n")
             return error.exitCode

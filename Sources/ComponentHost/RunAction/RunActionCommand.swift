@@ -26,6 +26,8 @@ struct RunActionCommand: ParsableCommand {
             {"error": {...}} on failure; logs, diagnostics and a one-line error go to standard error. Secrets never \
             appear in any of them.
 
+            \(HelpText.transport)
+
             Exit codes: 0 success; 1 internal error; 2 invalid input; 3 connection problem; \
             4 upstream (the service answered with an error); 5 timeout; 6 network; 7 protocol \
             (unknown action); 64 bad command line; 65 invalid manifest.

@@ -82,7 +82,7 @@ public enum RunActionHarness {
 
         let services: HostServices
         do {
-            services = try await component.prepare(HostRequest(
+            services = try await component.services(for: HostRequest(
                 environment: environment, connection: explicitConnection, baseURL: command.baseURL,
                 resetSandbox: command.resetSandbox, notice: { io.writeErr($0 + "\n") }))
         } catch {

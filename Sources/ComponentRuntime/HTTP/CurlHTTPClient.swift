@@ -132,10 +132,11 @@ public struct CurlHTTPClient: HTTPClient {
             // A header with an empty value is written "Name;" so libcurl sends it instead of removing it.
             field.value.isEmpty ? "\(field.name);" : "\(field.name): \(field.value)"
         }
+        let url = request.fullURL
         return CurlAttempt(
-            method: request.method, url: request.fullURL, headerLines: lines, body: body, auth: request.auth,
+            method: request.method, url: url, headerLines: lines, body: body, auth: request.auth,
             connectTimeout: request.timeouts.connect, totalTimeout: request.timeouts.perAttempt,
-            maximumResponseBytes: request.maximumResponseBytes)
+            maximumResponseBytes: request.maximumResponseBytes, trust: pool.settings.trust, proxy: pool.settings.proxy.proxy(for: url))
     }
 
     private func error(for result: CurlAttemptResult, request: HTTPRequest, url: String, attempts: Int, mayHaveBeenSent: Bool, note: String?) -> HTTPError {
@@ -153,10 +154,11 @@ public struct CurlHTTPClient: HTTPClient {
         case .network: kind = failure.isPermanent && [1, 3, 4].contains(failure.curlCode) ? .invalidRequest : .network
         case .timeout: kind = .timeout
         case .cancelled: kind = .cancelled
+        case .tls: kind = .tls
         }
         return HTTPError(
             kind: kind, method: request.method, url: url, attempts: attempts, curlCode: failure.curlCode,
-            message: failure.message + suffix, maybeSent: maybeSent)
+            message: failure.message + suffix, maybeSent: maybeSent, tlsFailure: failure.tls, isPermanent: failure.isPermanent)
     }
 
     private func log(_ logger: Logger?, request: HTTPRequest, url: String, attempt: Int, result: CurlAttemptResult, elapsed: Duration, decision: String) {

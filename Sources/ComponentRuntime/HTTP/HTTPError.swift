@@ -16,6 +16,8 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
         case cancelled
         /// The request cannot be sent as given (a malformed URL, an unsupported scheme).
         case invalidRequest
+        /// TLS refused the server (``tlsFailure`` says why); nothing was sent.
+        case tls
     }
 
     public var kind: Kind
@@ -37,11 +39,15 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
     /// True when the request is not idempotent and may have reached the server before it failed:
     /// check before sending it again.
     public var maybeSent: Bool
+    /// Why TLS refused the server, for `tls` errors.
+    public var tlsFailure: TLSFailure?
+    /// Whether trying again unchanged cannot help (a proxy whose rules refuse the tunnel).
+    public var isPermanent: Bool
 
     /// An error.
     public init(
         kind: Kind, method: HTTPMethod, url: String, status: Int? = nil, headers: HTTPHeaders? = nil, body: Data? = nil,
-        attempts: Int, curlCode: Int? = nil, message: String, maybeSent: Bool
+        attempts: Int, curlCode: Int? = nil, message: String, maybeSent: Bool, tlsFailure: TLSFailure? = nil, isPermanent: Bool = false
     ) {
         self.kind = kind
         self.method = method
@@ -53,6 +59,8 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
         self.curlCode = curlCode
         self.message = message
         self.maybeSent = maybeSent
+        self.tlsFailure = tlsFailure
+        self.isPermanent = isPermanent || kind == .tls || kind == .invalidRequest
     }
 
     /// The body parsed as JSON, when it is JSON.
@@ -86,6 +94,7 @@ extension ComponentError {
         case .upstream: (kind, code) = (.upstream, "http_\(error.status ?? 0)")
         case .cancelled: (kind, code) = (.internal, "cancelled")
         case .invalidRequest: (kind, code) = (.input, "invalid_request")
+        case .tls: (kind, code) = (.connection, (error.tlsFailure ?? .handshakeFailed).rawValue)
         }
         var details = JSONObject()
         details["method"] = .string(error.method.rawValue)
@@ -102,9 +111,9 @@ extension ComponentError {
         let retryable: Bool
         switch error.kind {
         case .upstream: retryable = error.status == 429 || (error.status.map { $0 >= 500 } ?? false) && !error.maybeSent
-        case .network, .timeout: retryable = !error.maybeSent
+        case .network, .timeout: retryable = !error.maybeSent && !error.isPermanent
         case .cancelled: retryable = true
-        case .invalidRequest: retryable = false
+        case .invalidRequest, .tls: retryable = false
         }
         self.init(
             kind, code: .string(code), message: message, status: error.status, retryable: retryable, maybeSent: error.maybeSent,

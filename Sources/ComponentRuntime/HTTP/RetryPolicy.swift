@@ -106,6 +106,9 @@ public struct TransportFailure: Sendable, Hashable {
         case timeout
         /// The caller cancelled the task.
         case cancelled
+        /// TLS refused the server (its certificate, its host name, its TLS version): permanent
+        /// until someone changes a setting, and nothing was sent.
+        case tls
     }
 
     public var kind: Kind
@@ -117,15 +120,32 @@ public struct TransportFailure: Sendable, Hashable {
     public var requestMayHaveBeenSent: Bool
     /// Whether trying again cannot help (a malformed URL, an untrusted certificate).
     public var isPermanent: Bool
+    /// What TLS refused, for `tls` failures.
+    public var tls: TLSFailure?
 
     /// A failure.
-    public init(kind: Kind, curlCode: Int, message: String, requestMayHaveBeenSent: Bool, isPermanent: Bool = false) {
+    public init(kind: Kind, curlCode: Int, message: String, requestMayHaveBeenSent: Bool, isPermanent: Bool = false, tls: TLSFailure? = nil) {
         self.kind = kind
         self.curlCode = curlCode
         self.message = message
         self.requestMayHaveBeenSent = requestMayHaveBeenSent
         self.isPermanent = isPermanent
+        self.tls = tls
     }
+}
+
+/// Why TLS refused a server. Each is its own error code, never retried: only a change of setting
+/// (the CA trusted, the URL, the server's TLS configuration) makes it pass.
+public enum TLSFailure: String, Sendable, Hashable {
+    /// The certificate does not chain to a trusted CA (or expired, or the CA file is unreadable).
+    case untrustedCertificate = "tls_certificate_untrusted"
+    /// The certificate is valid but names other hosts.
+    case hostnameMismatch = "tls_hostname_mismatch"
+    /// The server and the client share no TLS version (the client needs TLS 1.2 or newer).
+    case unsupportedVersion = "tls_version_unsupported"
+    /// Another handshake failure: no shared cipher, a client certificate asked for, or a server
+    /// that does not speak TLS at all on that port.
+    case handshakeFailed = "tls_handshake_failed"
 }
 
 /// The wait a `Retry-After` value asks for: delay-seconds or an HTTP date (RFC 9110 §10.2.3).

@@ -11,8 +11,11 @@ import NIOCore
 /// - `GET messages`: every message of every account, most recent first
 /// - `POST reset`: forget messages, faults, webhook deliveries and configured failures
 /// - `POST faults` `{"route": "messages.create", "count": 1, "fault": {"type": "status", "status": 429, "retryAfter": "1"}}`
-///   (types: `status`, `delay` with `milliseconds`, `dropBeforeRead`, `dropAfterProcessing`, and `pass` to
-///   let a request through before a later fault); `GET faults`; `DELETE faults`
+///   (types: `status`, `delay` with `milliseconds`, `dropBeforeRead`, `refusedStream`, `goaway`,
+///   `dropAfterProcessing` with an optional `"scope": "connection"`, and `pass` to let a request
+///   through before a later fault); `GET faults`; `DELETE faults`
+/// - `GET traffic`: connections, TLS handshakes and failures, requests by HTTP version, refused
+///   streams, GOAWAYs, and API requests in flight (now and at the peak); `POST traffic/reset`
 /// - `POST inbound` `{"from", "to", "body", "mediaUrls": [...], "url"}`: someone texts a number; the
 ///   sandbox stores the inbound message and delivers Twilio's signed incoming-message webhook to `url`
 /// - `GET webhooks`: every webhook the sandbox sent, with its parameters and the answer
@@ -40,6 +43,12 @@ struct ControlAPI {
             core.faults.reset()
             core.webhooks.reset()
             core.deliveryFailures.reset()
+            core.traffic.reset()
+            return SandboxResponder.json(204, nil)
+        case (.get, "traffic"):
+            return SandboxResponder.json(200, core.traffic.json)
+        case (.post, "traffic/reset"):
+            core.traffic.reset()
             return SandboxResponder.json(204, nil)
         case (.get, "faults"):
             return SandboxResponder.json(200, ["pending": core.faults.pending])
@@ -50,7 +59,7 @@ struct ControlAPI {
             guard let json, let routeName = json["route"]?.stringValue, let route = SandboxRoute(rawValue: routeName),
                 let faultJSON = json["fault"], let fault = SandboxFault(json: faultJSON)
             else {
-                return problem("Give {\"route\": one of \(SandboxRoute.allCases.map(\.rawValue).joined(separator: ", ")), \"count\": N, \"fault\": {\"type\": \"status\" | \"delay\" | \"dropBeforeRead\" | \"dropAfterProcessing\" | \"pass\", ...}}.")
+                return problem("Give {\"route\": one of \(SandboxRoute.allCases.map(\.rawValue).joined(separator: ", ")), \"count\": N, \"fault\": {\"type\": \"status\" | \"delay\" | \"dropBeforeRead\" | \"refusedStream\" | \"goaway\" | \"dropAfterProcessing\" | \"pass\", ...}}.")
             }
             core.faults.add(fault, route: route, count: json["count"]?.intValue ?? 1)
             return SandboxResponder.json(201, ["pending": core.faults.pending])

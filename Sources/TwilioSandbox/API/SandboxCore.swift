@@ -7,6 +7,7 @@ final class SandboxCore: Sendable {
     let credentials: SandboxCredentials
     let store: SandboxStore
     let faults = FaultRegistry()
+    let traffic = TrafficStats()
     let webhooks: WebhookDispatcher
     /// Seconds per lifecycle step (0: a message reaches its final status at once).
     let step: Double
@@ -14,13 +15,13 @@ final class SandboxCore: Sendable {
     let deliveryFailures: DeliveryFailures
     let logger: Logger
 
-    init(credentials: SandboxCredentials, store: SandboxStore, step: Double, logger: Logger) {
+    init(credentials: SandboxCredentials, store: SandboxStore, step: Double, webhookClient: HTTPClientSettings, logger: Logger) {
         self.credentials = credentials
         self.store = store
         self.step = step
         self.logger = logger
         self.deliveryFailures = DeliveryFailures()
-        self.webhooks = WebhookDispatcher(client: CurlHTTPClient(userAgent: "TwilioProxy/1.1", pool: HTTPConnectionPool()), authToken: credentials.authToken, logger: logger)
+        self.webhooks = WebhookDispatcher(client: CurlHTTPClient(userAgent: "TwilioProxy/1.1", pool: HTTPConnectionPool(settings: webhookClient)), authToken: credentials.authToken, logger: logger)
     }
 
     var now: Double { Date().timeIntervalSince1970 }

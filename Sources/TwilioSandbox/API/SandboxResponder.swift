@@ -25,7 +25,9 @@ struct SandboxResponder: HTTPResponder {
                 ? TwilioAPIError(code: 20004, status: 405, message: "Method not allowed")
                 : .notFound(path))
         }
-        var dropAfterProcessing = false
+        core.traffic.apiRequestStarted()
+        defer { core.traffic.apiRequestEnded() }
+        var dropAfterProcessing: String?
         switch core.faults.next(for: route) {
         case .status(let status, let code, let retryAfter)?:
             var error = status == 429 ? TwilioAPIError.tooManyRequests : status == 503 ? .serviceUnavailable : .internalError
@@ -37,14 +39,14 @@ struct SandboxResponder: HTTPResponder {
             return response
         case .delay(let milliseconds)?:
             try? await Task.sleep(for: .milliseconds(milliseconds))
-        case .dropAfterProcessing?:
-            dropAfterProcessing = true
-        case .dropBeforeRead?, .pass?, nil:
-            break  // dropBeforeRead is consumed by the channel handler before the body is read
+        case .dropAfterProcessing(let scope)?:
+            dropAfterProcessing = scope.rawValue
+        case .head?, .pass?, nil:
+            break  // head faults are taken by the channel handler before the body is read
         }
         let body = try await request.collectBody(upTo: 1 << 20)
         var response = handle(route: route, request: request, path: path, body: body)
-        if dropAfterProcessing { response.headers[FaultChannelHandler.dropMarker] = "1" }
+        if let dropAfterProcessing { response.headers[FaultChannelHandler.dropMarker] = dropAfterProcessing }
         return response
     }
 

@@ -7,11 +7,13 @@ enum SandboxFault: Sendable {
     case status(Int, code: Int?, retryAfter: String?)
     /// Wait before handling the request normally.
     case delay(milliseconds: Int)
-    /// Close the connection as soon as the request head arrives: nothing is processed.
-    case dropBeforeRead
-    /// Process the request (create the message), then close the connection without answering:
-    /// the case that tempts clients into sending twice.
-    case dropAfterProcessing
+    /// Strike as the request head arrives, before the body is read: nothing is processed.
+    case head(HeadFault)
+    /// Process the request (create the message), then close the connection without answering
+    /// (over HTTP/2: reset the stream; with scope `connection`, close the whole connection; with
+    /// scope `goaway`, close it with a GOAWAY ENHANCE_YOUR_CALM whose last stream id, 0, claims
+    /// nothing was processed): the cases that tempt clients into sending twice.
+    case dropAfterProcessing(scope: DropScope)
     /// Handle the request normally (to script a fault for a later request).
     case pass
 
@@ -23,8 +25,12 @@ enum SandboxFault: Sendable {
         case "delay":
             guard let milliseconds = json["milliseconds"]?.intValue, milliseconds >= 0 else { return nil }
             self = .delay(milliseconds: milliseconds)
-        case "dropBeforeRead": self = .dropBeforeRead
-        case "dropAfterProcessing", "dropAfterCreate": self = .dropAfterProcessing
+        case "dropBeforeRead": self = .head(.dropBeforeRead)
+        case "refusedStream": self = .head(.refusedStream)
+        case "goaway", "goAway": self = .head(.goAway)
+        case "dropAfterProcessing", "dropAfterCreate":
+            guard let scope = DropScope(rawValue: json["scope"]?.stringValue ?? "stream") else { return nil }
+            self = .dropAfterProcessing(scope: scope)
         case "pass": self = .pass
         default: return nil
         }
@@ -35,11 +41,37 @@ enum SandboxFault: Sendable {
         case .status(let status, let code, let retryAfter):
             ["type": "status", "status": .integer(status), "code": code.map(JSONValue.integer) ?? .null, "retryAfter": retryAfter.map(JSONValue.string) ?? .null]
         case .delay(let milliseconds): ["type": "delay", "milliseconds": .integer(milliseconds)]
-        case .dropBeforeRead: ["type": "dropBeforeRead"]
-        case .dropAfterProcessing: ["type": "dropAfterProcessing"]
+        case .head(let fault): ["type": .string(fault.rawValue)]
+        case .dropAfterProcessing(let scope): ["type": "dropAfterProcessing", "scope": .string(scope.rawValue)]
         case .pass: ["type": "pass"]
         }
     }
+}
+
+/// A fault acted out by the channel handler when a request head arrives, before anything of the
+/// request is read or processed.
+enum HeadFault: String, Sendable {
+    /// Close the connection (HTTP/1.1) or reset the stream with CANCEL (HTTP/2): the client cannot
+    /// tell this from a drop after processing.
+    case dropBeforeRead
+    /// HTTP/2: RST_STREAM with REFUSED_STREAM, which tells the client the request was not
+    /// processed. HTTP/1.1 has no such signal: the connection is closed, as for `dropBeforeRead`.
+    case refusedStream
+    /// HTTP/2: GOAWAY whose last stream id is below this stream's, which tells the client this
+    /// request (and any later one on the connection) was not processed; sent when no other stream
+    /// is open on the connection, else the stream is refused (RST_STREAM REFUSED_STREAM).
+    /// HTTP/1.1: as `dropBeforeRead`.
+    case goAway = "goaway"
+}
+
+/// What a drop after processing closes over HTTP/2 (over HTTP/1.1, always the connection).
+enum DropScope: String, Sendable {
+    /// The request's stream (RST_STREAM CANCEL).
+    case stream
+    /// The whole connection, with every stream on it.
+    case connection
+    /// The whole connection, after a GOAWAY ENHANCE_YOUR_CALM with last stream id 0.
+    case goaway
 }
 
 /// The routes faults can be scripted for.
@@ -85,14 +117,14 @@ final class FaultRegistry: Sendable {
         }
     }
 
-    /// Consumes the next fault for `route` only when it is a drop before reading (checked by the
-    /// channel handler, before the request body is read).
-    func takeDropBeforeRead(for route: SandboxRoute) -> Bool {
+    /// Consumes the next fault for `route` only when it strikes at the request head (checked by
+    /// the channel handler, before the request body is read).
+    func takeHeadFault(for route: SandboxRoute) -> HeadFault? {
         scripts.withLock { scripts in
-            guard var queue = scripts[route], case .dropBeforeRead? = queue.first else { return false }
+            guard var queue = scripts[route], case .head(let fault)? = queue.first else { return nil }
             queue.removeFirst()
             scripts[route] = queue
-            return true
+            return fault
         }
     }
 

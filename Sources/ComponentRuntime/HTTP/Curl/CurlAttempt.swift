@@ -13,6 +13,10 @@ struct CurlAttempt: Sendable {
     var connectTimeout: Duration
     var totalTimeout: Duration
     var maximumResponseBytes: Int
+    /// The CA certificates the server's certificate is checked against.
+    var trust: TLSTrust
+    /// The proxy this request goes through, `nil` for a direct connection.
+    var proxy: HTTPProxySettings.Proxy?
 }
 
 /// What one attempt produced: a response, or a failure with libcurl's code.

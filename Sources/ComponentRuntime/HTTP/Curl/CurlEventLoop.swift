@@ -10,7 +10,7 @@ internal import CCurlShims
 /// between them (so consecutive and concurrent requests to a host reuse connections), and can
 /// abort a transfer at once: a cancellation wakes the thread with `curl_multi_wakeup`.
 ///
-/// `@unchecked Sendable` because the multi handle and the transfers in flight are confined to the
+/// `@unchecked Sendable` because the multi handle, the transfers in flight and their GOAWAY log are confined to the
 /// loop's own thread; everything other threads touch goes through `inbox`, a lock this type owns
 /// (`curl_multi_wakeup` is documented as safe to call from any thread).
 final class CurlEventLoop: @unchecked Sendable {
@@ -26,14 +26,19 @@ final class CurlEventLoop: @unchecked Sendable {
     // Confined to the loop thread:
     private var active: [Int: CurlTransfer] = [:]
     private var idleHandles: [EasyHandle] = []
+    private let goAways = GoAwayLog()
 
-    init() {
+    /// A loop whose hosts may each have `maximumConnectionsPerHost` connections open at once.
+    init(maximumConnectionsPerHost: Int) {
         _ = Libcurl.initialized
         guard let multi = curl_multi_init() else { fatalError("libcurl could not allocate a multi handle") }
         self.multi = multi
-        // Keep enough connections for a warm worker's concurrency, and several per host.
-        _ = CCurlShims_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, 64)
-        _ = CCurlShims_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, 32)
+        // The per-host cap follows the concurrency asked for: over HTTP/1.1 each request in flight
+        // needs a connection of its own. The cache keeps as many idle ones for reuse.
+        _ = CCurlShims_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, maximumConnectionsPerHost)
+        _ = CCurlShims_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, max(64, maximumConnectionsPerHost))
+        // HTTP/2: requests to one host share a connection's streams (libcurl's default, said here).
+        _ = CCurlShims_multi_setopt_long(multi, CURLMOPT_PIPELINING, CCurlShims_pipe_multiplex())
         // The thread keeps the loop alive until shutdown() ends it.
         let thread = Thread { self.run() }
         thread.name = "libcurl event loop"
@@ -123,7 +128,7 @@ final class CurlEventLoop: @unchecked Sendable {
 
     private func start(id: Int, _ attempt: CurlAttempt, continuation: CheckedContinuation<CurlAttemptResult, Never>) {
         let easy = idleHandles.popLast() ?? EasyHandle()
-        let transfer = CurlTransfer(id: id, easy: easy, attempt: attempt, continuation: continuation)
+        let transfer = CurlTransfer(id: id, easy: easy, attempt: attempt, goAways: goAways, continuation: continuation)
         do {
             try transfer.configure()
         } catch {
@@ -138,7 +143,7 @@ final class CurlEventLoop: @unchecked Sendable {
     private func finish(_ transfer: CurlTransfer, result: CurlAttemptResult) {
         transfer.continuation.resume(returning: result)
         transfer.easy.reset()
-        if idleHandles.count < 64 { idleHandles.append(transfer.easy) }
+        if idleHandles.count < 256 { idleHandles.append(transfer.easy) }
     }
 
     private static let cancelledFailure = TransportFailure(
@@ -149,34 +154,10 @@ final class CurlEventLoop: @unchecked Sendable {
     private static func result(of transfer: CurlTransfer, code: CURLcode) -> CurlAttemptResult {
         let easy = transfer.easy
         guard code == CURLE_OK else {
-            return CurlAttemptResult(response: nil, failure: failure(code: code, easy: easy, exceededLimit: transfer.exceededLimit, limit: transfer.attempt.maximumResponseBytes))
+            return CurlAttemptResult(response: nil, failure: CurlFailure.classify(code: code, transfer: transfer))
         }
         let status = easy.info(CURLINFO_RESPONSE_CODE)
         let url = easy.info(string: CURLINFO_EFFECTIVE_URL) ?? transfer.attempt.url
         return CurlAttemptResult(response: (status, transfer.responseHeaders, transfer.responseBody, url), failure: nil)
-    }
-
-    /// Classifies a libcurl failure: its kind, whether the request may have left, whether retrying can help.
-    static func failure(code: CURLcode, easy: EasyHandle, exceededLimit: Bool, limit: Int) -> TransportFailure {
-        var message = String(cString: curl_easy_strerror(code))
-        let detail = easy.errorDetail
-        if !detail.isEmpty, detail != message { message += ": " + detail }
-        if exceededLimit { message = "the response is larger than the \(limit)-byte limit" }
-        // Whether any request byte was written: the transfer phase never began when both the
-        // connection and pre-transfer times are zero (the failure happened while resolving or connecting).
-        let started = easy.info(offset: CURLINFO_PRETRANSFER_TIME_T) > 0
-        switch code {
-        case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT:
-            return TransportFailure(kind: .network, curlCode: Int(code.rawValue), message: message, requestMayHaveBeenSent: false)
-        case CURLE_SSL_CONNECT_ERROR:
-            return TransportFailure(kind: .network, curlCode: Int(code.rawValue), message: message, requestMayHaveBeenSent: false)
-        case CURLE_OPERATION_TIMEDOUT:
-            return TransportFailure(kind: .timeout, curlCode: Int(code.rawValue), message: message, requestMayHaveBeenSent: started)
-        case CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT, CURLE_NOT_BUILT_IN, CURLE_PEER_FAILED_VERIFICATION,
-            CURLE_SSL_CERTPROBLEM, CURLE_SSL_CACERT_BADFILE, CURLE_TOO_MANY_REDIRECTS, CURLE_WRITE_ERROR, CURLE_LOGIN_DENIED:
-            return TransportFailure(kind: .network, curlCode: Int(code.rawValue), message: message, requestMayHaveBeenSent: started, isPermanent: true)
-        default:
-            return TransportFailure(kind: .network, curlCode: Int(code.rawValue), message: message, requestMayHaveBeenSent: true)
-        }
     }
 }

@@ -15,11 +15,16 @@ final class CurlTransfer {
     var responseBody = Data()
     var responseHeaders = HTTPHeaders()
     var exceededLimit = false
+    /// What libcurl's log of this transfer shows of its HTTP/2 stream.
+    private var http2 = HTTP2Evidence()
+    /// The GOAWAYs of every connection of the loop.
+    private let goAways: GoAwayLog
 
-    init(id: Int, easy: EasyHandle, attempt: CurlAttempt, continuation: CheckedContinuation<CurlAttemptResult, Never>) {
+    init(id: Int, easy: EasyHandle, attempt: CurlAttempt, goAways: GoAwayLog, continuation: CheckedContinuation<CurlAttemptResult, Never>) {
         self.id = id
         self.easy = easy
         self.attempt = attempt
+        self.goAways = goAways
         self.continuation = continuation
         self.body = attempt.body ?? Data()
     }
@@ -43,6 +48,26 @@ final class CurlTransfer {
         try easy.set(CURLOPT_WRITEDATA, pointer: userData, "CURLOPT_WRITEDATA")
         try easy.set(CURLOPT_HEADERFUNCTION, callback: headerCallback, "CURLOPT_HEADERFUNCTION")
         try easy.set(CURLOPT_HEADERDATA, pointer: userData, "CURLOPT_HEADERDATA")
+
+        // HTTP/2 where the server offers it by ALPN, HTTP/1.1 otherwise. Over TLS a new request
+        // waits for a connection being opened to the same host rather than opening its own, so
+        // that concurrent requests share one connection's streams (ALPN says at the handshake
+        // whether they can; plain HTTP is always HTTP/1.1, and waiting would serialize it).
+        try easy.set(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS, "CURLOPT_HTTP_VERSION")
+        if attempt.url.utf8.starts(with: "https://".utf8) { try easy.set(CURLOPT_PIPEWAIT, 1, "CURLOPT_PIPEWAIT") }
+        // TLS 1.2 or newer, checked against the CA certificates trusted (the system's unless
+        // SSL_CERT_FILE or SSL_CERT_DIR names others); verification is left on, always.
+        try easy.set(CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_2, "CURLOPT_SSLVERSION")
+        if let file = attempt.trust.certificateFile {
+            try easy.set(CURLOPT_CAINFO, string: file, "CURLOPT_CAINFO")
+            try easy.set(CURLOPT_PROXY_CAINFO, string: file, "CURLOPT_PROXY_CAINFO")
+        }
+        if let directory = attempt.trust.certificateDirectory {
+            try easy.set(CURLOPT_CAPATH, string: directory, "CURLOPT_CAPATH")
+            try easy.set(CURLOPT_PROXY_CAPATH, string: directory, "CURLOPT_PROXY_CAPATH")
+        }
+        // The settings chose the proxy (or none, which "" says, so libcurl reads no variable itself).
+        try easy.set(CURLOPT_PROXY, string: attempt.proxy?.url ?? "", "CURLOPT_PROXY")
 
         if let auth = attempt.auth {
             try easy.set(CURLOPT_HTTPAUTH, CCurlShims_auth_basic(), "CURLOPT_HTTPAUTH")
@@ -69,6 +94,15 @@ final class CurlTransfer {
             } else if body.isEmpty {
                 // An empty body needs no rewind, so only a fresh connection rules out a silent re-send.
                 try easy.set(CURLOPT_FRESH_CONNECT, 1, "CURLOPT_FRESH_CONNECT")
+            } else {
+                // The rewind is always refused (CURLE_SEND_FAIL_REWIND), but when it is asked for
+                // after HTTP/2 refused the stream, the retry policy learns that nothing was
+                // processed. Which protocol carried the request is read from libcurl's log of it.
+                try easy.setSeek(refusedRewindCallback)
+                try easy.set(CURLOPT_SEEKDATA, pointer: userData, "CURLOPT_SEEKDATA")
+                try easy.setDebug(debugCallback)
+                try easy.set(CURLOPT_DEBUGDATA, pointer: userData, "CURLOPT_DEBUGDATA")
+                try easy.set(CURLOPT_VERBOSE, 1, "CURLOPT_VERBOSE")
             }
             if method != .post {
                 try easy.set(CURLOPT_CUSTOMREQUEST, string: method.rawValue, "CURLOPT_CUSTOMREQUEST")
@@ -106,6 +140,28 @@ final class CurlTransfer {
         guard offset >= 0, offset <= body.count else { return false }
         bodyOffset = offset
         return true
+    }
+
+    /// Why the server is known not to have processed this request, when it is (see ``HTTP2Evidence``).
+    var refusedBeforeProcessing: String? { http2.refusal(goAways: goAways) }
+
+    /// libcurl asks to rewind the body of a request that is not idempotent only to send it again;
+    /// the rewind is refused, and noted.
+    fileprivate func rewindAskedForResend() {
+        http2.rewindAsked(errorRecorded: !easy.errorDetail.isEmpty)
+    }
+
+    /// libcurl's log of this transfer: the headers it sent, and its informational lines.
+    fileprivate func logged(_ type: curl_infotype, _ data: UnsafeMutablePointer<CChar>, count: Int) {
+        guard type == CURLINFO_HEADER_OUT || type == CURLINFO_TEXT else { return }
+        let bytes = UnsafeRawBufferPointer(start: data, count: count)
+        let lineEnd = bytes.firstIndex(of: UInt8(ascii: "\r")) ?? bytes.firstIndex(of: UInt8(ascii: "\n")) ?? count
+        let line = String(decoding: bytes[..<lineEnd], as: UTF8.self)
+        if type == CURLINFO_HEADER_OUT {
+            http2.observe(requestLine: line)
+        } else {
+            http2.observe(text: line, connection: easy.info(CURLINFO_LOCAL_PORT), goAways: goAways)
+        }
     }
 
     fileprivate func write(_ buffer: UnsafeMutablePointer<CChar>, count: Int) -> Int {
@@ -148,6 +204,16 @@ private let headerCallback: CCurlShims_data_callback = { buffer, size, count, us
 
 private let readCallback: CCurlShims_data_callback = { buffer, size, count, userData in
     transfer(userData).read(into: buffer!, capacity: size * count)
+}
+
+private let refusedRewindCallback: CCurlShims_seek_callback = { userData, _, _ in
+    transfer(userData).rewindAskedForResend()
+    return CCurlShims_seekfunc_cantseek()
+}
+
+private let debugCallback: CCurlShims_debug_callback = { _, type, data, size, userData in
+    if let data { transfer(userData).logged(type, data, count: size) }
+    return 0
 }
 
 private let seekCallback: CCurlShims_seek_callback = { userData, offset, origin in

@@ -76,6 +76,10 @@ final class EasyHandle {
         try check(CCurlShims_easy_setopt_seek_function(raw, callback), "CURLOPT_SEEKFUNCTION")
     }
 
+    func setDebug(_ callback: CCurlShims_debug_callback) throws(CurlSetupError) {
+        try check(CCurlShims_easy_setopt_debug_function(raw, callback), "CURLOPT_DEBUGFUNCTION")
+    }
+
     func info(_ info: CURLINFO) -> Int {
         var value = 0
         _ = CCurlShims_easy_getinfo_long(raw, info, &value)
