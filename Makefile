@@ -1,8 +1,12 @@
 # Entry points; README.md names `make test`. Each target installs what it needs first.
-.PHONY: deps build run test fuzz docs engine-example bench bench-manifest bench-http bench-sandbox clean
+.PHONY: deps test-deps build run test fuzz docs engine-example bench bench-manifest bench-http bench-sandbox clean
 
 deps:
 	@./scripts/install-deps.sh
+
+# What the tests start or call besides the libraries: tinyproxy, openssl, python3-venv.
+test-deps:
+	@./scripts/install-deps.sh --test
 
 build: deps
 	swift build
@@ -25,7 +29,7 @@ engine-example: deps
 	swift build --product twilio-sandbox
 	python3 examples/engine/host.py
 
-test: deps
+test: test-deps
 	swift build --build-tests
 	swift test
 	./scripts/fuzz.sh

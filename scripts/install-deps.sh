@@ -1,17 +1,26 @@
 #!/bin/sh
-# Installs the C libraries the package links (libcurl, libyaml) and pkg-config, only when missing.
-# Package.swift names the same packages as the system-library providers.
+# Installs, only when missing, the C libraries the package links (libcurl, libyaml, with
+# pkg-config); with --test also what the test suite starts or calls: tinyproxy (the CONNECT proxy
+# the HTTPS_PROXY tests go through), openssl (certificate hashes for SSL_CERT_DIR), python3-venv
+# (the Python peers' virtual environment). Package.swift names the same libraries as the
+# system-library providers.
 set -eu
-if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists libcurl yaml-0.1; then
-    exit 0
+missing=""
+if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists libcurl yaml-0.1; then
+    missing="libcurl4-openssl-dev libyaml-dev pkg-config"
 fi
-packages="libcurl4-openssl-dev libyaml-dev pkg-config"
-echo "Installing $packages ..." >&2
+if [ "${1:-}" = "--test" ]; then
+    [ -x /usr/bin/tinyproxy ] || [ -x /usr/sbin/tinyproxy ] || missing="$missing tinyproxy-bin"
+    command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
+    python3 -c "import ensurepip, venv" >/dev/null 2>&1 || missing="$missing python3-venv"
+fi
+[ -n "$missing" ] || exit 0
+echo "Installing$missing ..." >&2
 if [ "$(id -u)" -eq 0 ]; then
-    apt-get update -qq && apt-get install -y -qq $packages
+    apt-get update -qq && apt-get install -y -qq $missing
 elif command -v sudo >/dev/null 2>&1; then
-    sudo apt-get update -qq && sudo apt-get install -y -qq $packages
+    sudo apt-get update -qq && sudo apt-get install -y -qq $missing
 else
-    echo "error: $packages are missing and this user cannot install them; ask an administrator to run: apt-get install -y $packages" >&2
+    echo "error:$missing missing and this user cannot install them; ask an administrator to run: apt-get install -y$missing" >&2
     exit 1
 fi

@@ -24,6 +24,19 @@ public final class TestHTTPServer: Sendable {
         /// When the server finished reading it.
         public var receivedAt: ContinuousClock.Instant
 
+        /// A request, as a server read it.
+        public init(
+            method: String, target: String, headers: [(name: String, value: String)], body: Data, connection: Int,
+            receivedAt: ContinuousClock.Instant = .now
+        ) {
+            self.method = method
+            self.target = target
+            self.headers = headers
+            self.body = body
+            self.connection = connection
+            self.receivedAt = receivedAt
+        }
+
         /// The first value of `name`, ignoring case.
         public func header(_ name: String) -> String? {
             headers.first { $0.name.lowercased() == name.lowercased() }?.value

@@ -38,9 +38,10 @@ import TwilioSandbox
         }
         """
 
-    @Test func getSMSMatchesTheDocumentedExampleByteForByte() async throws {
+    @Test(arguments: SandboxTransport.tls)
+    func getSMSMatchesTheDocumentedExampleByteForByte(over transport: SandboxTransport) async throws {
         // A slow lifecycle clock keeps the message queued, as in the example.
-        try await withHarness(lifecycleStep: .seconds(60)) { harness throws in
+        try await withHarness(lifecycleStep: .seconds(60), transport: transport) { harness throws in
             let sent = await harness.run(["sendSMS"] + Harness.inputs(["from": "+12345678901", "to": "+10987654321", "body": "Testing"]))
             let sid = try #require(sent.data["sid"]?.stringValue)
             let got = await harness.run(["getSMS", "--input", "messageSid=\(sid)"])
@@ -61,6 +62,7 @@ import TwilioSandbox
             let seedText = JSONWriter.string(from: seed, style: .pretty)
             #expect(normalized == seedText)
             #expect(JSONWriter.string(from: try JSONParser.parse(JSONWriter.string(from: got.envelope)), style: .pretty).count == normalized.count)
+            #expect(try await harness.protocolsSeen().requests == [transport.httpVersion])
         }
     }
 
@@ -76,8 +78,9 @@ import TwilioSandbox
         }
     }
 
-    @Test func listsWithFiltersLimitsAndACursor() async throws {
-        try await withHarness { harness throws in
+    @Test(arguments: SandboxTransport.tls)
+    func listsWithFiltersLimitsAndACursor(over transport: SandboxTransport) async throws {
+        try await withHarness(transport: transport) { harness throws in
             var sids: [String] = []
             for index in 0..<7 {
                 let to = index < 5 ? "+14155550100" : "+14155550199"
@@ -115,9 +118,7 @@ import TwilioSandbox
             }
             // run-action streams page by page; the runner without a sink collects. Both must agree.
             let streamed = await harness.run(["listMessages", "--input", "pageSize=2", "--input", "limit=0"])
-            let manifest = try ManifestLoader.load(text: TwilioComponent.manifestText, file: "component.yaml").manifest
-            let runner = try ComponentRunner(ComponentDefinition(
-                manifest: manifest, handlers: TwilioComponent.handlers(TwilioConfiguration(baseURL: harness.baseURL))))
+            let runner = try ComponentInvoker(harness).runner
             let collected = await runner.runAction(
                 InvocationRequest(
                     element: "listMessages", inputs: ["pageSize": "2", "limit": "0"],

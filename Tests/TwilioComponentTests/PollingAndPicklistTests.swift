@@ -35,7 +35,7 @@ import TwilioSandbox
     /// that messages on both sides of it share: each is returned exactly once, oldest first.
     @Test func threePollsReturnEveryMessageOnceInOrder() async throws {
         try await withHarness { harness in
-            let invoker = try ComponentInvoker(baseURL: harness.baseURL)
+            let invoker = try ComponentInvoker(harness)
             _ = try await Self.send(harness, body: "before the first poll")
             let first = try await Self.poll(invoker, harness, state: nil)
             #expect(first.sids.isEmpty, "a first run starts from now")
@@ -79,7 +79,7 @@ import TwilioSandbox
     /// A message still queued at one poll (no send date yet) is returned by the next, once sent.
     @Test(.timingSensitive) func aMessageQueuedDuringAPollIsReturnedOnceSent() async throws {
         try await withHarness(lifecycleStep: .milliseconds(400)) { harness in
-            let invoker = try ComponentInvoker(baseURL: harness.baseURL)
+            let invoker = try ComponentInvoker(harness)
             let start = try await Self.poll(invoker, harness, state: nil)
             let sid = try await Self.send(harness, body: "slow one")
             let early = try await Self.poll(invoker, harness, state: start.state)
@@ -95,7 +95,7 @@ import TwilioSandbox
 
     @Test func filtersByToAndFrom() async throws {
         try await withHarness { harness in
-            let invoker = try ComponentInvoker(baseURL: harness.baseURL)
+            let invoker = try ComponentInvoker(harness)
             let start = try await Self.poll(invoker, harness, state: nil)
             let wanted = try await Self.send(harness, body: "for Alice", to: "+14155550100")
             _ = try await Self.send(harness, body: "for Bob", to: "+14155550199")

@@ -8,8 +8,9 @@ import TwilioSandbox
 /// rawRequest end to end: against the sandbox, and against a recording test server (to see the
 /// exact request libcurl sent).
 @Suite(.timingInsensitive) struct RawRequestTests {
-    @Test func reachesTwilioEndpointsWithTheConnectionsCredentials() async throws {
-        try await withHarness { harness throws in
+    @Test(arguments: SandboxTransport.tls)
+    func reachesTwilioEndpointsWithTheConnectionsCredentials(over transport: SandboxTransport) async throws {
+        try await withHarness(transport: transport) { harness throws in
             let created = await harness.run(["rawRequest", "--input", "method=POST", "--input", "url=/Accounts/$TWILIO_ACCOUNT_SID/Messages.json",
                 "--input", "data=To=%2B14155550100&From=%2B15005550006&Body=Raw+hello"])
             #expect(created.exitCode == 0, "\(created.stderr)")
@@ -30,6 +31,7 @@ import TwilioSandbox
             let notFound = await harness.run(["rawRequest", "--input", "method=GET", "--input", "url=/Accounts/$TWILIO_ACCOUNT_SID/Messages/SM\(String(repeating: "0", count: 32)).json"])
             #expect(notFound.error["kind"] == "upstream")
             #expect(notFound.error["code"] == 20404)
+            #expect(try await harness.protocolsSeen().requests == [transport.httpVersion])
         }
     }
 
@@ -60,7 +62,7 @@ import TwilioSandbox
     func withRecorder<T>(_ handler: @escaping @Sendable (TestHTTPServer.Request) -> TestHTTPServer.Action = { _ in .json(200, #"{"ok": true}"#) },
                          _ body: (Harness, TestHTTPServer) async throws -> T) async throws -> T {
         try await withTestServer(handler: handler) { server in
-            try await body(Harness(baseURL: server.baseURL, credentials: .default), server)
+            try await body(Harness(endpoint: SandboxEndpoint(baseURL: server.baseURL, credentials: .default, certificateAuthorityFile: nil)), server)
         }
     }
 

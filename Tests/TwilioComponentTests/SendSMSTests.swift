@@ -8,8 +8,9 @@ import Testing
 @Suite(.timingInsensitive) struct SendSMSTests {
     static let send = ["from": "+15005550006", "to": "+14155550100", "body": "Hello"]
 
-    @Test func sendsTheSeedsCallUnchanged() async throws {
-        try await withHarness { harness throws in
+    @Test(arguments: SandboxTransport.tls)
+    func sendsTheSeedsCallUnchanged(over transport: SandboxTransport) async throws {
+        try await withHarness(transport: transport) { harness throws in
             let output = await harness.run(["sendSMS"] + Harness.inputs(["from": "5555551234", "body": "Hello from Acme!", "to": "5551234567"]))
             #expect(output.exitCode == 0, "\(output.stderr)")
             #expect(output.data["from"] == "+15555551234")
@@ -18,6 +19,8 @@ import Testing
             #expect(output.data["status"] == "queued")
             #expect(output.stderr.isEmpty)
             #expect(try await harness.sandboxMessages().count == 1)
+            let seen = try await harness.protocolsSeen()
+            #expect(seen.requests == [transport.httpVersion] && seen.handshakes == transport.alpn)
         }
     }
 
@@ -133,8 +136,9 @@ import Testing
         }
     }
 
-    @Test func neverSendsTwice() async throws {
-        try await withHarness { harness throws in
+    @Test(arguments: SandboxTransport.tls)
+    func neverSendsTwice(over transport: SandboxTransport) async throws {
+        try await withHarness(transport: transport) { harness throws in
             // A 429 was never processed: it is retried, and exactly one message exists.
             try await harness.fault("messages.create", ["type": "status", "status": 429, "retryAfter": "0"])
             let retried = await harness.run(["sendSMS"] + Harness.inputs(Self.send))
@@ -157,6 +161,24 @@ import Testing
             #expect(failed.error["kind"] == "upstream")
             #expect(failed.error["maybeSent"] == true)
             #expect(failed.error["details"]?["attempts"] == 1)
+
+            // Refused before it was read (REFUSED_STREAM, a GOAWAY that excludes it; over HTTP/1.1
+            // a connection closed as the head arrives, which proves nothing): over HTTP/2 retried
+            // and sent once, over HTTP/1.1 reported as maybe sent and not retried.
+            for fault in ["refusedStream", "goaway"] {
+                let before = try await harness.sandboxMessages().count
+                try await harness.fault("messages.create", ["type": .string(fault)])
+                let refused = await harness.run(["sendSMS"] + Harness.inputs(Self.send))
+                if transport == .tlsHTTP2 {
+                    #expect(refused.exitCode == 0, "\(fault): \(refused.stdout)")
+                    #expect(try await harness.sandboxMessages().count == before + 1)
+                } else {
+                    #expect(refused.error["maybeSent"] == true, "\(fault): \(refused.stdout)")
+                    #expect(try await harness.sandboxMessages().count == before)
+                }
+            }
+            let seen = try await harness.protocolsSeen()
+            #expect(seen.requests == [transport.httpVersion])
         }
     }
 

@@ -4,8 +4,10 @@ import TestSupport
 import Testing
 import TwilioSandbox
 
-/// 1,000 sends through `serve` while the sandbox misbehaves at random (fixed seed): nothing is
-/// lost, nothing is sent twice, and every failure says whether its message may have gone out.
+/// 1,000 sends through `serve` over TLS and HTTP/2 (and 300 over TLS and HTTP/1.1) while the
+/// sandbox misbehaves at random (fixed seed): nothing is lost, nothing is sent twice, and every
+/// failure says whether its message may have gone out; requests HTTP/2 refused are sent again
+/// and exactly once.
 @Suite(.timingInsensitive) struct FaultsThroughServeTests {
     /// A small, seeded generator, so the same faults come in the same order on every run.
     struct SeededGenerator: RandomNumberGenerator {
@@ -19,28 +21,51 @@ import TwilioSandbox
         }
     }
 
-    /// The faults, by name, with their weight out of 100 (the rest pass).
-    static let faults: [(name: String, weight: Int, fault: JSONValue)] = [
-        ("429 with Retry-After", 5, ["type": "status", "status": 429, "retryAfter": "0"]),
-        ("429 without Retry-After", 5, ["type": "status", "status": 429]),
-        ("500", 4, ["type": "status", "status": 500]),
-        ("503", 4, ["type": "status", "status": 503]),
-        ("delay past the timeout", 3, ["type": "delay", "milliseconds": 1200]),
-        ("dropped before the request was read", 4, ["type": "dropBeforeRead"]),
-        ("dropped after the message was created", 4, ["type": "dropAfterProcessing"]),
-    ]
+    /// The faults, by name, with their weight out of 100 (the rest pass). Over HTTP/2 also the two
+    /// signals that prove a request unprocessed (retried, even for a send), the whole connection
+    /// lost after a message was created, and a GOAWAY that falsely claims nothing was processed.
+    static func faults(over transport: SandboxTransport) -> [(name: String, weight: Int, fault: JSONValue)] {
+        var faults: [(name: String, weight: Int, fault: JSONValue)] = [
+            ("429 with Retry-After", 5, ["type": "status", "status": 429, "retryAfter": "0"]),
+            ("429 without Retry-After", 5, ["type": "status", "status": 429]),
+            ("500", 4, ["type": "status", "status": 500]),
+            ("503", 4, ["type": "status", "status": 503]),
+            ("delay past the timeout", 3, ["type": "delay", "milliseconds": 1200]),
+            ("dropped before the request was read", 4, ["type": "dropBeforeRead"]),
+            ("dropped after the message was created", 4, ["type": "dropAfterProcessing"]),
+        ]
+        if transport == .tlsHTTP2 {
+            faults += [
+                ("REFUSED_STREAM", 4, ["type": "refusedStream"]),
+                ("GOAWAY excluding the request", 4, ["type": "goaway"]),
+                // These two fail every request in flight on the connection, so they are rare.
+                ("connection lost after the message was created", 1, ["type": "dropAfterProcessing", "scope": "connection"]),
+                ("GOAWAY ENHANCE_YOUR_CALM after the message was created", 1, ["type": "dropAfterProcessing", "scope": "goaway"]),
+            ]
+        }
+        return faults
+    }
 
-    @Test func nothingLostNothingDoubledEveryFailureClassified() async throws {
-        let total = 1000
-        try await withEngineTool { tool in
+    /// One run of the suite: the transport and how many sends.
+    struct Run: Sendable, CustomTestStringConvertible {
+        var transport: SandboxTransport
+        var total: Int
+        var testDescription: String { "\(total) sends over \(transport.rawValue)" }
+    }
+
+    @Test(arguments: [Run(transport: .tlsHTTP2, total: 1000), Run(transport: .tlsHTTP1, total: 300)])
+    func nothingLostNothingDoubledEveryFailureClassified(_ run: Run) async throws {
+        let total = run.total
+        try await withEngineTool(transport: run.transport) { tool in
             // The script: one entry per request reaching the sandbox (retries take the next one).
             var generator = SeededGenerator(state: 20_261_129)
             var scripted: [String: Int] = [:]
             var entries: [JSONValue] = []
+            let faults = Self.faults(over: run.transport)
             for _ in 0..<(total * 3 / 2) {
                 var roll = Int.random(in: 0..<100, using: &generator)
                 var chosen: (name: String, fault: JSONValue)?
-                for fault in Self.faults {
+                for fault in faults {
                     if roll < fault.weight {
                         chosen = (fault.name, fault.fault)
                         break
@@ -102,14 +127,66 @@ import TwilioSandbox
 
             let faultLine = scripted.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             let failureLine = tally.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
+            let traffic = try await tool.traffic()
+            #expect(traffic["requests"]?.objectValue?.keys.contains(run.transport.httpVersion) == true)
             print("""
-                faults through serve: \(total) sends at concurrency 16, TWILIO_TIMEOUT_MS=500
+                faults through serve over \(run.transport.rawValue): \(total) sends at concurrency 16, TWILIO_TIMEOUT_MS=500
                   scripted (\(entries.count) entries, one per attempt): \(faultLine)
                   succeeded \(succeeded.count), each once in the sandbox; failed \(failed.count): \(failureLine)
-                  sandbox messages for these requests: \(messagesByID.count), duplicates 0, unannounced \(unaccounted.count)
+                  sandbox messages for these requests: \(messagesByID.count), duplicates \(messagesByID.values.filter { $0.count > 1 }.count), unannounced \(unaccounted.count)
+                  traffic: \(traffic["connections"] ?? .null) connections, \(traffic["refusedStreams"] ?? .null) streams refused, \(traffic["goAways"] ?? .null) GOAWAYs
                 """)
-            #expect(succeeded.count > total * 3 / 4)
+            #expect(succeeded.count > total * 2 / 3)
             #expect(failed.values.contains { $0["maybeSent"] == true }, "the drops after creating were seen")
         }
+    }
+
+    /// Requests refused by HTTP/2's two signals (REFUSED_STREAM, a GOAWAY that excludes them) are
+    /// sent again and succeed, each message exactly once: one at a time (so each GOAWAY is one;
+    /// the sandbox sends one only when no other stream is open), then 16 at once on shared
+    /// connections (where a GOAWAY fault refuses the stream instead).
+    @Test func refusedStreamsAndGoAwaysAreSentAgainExactlyOnce() async throws {
+        try await withEngineTool(transport: .tlsHTTP2) { tool in
+            // One at a time: every request's first attempt is refused, its retry passes.
+            for index in 0..<20 {
+                try await tool.fault("messages.create", ["type": index % 2 == 0 ? "goaway" : "refusedStream"])
+                try await tool.fault("messages.create", ["type": "pass"])
+            }
+            let sequential = try await Self.serve(tool, ids: 1...20, concurrency: 1)
+            let afterSequential = try await tool.traffic()
+            #expect(afterSequential["goAways"] == 10)
+            #expect(afterSequential["refusedStreams"] == 10)
+
+            // 16 at once: the first 16 attempts are refused, every later one passes.
+            for index in 0..<16 { try await tool.fault("messages.create", ["type": index % 2 == 0 ? "refusedStream" : "goaway"]) }
+            let concurrent = try await Self.serve(tool, ids: 21...120, concurrency: 16)
+            let traffic = try await tool.traffic()
+            let refusals = (traffic["refusedStreams"]?.intValue ?? 0) + (traffic["goAways"]?.intValue ?? 0)
+            #expect(refusals == 36, "every scripted refusal was acted out")
+
+            let bodies = try await tool.sandboxMessages().compactMap { $0["body"]?.stringValue }.filter { $0.hasPrefix("refused run ") }
+            #expect(bodies.count == 120 && Set(bodies).count == 120, "each message exactly once")
+            print("""
+                refused over HTTP/2: 20 sends one at a time, 100 at concurrency 16; \(traffic["refusedStreams"] ?? .null) streams refused, \
+                \(traffic["goAways"] ?? .null) GOAWAYs; succeeded \(sequential + concurrent), messages \(bodies.count), duplicates \(bodies.count - Set(bodies).count)
+                """)
+        }
+    }
+
+    /// Sends `ids` through `serve` at `concurrency`; expects every one to succeed and returns how many did.
+    static func serve(_ tool: EngineTool, ids: ClosedRange<Int>, concurrency: Int) async throws -> Int {
+        let lines = ids.map { id in
+            JSONWriter.string(from: [
+                "id": .integer(id), "action": "sendSMS", "connection": tool.authToken,
+                "inputs": ["from": "+15005550006", "to": "+14155550100", "body": .string("refused run \(id)")],
+            ])
+        }.joined(separator: "\n") + "\n"
+        let output = try await ProcessRunner.run(EngineTool.path, ["serve", "--concurrency", String(concurrency)], environment: tool.environment, stdin: lines)
+        #expect(output.exitCode == 0, "\(output.stderr.suffix(2000))")
+        let answers = try output.stdout.split(separator: "\n").map { try JSONParser.parse(String($0)) }
+        let failures = answers.filter { $0["error"] != nil }
+        #expect(answers.count == ids.count)
+        #expect(failures.isEmpty, "\(failures.prefix(3))")
+        return answers.count - failures.count
     }
 }

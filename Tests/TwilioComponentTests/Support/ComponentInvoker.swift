@@ -9,10 +9,18 @@ import TwilioComponent
 struct ComponentInvoker {
     let runner: ComponentRunner
 
-    /// The component, talking to `baseURL` (the sandbox) when given.
-    init(baseURL: String? = nil) throws {
+    /// The component, talking to `baseURL` (the sandbox) when given, trusting the CA in
+    /// `certificateAuthorityFile` (the sandbox's, over HTTPS).
+    init(baseURL: String? = nil, certificateAuthorityFile: String? = nil) throws {
         let manifest = try ManifestLoader.load(text: TwilioComponent.manifestText, file: TwilioComponent.manifestFileName).manifest
-        runner = try ComponentRunner(ComponentDefinition(manifest: manifest, handlers: TwilioComponent.handlers(TwilioConfiguration(baseURL: baseURL))))
+        let pool = HTTPConnectionPool(settings: HTTPClientSettings(trust: TLSTrust(certificateFile: certificateAuthorityFile)))
+        let configuration = TwilioConfiguration(baseURL: baseURL, http: CurlHTTPClient(userAgent: TwilioConfiguration.userAgent, pool: pool))
+        runner = try ComponentRunner(ComponentDefinition(manifest: manifest, handlers: TwilioComponent.handlers(configuration)))
+    }
+
+    /// The component, talking to the sandbox `harness` stands on.
+    init(_ harness: Harness) throws {
+        try self.init(baseURL: harness.baseURL, certificateAuthorityFile: harness.certificateAuthorityFile)
     }
 
     func run(_ element: String, inputs: JSONObject = [:], connection: RawConnection?, payload: JSONValue? = nil, state: JSONValue? = nil) async -> InvocationResult {

@@ -17,8 +17,11 @@ struct EngineTool: SandboxControlling {
         var error: JSONValue { envelope["error"] ?? .null }
     }
 
-    let baseURL: String
-    let credentials: SandboxCredentials
+    let endpoint: SandboxEndpoint
+
+    init(endpoint: SandboxEndpoint) {
+        self.endpoint = endpoint
+    }
 
     /// The sandbox's Auth Token connection, as a request carries it.
     var authToken: JSONValue {
@@ -30,9 +33,10 @@ struct EngineTool: SandboxControlling {
         ["key": "apiKey", "fields": ["accountSid": .string(credentials.accountSid), "apiKey": .string(credentials.apiKeySid), "apiSecret": .string(credentials.apiKeySecret)]]
     }
 
-    /// This process's environment without any TWILIO_ variable, requests sent to the sandbox.
+    /// This process's environment without any TWILIO_ variable, requests sent to the sandbox (and
+    /// its CA trusted, over HTTPS).
     var environment: [String: String?] {
-        var environment: [String: String?] = ["TWILIO_API_BASE_URL": baseURL]
+        var environment: [String: String?] = ["TWILIO_API_BASE_URL": baseURL, "SSL_CERT_FILE": certificateAuthorityFile]
         for key in ProcessInfo.processInfo.environment.keys where key.hasPrefix("TWILIO_") && key != "TWILIO_API_BASE_URL" {
             environment[key] = .some(nil)
         }
@@ -61,9 +65,15 @@ struct EngineTool: SandboxControlling {
     }
 }
 
-/// Runs `body` with an in-process sandbox and the executable pointed at it.
-func withEngineTool<T>(lifecycleStep: Duration = .zero, _ body: (EngineTool) async throws -> T) async throws -> T {
-    try await withSandbox(SandboxConfiguration(lifecycleStep: lifecycleStep)) { baseURL, credentials in
-        try await body(EngineTool(baseURL: baseURL, credentials: credentials))
+/// Runs `body` with an in-process sandbox (over HTTPS with HTTP/2 unless told otherwise) and the
+/// executable pointed at it; `configure` adjusts the sandbox's configuration first.
+func withEngineTool<T>(
+    lifecycleStep: Duration = .zero, transport: SandboxTransport = .tlsHTTP2, sandbox configure: (inout SandboxConfiguration) -> Void = { _ in },
+    _ body: (EngineTool) async throws -> T
+) async throws -> T {
+    var configuration = transport.configuration(lifecycleStep: lifecycleStep)
+    configure(&configuration)
+    return try await withRunningSandbox(configuration) { sandbox in
+        try await body(EngineTool(sandbox))
     }
 }

@@ -20,17 +20,21 @@ struct Harness: SandboxControlling {
         var error: JSONValue { envelope["error"] ?? .null }
     }
 
-    let baseURL: String
-    let credentials: SandboxCredentials
+    let endpoint: SandboxEndpoint
+
+    init(endpoint: SandboxEndpoint) {
+        self.endpoint = endpoint
+    }
 
     /// The sandbox's Auth Token connection, as flags.
     var connection: [String] {
         ["--connection", "authToken", "--connection-field", "accountSid=\(credentials.accountSid)", "--connection-field", "authToken=\(credentials.authToken)"]
     }
 
-    /// Runs `arguments` with `--base-url` pointing at the sandbox and, unless `withConnection` is
-    /// false, the sandbox's Auth Token connection.
+    /// Runs `arguments` with `--base-url` pointing at the sandbox, its CA trusted (over HTTPS),
+    /// and, unless `withConnection` is false, the sandbox's Auth Token connection.
     func run(_ arguments: [String], withConnection: Bool = true, environment: [String: String] = [:]) async -> Output {
+        let environment = trustEnvironment(certificateAuthorityFile).merging(environment) { $1 }
         let out = Mutex("")
         let err = Mutex("")
         let io = HostIO(writeOut: { text in out.withLock { $0 += text } }, writeErr: { text in err.withLock { $0 += text } })
@@ -47,17 +51,21 @@ struct Harness: SandboxControlling {
     }
 }
 
-/// Runs `body` with an in-process sandbox and a harness pointed at it.
-func withHarness<T>(lifecycleStep: Duration = .zero, _ body: (Harness) async throws -> T) async throws -> T {
-    try await withSandbox(SandboxConfiguration(lifecycleStep: lifecycleStep)) { baseURL, credentials in
-        try await body(Harness(baseURL: baseURL, credentials: credentials))
+/// Runs `body` with an in-process sandbox (over HTTPS with HTTP/2 unless told otherwise) and a
+/// harness pointed at it; `webhookClient` is whom the sandbox trusts when it posts webhooks.
+func withHarness<T>(
+    lifecycleStep: Duration = .zero, transport: SandboxTransport = .tlsHTTP2, webhookClient: HTTPClientSettings = HTTPClientSettings(),
+    _ body: (Harness) async throws -> T
+) async throws -> T {
+    try await withRunningSandbox(transport.configuration(lifecycleStep: lifecycleStep, webhookClient: webhookClient)) { sandbox in
+        try await body(Harness(sandbox))
     }
 }
 
 extension Harness {
     /// Someone texts one of the sandbox's numbers; the sandbox delivers the signed webhook to `url`.
     func inbound(_ message: JSONObject) async throws -> JSONValue {
-        let response = try await CurlHTTPClient(pool: HTTPConnectionPool()).send(HTTPRequest(method: .post, url: baseURL + "/__sandbox/inbound", body: .json(.object(message))))
+        let response = try await controlClient.send(HTTPRequest(method: .post, url: baseURL + "/__sandbox/inbound", body: .json(.object(message))))
         return try JSONParser.parse(response.body)
     }
 }
