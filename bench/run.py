@@ -11,6 +11,9 @@ moves both sides alike.
 2. Warm throughput: 2,000 sendSMS through `twilio-component serve` at concurrency 8, vs one
    `twilio` Client shared by 8 threads, vs the same 2,000 form POSTs with the curl tool
    (`--parallel --parallel-max 8`), the raw ceiling.
+   Both run twice: over plain HTTP/1.1 and over TLS (`twilio-sandbox --tls`, HTTP/2 by ALPN),
+   every client verifying the sandbox's CA (the component through SSL_CERT_FILE, the twilio
+   package through REQUESTS_CA_BUNDLE, curl through --cacert).
 3. Webhook validation: signatures checked per second by the component's validator
    (bench/webhook-bench) vs the package's RequestValidator, on the same 10,000 requests.
 4. Manifest: load + validate component.yaml and generated manifests of 100, 1,000 and 10,000
@@ -24,6 +27,7 @@ import json
 import os
 import pathlib
 import platform
+import ssl
 import statistics
 import subprocess
 import sys
@@ -104,27 +108,44 @@ def peak_rss(command, env=None, stdin=None):
 
 
 class Sandbox:
-    def __init__(self, binary):
-        self.process = subprocess.Popen([str(binary), "--port", "0", "--step-ms", "0"], stdout=subprocess.PIPE, text=True)
+    """A release twilio-sandbox; with tls, HTTPS (HTTP/2 and HTTP/1.1 by ALPN) and the CA file
+    it made, which every client here is told to trust."""
+
+    def __init__(self, binary, tls=False):
+        command = [str(binary), "--port", "0", "--step-ms", "0"] + (["--tls"] if tls else [])
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         self.settings = {}
+        last = "SSL_CERT_FILE" if tls else "TWILIO_API_SECRET"
         for line in self.process.stdout:
             line = line.strip()
-            if line.startswith("TWILIO_") and "=" in line:
+            if (line.startswith("TWILIO_") or line.startswith("SSL_CERT_FILE=")) and "=" in line:
                 name, value = line.split("=", 1)
                 self.settings[name] = value
-            if "TWILIO_API_SECRET" in self.settings:
+            if last in self.settings:
                 break
         self.base = self.settings["TWILIO_API_BASE_URL"]
         self.account = self.settings["TWILIO_ACCOUNT_SID"]
         self.token = self.settings["TWILIO_AUTH_TOKEN"]
+        self.ca_file = self.settings.get("SSL_CERT_FILE")
+        self.context = ssl.create_default_context(cafile=self.ca_file) if self.ca_file else None
 
     def reset(self):
         import urllib.request
-        urllib.request.urlopen(urllib.request.Request(self.base + "/__sandbox/reset", method="POST")).read()
+        urllib.request.urlopen(urllib.request.Request(self.base + "/__sandbox/reset", method="POST"), context=self.context).read()
 
     def count(self):
         import urllib.request
-        return len(json.load(urllib.request.urlopen(self.base + "/__sandbox/messages"))["messages"])
+        return len(json.load(urllib.request.urlopen(self.base + "/__sandbox/messages", context=self.context))["messages"])
+
+    def traffic_of_run(self):
+        """The sandbox's traffic counts since the last reset, less this query's own connection
+        and HTTP/1.1 request (urllib opens one connection per request); asked before count()."""
+        import urllib.request
+        traffic = json.load(urllib.request.urlopen(self.base + "/__sandbox/traffic", context=self.context))
+        traffic["connections"] -= 1
+        traffic["requests"]["HTTP/1.1"] -= 1
+        traffic["requests"] = {version: n for version, n in traffic["requests"].items() if n}
+        return traffic
 
     def stop(self):
         self.process.terminate()
@@ -132,8 +153,14 @@ class Sandbox:
 
 
 def component_environment(sandbox):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO_")}
+    """The environment both sides run in: the sandbox's credentials and, over TLS, its CA named
+    the way each side reads it (SSL_CERT_FILE for the component, REQUESTS_CA_BUNDLE for the
+    twilio package's requests)."""
+    trust = ("TWILIO_", "SSL_CERT_", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(trust)}
     env.update({"TWILIO_API_BASE_URL": sandbox.base, "TWILIO_ACCOUNT_SID": sandbox.account, "TWILIO_AUTH_TOKEN": sandbox.token})
+    if sandbox.ca_file:
+        env.update({"SSL_CERT_FILE": sandbox.ca_file, "REQUESTS_CA_BUNDLE": sandbox.ca_file})
     return env
 
 
@@ -197,7 +224,8 @@ def serve_run(args, sandbox, count, concurrency):
 
 
 def python_warm(args, sandbox, count, workers):
-    _, out = timed_process([args.python, "-c", PYTHON_WARM, sandbox.account, sandbox.token, sandbox.base, str(count), str(workers)])
+    _, out = timed_process([args.python, "-c", PYTHON_WARM, sandbox.account, sandbox.token, sandbox.base, str(count), str(workers)],
+                           component_environment(sandbox))
     result = json.loads(out)
     if result["unique"] != count:
         raise SystemExit("bench: the Python client did not create every message")
@@ -212,8 +240,10 @@ def curl_run(sandbox, count, parallel):
                   f'user = "{sandbox.account}:{sandbox.token}"', 'output = "/dev/null"', "next"]
     config = pathlib.Path(tempfile.mkdtemp()) / "curl.cfg"
     config.write_text("\n".join(lines[:-1]) + "\n")
+    trust = ["--cacert", sandbox.ca_file] if sandbox.ca_file else []
     start = time.perf_counter()
-    subprocess.run(["curl", "--silent", "--no-progress-meter", "--fail", "--parallel", "--parallel-max", str(parallel), "-K", str(config)], check=True)
+    subprocess.run(["curl", "--silent", "--no-progress-meter", "--fail", "--parallel", "--parallel-max", str(parallel)] + trust + ["-K", str(config)],
+                   check=True, env=component_environment(sandbox))
     return time.perf_counter() - start
 
 
@@ -224,6 +254,7 @@ def warm_throughput(args, sandbox, rounds, count=2000, concurrency=8):
         "python": lambda: python_warm(args, sandbox, count, concurrency),
         "curl": lambda: curl_run(sandbox, count, concurrency),
     }
+    traffic = {}
     for round_index in range(rounds):
         names = ["component", "python", "curl"]
         names = names[round_index % 3:] + names[:round_index % 3]
@@ -231,10 +262,11 @@ def warm_throughput(args, sandbox, rounds, count=2000, concurrency=8):
             sandbox.reset()
             seconds = runners[name]()
             rates[name].append(count / seconds)
+            traffic[name] = sandbox.traffic_of_run()
             expected = count + (1 if name == "python" else 0)  # the Python side's warm-up message stays
             if sandbox.count() != expected:
                 raise SystemExit(f"bench: {name} left {sandbox.count()} messages for {expected} sends")
-    result = {name: {"median_per_s": statistics.median(values)} for name, values in rates.items()}
+    result = {name: {"median_per_s": statistics.median(values), "traffic": traffic[name]} for name, values in rates.items()}
     result["ratio_python"] = result["component"]["median_per_s"] / result["python"]["median_per_s"]
     result["ratio_curl"] = result["component"]["median_per_s"] / result["curl"]["median_per_s"]
     result["rounds"] = rounds
@@ -324,8 +356,11 @@ def versions(args):
 
 GOALS = [
     ("Cold send: Python time / component time", "cold", 10),
+    ("Cold send over TLS", "cold_tls", 10),
     ("Warm: serve rate / Python rate", "warm_python", 3),
+    ("Warm over TLS: serve / Python", "warm_tls_python", 3),
     ("Warm: serve rate / curl rate", "warm_curl", 0.8),
+    ("Warm over TLS: serve / curl", "warm_tls_curl", 0.8),
     ("Webhook validation: component rate / Python rate", "webhook", 20),
 ]
 
@@ -333,10 +368,21 @@ GOALS = [
 def ratios(results):
     return {
         "cold": results["cold"]["ratio"],
+        "cold_tls": results["cold_tls"]["ratio"],
         "warm_python": results["warm"]["ratio_python"],
+        "warm_tls_python": results["warm_tls"]["ratio_python"],
         "warm_curl": results["warm"]["ratio_curl"],
+        "warm_tls_curl": results["warm_tls"]["ratio_curl"],
         "webhook": results["webhook"]["ratio"],
     }
+
+
+def transport(side):
+    """How a side's last warm run reached the sandbox: requests by HTTP version, and the
+    connections it opened (serve's were opened by its warm-up, before the count started)."""
+    traffic = side["traffic"]
+    versions = ", ".join(f"{version} {count:,}" for version, count in sorted(traffic["requests"].items()))
+    return f"{versions}, {traffic['connections']} new connection{'s' if traffic['connections'] != 1 else ''}"
 
 
 def chart(results):
@@ -371,13 +417,24 @@ def chart(results):
 
 
 def markdown(results, info, command):
-    cold, warm, webhook = results["cold"], results["warm"], results["webhook"]
+    webhook = results["webhook"]
     values = ratios(results)
     met = {key: values[key] >= goal for _, key, goal in GOALS}
 
     def verdict(key):
         return "met" if met[key] else "**not met**"
 
+    def rows(suffix, label):
+        cold, warm = results["cold" + suffix], results["warm" + suffix]
+        key = suffix.lstrip("_")
+        cold_key, python_key, curl_key = ("cold_" + key if key else "cold"), ("warm_" + key + "_python" if key else "warm_python"), ("warm_" + key + "_curl" if key else "warm_curl")
+        return f"""| Cold send{label}, wall time (median of {cold['rounds']} each) | {cold['component']['median_ms']:.1f} ms | Python + twilio: {cold['python']['median_ms']:.1f} ms | {values[cold_key]:.1f}× faster | 10× | {verdict(cold_key)} |
+| Cold send{label}, peak RSS | {cold['component']['rss_kib'] / 1024:.1f} MiB | {cold['python']['rss_kib'] / 1024:.1f} MiB | {cold['python']['rss_kib'] / cold['component']['rss_kib']:.1f}× less | – | |
+| Warm{label}: {warm['count']:,} sendSMS at concurrency {warm['concurrency']} (median of {warm['rounds']}) | serve: {warm['component']['median_per_s']:,.0f}/s | one twilio Client, {warm['concurrency']} threads: {warm['python']['median_per_s']:,.0f}/s | {values[python_key]:.1f}× | 3× | {verdict(python_key)} |
+| Warm{label}, against the raw ceiling | serve: {warm['component']['median_per_s']:,.0f}/s | curl --parallel-max {warm['concurrency']}: {warm['curl']['median_per_s']:,.0f}/s | {values[curl_key]:.2f} | 0.8 | {verdict(curl_key)} |
+"""
+
+    warm, warm_tls = results["warm"], results["warm_tls"]
     return f"""# Benchmarks
 
 Generated by `{command}` on {info['date']}; both sides of each comparison ran in the same run,
@@ -391,22 +448,28 @@ medians. Ratios are what to read: the machine is shared and noisy, absolute time
 
 | comparison | component | peer | ratio | goal | |
 | --- | ---: | ---: | ---: | ---: | --- |
-| Cold send, wall time (median of {cold['rounds']} each) | {cold['component']['median_ms']:.1f} ms | Python + twilio: {cold['python']['median_ms']:.1f} ms | {values['cold']:.1f}× faster | 10× | {verdict('cold')} |
-| Cold send, peak RSS | {cold['component']['rss_kib'] / 1024:.1f} MiB | {cold['python']['rss_kib'] / 1024:.1f} MiB | {cold['python']['rss_kib'] / cold['component']['rss_kib']:.1f}× less | – | |
-| Warm: {warm['count']:,} sendSMS at concurrency {warm['concurrency']} (median of {warm['rounds']}) | serve: {warm['component']['median_per_s']:,.0f}/s | one twilio Client, {warm['concurrency']} threads: {warm['python']['median_per_s']:,.0f}/s | {values['warm_python']:.1f}× | 3× | {verdict('warm_python')} |
-| Warm, against the raw ceiling | serve: {warm['component']['median_per_s']:,.0f}/s | curl --parallel-max {warm['concurrency']}: {warm['curl']['median_per_s']:,.0f}/s | {values['warm_curl']:.2f} | 0.8 | {verdict('warm_curl')} |
-| Webhook signatures validated ({webhook['count']:,} requests, {webhook['valid']:,} valid; best of 3 passes, median of {webhook['rounds']}) | {webhook['component']['median_per_s']:,.0f}/s | RequestValidator: {webhook['python']['median_per_s']:,.0f}/s | {values['webhook']:.1f}× | 20× | {verdict('webhook')} |
+{rows("", " (plain HTTP)")}{rows("_tls", " over TLS")}| Webhook signatures validated ({webhook['count']:,} requests, {webhook['valid']:,} valid; best of 3 passes, median of {webhook['rounds']}) | {webhook['component']['median_per_s']:,.0f}/s | RequestValidator: {webhook['python']['median_per_s']:,.0f}/s | {values['webhook']:.1f}× | 20× | {verdict('webhook')} |
+
+How each side reached the sandbox in its last warm run (the sandbox's own count):
+
+| warm run | serve | twilio Client | curl |
+| --- | --- | --- | --- |
+| plain HTTP | {transport(warm['component'])} | {transport(warm['python'])} | {transport(warm['curl'])} |
+| TLS | {transport(warm_tls['component'])} | {transport(warm_tls['python'])} | {transport(warm_tls['curl'])} |
 
 What each measures:
 
 1. **Cold send**: a fresh `twilio-component invoke --request send.json` (load the embedded
-   manifest, resolve, one HTTPS-less POST to the sandbox, print the envelope) against a fresh
-   `python3` importing `twilio` and creating one message. Peak RSS from `wait4`.
+   manifest, resolve, one POST to the sandbox, print the envelope) against a fresh `python3`
+   importing `twilio` and creating one message. Peak RSS from `wait4`. Over TLS each side also
+   loads the CA file and makes one TLS handshake: the component with `SSL_CERT_FILE`, the
+   package with `REQUESTS_CA_BUNDLE`, both naming the CA `twilio-sandbox --tls` made.
 2. **Warm throughput**: a running `twilio-component serve --concurrency {warm['concurrency']}` fed {warm['count']:,}
    request lines (time from the first line to the last answer; the sandbox is emptied first and
    holds exactly {warm['count']:,} messages after), against one `twilio` `Client` shared by
    {warm['concurrency']} threads, and against `curl --parallel --parallel-max {warm['concurrency']} -K` posting the
-   same forms in one process.
+   same forms in one process (`--cacert` over TLS). Over TLS the component and curl multiplex
+   HTTP/2 streams; the twilio package (requests, urllib3) speaks HTTP/1.1 only.
 3. **Webhook validation**: the same {webhook['count']:,} status callbacks (signed by the package's own
    `compute_signature`, one in ten tampered), checked by `TwilioSignatureValidator` in
    `bench/webhook-bench` and by `RequestValidator.validate`; both find {webhook['valid']:,} valid.
@@ -431,16 +494,20 @@ def main():
     rounds = 3 if args.quick else 15
     warm_rounds = 1 if args.quick else 5
 
-    sandbox = Sandbox(args.bin / "twilio-sandbox")
-    try:
-        log("cold send")
-        cold = cold_send(args, sandbox, rounds)
-        log(f"cold send: component {cold['component']['median_ms']:.1f} ms, python {cold['python']['median_ms']:.1f} ms")
-        log("warm throughput")
-        warm = warm_throughput(args, sandbox, warm_rounds)
-        log(f"warm: serve {warm['component']['median_per_s']:.0f}/s, python {warm['python']['median_per_s']:.0f}/s, curl {warm['curl']['median_per_s']:.0f}/s")
-    finally:
-        sandbox.stop()
+    measured = {}
+    for suffix, tls in [("", False), ("_tls", True)]:
+        label = " over TLS" if tls else ""
+        sandbox = Sandbox(args.bin / "twilio-sandbox", tls=tls)
+        try:
+            log(f"cold send{label}")
+            cold = measured["cold" + suffix] = cold_send(args, sandbox, rounds)
+            log(f"cold send{label}: component {cold['component']['median_ms']:.1f} ms, python {cold['python']['median_ms']:.1f} ms")
+            log(f"warm throughput{label}")
+            warm = measured["warm" + suffix] = warm_throughput(args, sandbox, warm_rounds)
+            log(f"warm{label}: serve {warm['component']['median_per_s']:.0f}/s, python {warm['python']['median_per_s']:.0f}/s, curl {warm['curl']['median_per_s']:.0f}/s")
+            log(f"warm{label} transports: " + "; ".join(f"{name} {transport(warm[name])}" for name in ("component", "python", "curl")))
+        finally:
+            sandbox.stop()
     log("webhook validation")
     webhook = webhook_validation(args, 3 if args.quick else 5)
     log(f"webhook: component {webhook['component']['median_per_s']:.0f}/s, python {webhook['python']['median_per_s']:.0f}/s")
@@ -448,7 +515,7 @@ def main():
     manifest = manifest_bench(args)
     analysis_file = ROOT / "bench" / "analysis.md"
     analysis = analysis_file.read_text().strip() + "\n" if analysis_file.exists() else ""
-    results = {"cold": cold, "warm": warm, "webhook": webhook, "manifest": manifest, "analysis": analysis}
+    results = {**measured, "webhook": webhook, "manifest": manifest, "analysis": analysis}
     info = versions(args)
     info["date"] = datetime.date.today().isoformat()
     args.out.mkdir(parents=True, exist_ok=True)
