@@ -26,7 +26,7 @@ final class CurlEventLoop: @unchecked Sendable {
     // Confined to the loop thread:
     private var active: [Int: CurlTransfer] = [:]
     private var idleHandles: [EasyHandle] = []
-    private let goAways = GoAwayLog()
+    private let endings = ConnectionEndLog()
 
     /// A loop whose hosts may each have `maximumConnectionsPerHost` connections open at once.
     init(maximumConnectionsPerHost: Int) {
@@ -128,7 +128,7 @@ final class CurlEventLoop: @unchecked Sendable {
 
     private func start(id: Int, _ attempt: CurlAttempt, continuation: CheckedContinuation<CurlAttemptResult, Never>) {
         let easy = idleHandles.popLast() ?? EasyHandle()
-        let transfer = CurlTransfer(id: id, easy: easy, attempt: attempt, goAways: goAways, continuation: continuation)
+        let transfer = CurlTransfer(id: id, easy: easy, attempt: attempt, endings: endings, continuation: continuation)
         do {
             try transfer.configure()
         } catch {

@@ -15,7 +15,7 @@ enum CurlFailure {
         if transfer.exceededLimit { message = "the response is larger than the \(attempt.maximumResponseBytes)-byte limit" }
         let proxyNote = attempt.proxy.map { " (through the proxy \($0.summary))" } ?? ""
 
-        if let refusal = transfer.refusedBeforeProcessing {
+        if let refusal = transfer.refusedBeforeProcessing(code: code) {
             return TransportFailure(kind: .network, curlCode: raw, message: refusal, requestMayHaveBeenSent: false)
         }
         if let tls = tlsFailure(code: code, detail: detail) {

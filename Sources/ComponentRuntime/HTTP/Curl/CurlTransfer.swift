@@ -17,14 +17,14 @@ final class CurlTransfer {
     var exceededLimit = false
     /// What libcurl's log of this transfer shows of its HTTP/2 stream.
     private var http2 = HTTP2Evidence()
-    /// The GOAWAYs of every connection of the loop.
-    private let goAways: GoAwayLog
+    /// How the server ended the loop's connections.
+    private let endings: ConnectionEndLog
 
-    init(id: Int, easy: EasyHandle, attempt: CurlAttempt, goAways: GoAwayLog, continuation: CheckedContinuation<CurlAttemptResult, Never>) {
+    init(id: Int, easy: EasyHandle, attempt: CurlAttempt, endings: ConnectionEndLog, continuation: CheckedContinuation<CurlAttemptResult, Never>) {
         self.id = id
         self.easy = easy
         self.attempt = attempt
-        self.goAways = goAways
+        self.endings = endings
         self.continuation = continuation
         self.body = attempt.body ?? Data()
     }
@@ -54,7 +54,8 @@ final class CurlTransfer {
         // that concurrent requests share one connection's streams (ALPN says at the handshake
         // whether they can; plain HTTP is always HTTP/1.1, and waiting would serialize it).
         try easy.set(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS, "CURLOPT_HTTP_VERSION")
-        if attempt.url.utf8.starts(with: "https://".utf8) { try easy.set(CURLOPT_PIPEWAIT, 1, "CURLOPT_PIPEWAIT") }
+        let isHTTPS = attempt.url.utf8.starts(with: "https://".utf8)
+        if isHTTPS { try easy.set(CURLOPT_PIPEWAIT, 1, "CURLOPT_PIPEWAIT") }
         // TLS 1.2 or newer, checked against the CA certificates trusted (the system's unless
         // SSL_CERT_FILE or SSL_CERT_DIR names others); verification is left on, always.
         try easy.set(CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_2, "CURLOPT_SSLVERSION")
@@ -100,15 +101,20 @@ final class CurlTransfer {
                 // processed. Which protocol carried the request is read from libcurl's log of it.
                 try easy.setSeek(refusedRewindCallback)
                 try easy.set(CURLOPT_SEEKDATA, pointer: userData, "CURLOPT_SEEKDATA")
-                try easy.setDebug(debugCallback)
-                try easy.set(CURLOPT_DEBUGDATA, pointer: userData, "CURLOPT_DEBUGDATA")
-                try easy.set(CURLOPT_VERBOSE, 1, "CURLOPT_VERBOSE")
             }
             if method != .post {
                 try easy.set(CURLOPT_CUSTOMREQUEST, string: method.rawValue, "CURLOPT_CUSTOMREQUEST")
             }
         } else if method != .get {
             try easy.set(CURLOPT_CUSTOMREQUEST, string: method.rawValue, "CURLOPT_CUSTOMREQUEST")
+        }
+        if isHTTPS {
+            // libcurl's log of every HTTPS transfer is read, not only of those that may need
+            // HTTP2Evidence: a GOAWAY or the server's close is logged on whichever transfer reads
+            // it (a GET, say), and it counts for every stream of the connection.
+            try easy.setDebug(debugCallback)
+            try easy.set(CURLOPT_DEBUGDATA, pointer: userData, "CURLOPT_DEBUGDATA")
+            try easy.set(CURLOPT_VERBOSE, 1, "CURLOPT_VERBOSE")
         }
         // A connection idle longer than this is not reused for a request that must not be sent twice:
         // the longer it idled, the likelier the server closed it just as the request went out.
@@ -142,8 +148,11 @@ final class CurlTransfer {
         return true
     }
 
-    /// Why the server is known not to have processed this request, when it is (see ``HTTP2Evidence``).
-    var refusedBeforeProcessing: String? { http2.refusal(goAways: goAways) }
+    /// Why the server is known not to have processed this request that failed with `code`, when
+    /// it is (see ``HTTP2Evidence``).
+    func refusedBeforeProcessing(code: CURLcode) -> String? {
+        http2.refusal(endings: endings, failedQuietly: code == CURLE_HTTP2 && easy.errorDetail.isEmpty)
+    }
 
     /// libcurl asks to rewind the body of a request that is not idempotent only to send it again;
     /// the rewind is refused, and noted.
@@ -160,7 +169,7 @@ final class CurlTransfer {
         if type == CURLINFO_HEADER_OUT {
             http2.observe(requestLine: line)
         } else {
-            http2.observe(text: line, connection: easy.info(CURLINFO_LOCAL_PORT), goAways: goAways)
+            http2.observe(text: line, connection: easy.info(CURLINFO_LOCAL_PORT), endings: endings)
         }
     }
 

@@ -9,11 +9,18 @@ import Foundation
 ///   judge the client misbehaving (SwiftNIO's rapid-reset guard, for one) send last stream 0
 ///   while streams they already processed are still open.
 /// - RST_STREAM with REFUSED_STREAM (§8.7). libcurl then asks to rewind the body to send the
-///   request again, and reaches that rewind with no error recorded only for a refused stream; a
-///   connection that broke records its error first. But nghttp2 also reports every stream a
-///   GOAWAY closed as refused, so a refusal counts only when no GOAWAY with an error reached the
-///   stream's connection. Over HTTP/1.1 a reused connection that ends without an answer also
-///   asks to rewind, and proves nothing.
+///   request again with no error recorded. So it does, though, when a reused connection ends
+///   quietly (the server's TLS close_notify, then end of stream) after the request went out; and
+///   nghttp2 reports every stream a GOAWAY closed as refused. So a quiet rewind counts only when
+///   the stream's connection was not closed by the server while the stream was open, and no
+///   GOAWAY with an error arrived meanwhile on any connection: libcurl logs a GOAWAY on whichever
+///   transfer is reading a connection, one checking whether an idle connection is still alive
+///   included, so the connection it is noted under is not always the one it came on. Over
+///   HTTP/1.1 a reused connection that ends without an answer also asks to rewind, and proves
+///   nothing.
+///
+/// Either way libcurl must also have ended the stream quietly: a rewind with no error recorded,
+/// or (a GOAWAY excluding the only stream of a connection) an HTTP/2 error with no message.
 struct HTTP2Evidence {
     /// The stream the request went out on: its id, its connection (by local port) and when it opened.
     private struct Stream {
@@ -41,24 +48,29 @@ struct HTTP2Evidence {
     }
 
     /// See ``observe(requestLine:)``.
-    mutating func observe(text line: String, connection: Int, goAways: GoAwayLog) {
+    mutating func observe(text line: String, connection: Int, endings: ConnectionEndLog) {
         if let id = Self.number(after: "Using Stream ID: ", in: line) {
             // A new stream; libcurl may have moved the request to another connection.
-            stream = Stream(id: id, connection: connection, openedAt: goAways.tick())
+            stream = Stream(id: id, connection: connection, openedAt: endings.tick())
         } else if line.contains("GOAWAY"), let last = Self.number(after: "last_stream=", in: line) {
-            goAways.record(connection: connection, errorCode: Self.number(after: "error=", in: line) ?? -1, lastStreamID: last)
+            endings.recordGoAway(connection: connection, errorCode: Self.number(after: "error=", in: line) ?? -1, lastStreamID: last)
+        } else if line.contains("(IN), TLS alert, close notify") {
+            endings.recordClose(connection: connection)
         }
     }
 
-    /// Why the server is known not to have processed the request, or `nil`.
-    func refusal(goAways: GoAwayLog) -> String? {
-        guard let stream else { return nil }  // which connection carried it is unknown: nothing is proved
-        let goAway = goAways.latest(connection: stream.connection, since: stream.openedAt)
-        if let goAway, goAway.errorCode != 0 { return nil }
-        if let goAway, goAway.lastStreamID < stream.id {
+    /// Why the server is known not to have processed the request, or `nil`. `failedQuietly`:
+    /// the transfer ended with an HTTP/2 error and no message (how libcurl ends the only stream of
+    /// a connection that a GOAWAY excluded).
+    func refusal(endings: ConnectionEndLog, failedQuietly: Bool) -> String? {
+        // Which stream and connection carried it is unknown: nothing is proved.
+        guard let stream, sentOverHTTP2, rewindAskedWithoutError || failedQuietly else { return nil }
+        if endings.errorGoAwayArrived(since: stream.openedAt) { return nil }
+        if let goAway = endings.latestGoAway(connection: stream.connection, since: stream.openedAt), goAway.lastStreamID < stream.id {
             return "the server sent GOAWAY with last stream \(goAway.lastStreamID), so it did not process this request's stream \(stream.id)"
         }
-        if rewindAskedWithoutError, sentOverHTTP2 {
+        // A quiet rewind after the server closed the connection is its end of stream, not a refusal.
+        if rewindAskedWithoutError, !endings.closed(connection: stream.connection, since: stream.openedAt) {
             return "the server refused the request's HTTP/2 stream \(stream.id) (REFUSED_STREAM) without processing it"
         }
         return nil
@@ -71,18 +83,22 @@ struct HTTP2Evidence {
     }
 }
 
-/// The GOAWAY frames libcurl logged, by connection: libcurl logs a GOAWAY on whichever transfer
-/// was reading when it arrived, and it concerns every stream of that connection. Confined to the
-/// event loop's thread, like the transfers.
-final class GoAwayLog {
-    struct Entry {
-        var errorCode: Int
+/// How the server ended connections, as libcurl logged it: GOAWAY frames, and TLS close_notify
+/// alerts (the server closing the connection). libcurl logs each on whichever transfer was
+/// reading when it arrived, and it concerns every stream of that connection. Connections are
+/// known by local port; an entry is never merged with an older one, which may be a closed
+/// connection's that had the same port. Confined to the event loop's thread, like the transfers.
+final class ConnectionEndLog {
+    struct GoAway {
         var lastStreamID: Int
         var at: Int
     }
 
-    private var entries: [Int: Entry] = [:]
+    private var goAways: [Int: GoAway] = [:]
+    private var closes: [Int: Int] = [:]
     private var clock = 0
+    /// When the latest GOAWAY with an error code (or an unreadable one) arrived, on any connection.
+    private var lastErrorGoAwayAt: Int?
 
     /// A new point in the order of events.
     func tick() -> Int {
@@ -91,19 +107,41 @@ final class GoAwayLog {
     }
 
     /// Notes a GOAWAY read on the connection with local port `connection`. A later GOAWAY on a
-    /// connection may only lower its last stream id, so the latest one stands; an entry is never
-    /// merged with an older one, which may be a closed connection's that had the same port.
-    func record(connection: Int, errorCode: Int, lastStreamID: Int) {
-        if entries.count > 4096 { entries = entries.filter { clock - $0.value.at < 4096 } }
-        entries[connection] = Entry(errorCode: errorCode, lastStreamID: lastStreamID, at: tick())
+    /// connection may only lower its last stream id, so the latest one stands.
+    func recordGoAway(connection: Int, errorCode: Int, lastStreamID: Int) {
+        let at = tick()
+        guard errorCode == 0 else {
+            lastErrorGoAwayAt = at
+            return
+        }
+        if goAways.count > 4096 { goAways = goAways.filter { clock - $0.value.at < 4096 } }
+        goAways[connection] = GoAway(lastStreamID: lastStreamID, at: at)
     }
 
-    /// The GOAWAY the connection (by local port) received after `since`, if any.
-    func latest(connection: Int, since: Int) -> Entry? {
-        guard let entry = entries[connection], entry.at > since else { return nil }
-        return entry
+    /// Notes that the server closed the connection with local port `connection`.
+    func recordClose(connection: Int) {
+        if closes.count > 4096 { closes = closes.filter { clock - $0.value < 4096 } }
+        closes[connection] = tick()
+    }
+
+    /// Whether a GOAWAY with an error arrived on any connection after `since`.
+    func errorGoAwayArrived(since: Int) -> Bool {
+        guard let lastErrorGoAwayAt else { return false }
+        return lastErrorGoAwayAt > since
+    }
+
+    /// Whether the server closed the connection (by local port) after `since`; one whose port
+    /// was not known when it closed may be any.
+    func closed(connection: Int, since: Int) -> Bool {
+        [connection, 0].contains { (closes[$0] ?? 0) > since }
+    }
+
+    /// The GOAWAY with NO_ERROR the connection (by local port) received after `since`, if any.
+    func latestGoAway(connection: Int, since: Int) -> GoAway? {
+        guard let goAway = goAways[connection], goAway.at > since else { return nil }
+        return goAway
     }
 }
 
 @available(*, unavailable)
-extension GoAwayLog: Sendable {}
+extension ConnectionEndLog: Sendable {}
