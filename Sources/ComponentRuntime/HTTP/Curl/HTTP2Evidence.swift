@@ -86,8 +86,10 @@ struct HTTP2Evidence {
 /// How the server ended connections, as libcurl logged it: GOAWAY frames, and TLS close_notify
 /// alerts (the server closing the connection). libcurl logs each on whichever transfer was
 /// reading when it arrived, and it concerns every stream of that connection. Connections are
-/// known by local port; an entry is never merged with an older one, which may be a closed
-/// connection's that had the same port. Confined to the event loop's thread, like the transfers.
+/// known by local port, so each table holds at most one entry per port and is never pruned (an
+/// entry dropped while a stream of its connection is open would lose the evidence); an entry is
+/// never merged with an older one, which may be a closed connection's that had the same port.
+/// Confined to the event loop's thread, like the transfers.
 final class ConnectionEndLog {
     struct GoAway {
         var lastStreamID: Int
@@ -114,13 +116,11 @@ final class ConnectionEndLog {
             lastErrorGoAwayAt = at
             return
         }
-        if goAways.count > 4096 { goAways = goAways.filter { clock - $0.value.at < 4096 } }
         goAways[connection] = GoAway(lastStreamID: lastStreamID, at: at)
     }
 
     /// Notes that the server closed the connection with local port `connection`.
     func recordClose(connection: Int) {
-        if closes.count > 4096 { closes = closes.filter { clock - $0.value < 4096 } }
         closes[connection] = tick()
     }
 
