@@ -36,15 +36,24 @@ import TwilioSandbox
     /// What one run of `body` added to the sandbox's counters (read in-process: reading adds
     /// nothing), once they settle: the server may note a failed handshake just after the client left.
     func delta(_ tool: EngineTool, _ body: () async throws -> Void) async throws -> Counts {
-        let before = Counts(try await tool.traffic())
-        try await body()
-        var after = Counts(try await tool.traffic())
-        for _ in 0..<20 {
-            try await Task.sleep(for: .milliseconds(100))
-            let again = Counts(try await tool.traffic())
-            if again == after { break }
-            after = again
+        // Settled: every new connection's handshake has ended (in success or failure), and the
+        // counters no longer move.
+        func handshakesEnded(_ traffic: JSONValue) -> Int {
+            (traffic["tls"]?["handshakes"]?.objectValue.map(Array.init) ?? []).compactMap { $0.1.intValue }.reduce(0, +)
+                + (traffic["tls"]?["failures"]?.intValue ?? 0)
         }
+        let beforeTraffic = try await tool.traffic()
+        let before = Counts(beforeTraffic)
+        try await body()
+        var afterTraffic = try await tool.traffic()
+        for _ in 0..<50 {
+            try await Task.sleep(for: .milliseconds(100))
+            let again = try await tool.traffic()
+            let ended = handshakesEnded(again) - handshakesEnded(beforeTraffic) == Counts(again).connections - before.connections
+            if ended, Counts(again) == Counts(afterTraffic) { break }
+            afterTraffic = again
+        }
+        let after = Counts(afterTraffic)
         return Counts(connections: after.connections - before.connections, handshakeFailures: after.handshakeFailures - before.handshakeFailures,
                       requests: after.requests - before.requests)
     }
