@@ -1,10 +1,10 @@
 # Entry points; README.md names `make test`. Each target installs what it needs first.
-.PHONY: deps test-deps build run test fuzz docs engine-example bench bench-manifest bench-http bench-sandbox clean
+.PHONY: deps test-deps build run test test-engines fuzz docs engine-example bench bench-manifest bench-http bench-sandbox clean
 
 deps:
 	@./scripts/install-deps.sh
 
-# What the tests start or call besides the libraries: tinyproxy, openssl, python3-venv.
+# What the tests start or call besides the libraries: tinyproxy, openssl, python3-venv, redis-server.
 test-deps:
 	@./scripts/install-deps.sh --test
 
@@ -32,7 +32,15 @@ engine-example: deps
 test: test-deps
 	swift build --build-tests
 	swift test
+	$(MAKE) --no-print-directory test-engines
 	./scripts/fuzz.sh
+
+# The Celery/Redis adapters (integrations/python) against redis-server and a sandbox they start,
+# with the debug executables `swift build` made; their virtual environment is kept in .venv-engines.
+test-engines: test-deps
+	swift build --product twilio-component
+	swift build --product twilio-sandbox
+	cd integrations/python && "$$(../../scripts/engines-env.sh)" -m pytest -s -p no:cacheprovider tests
 
 # The component beside its peers (the twilio package, curl), written to docs/benchmarks.md and .svg.
 # Built as shipped: optimized, with the Swift runtime linked in (a shorter cold start), in .build-static.

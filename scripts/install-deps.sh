@@ -2,7 +2,8 @@
 # Installs, only when missing, the C libraries the package links (libcurl, libyaml, with
 # pkg-config); with --test also what the test suite starts or calls: tinyproxy (the CONNECT proxy
 # the HTTPS_PROXY tests go through), openssl (certificate hashes for SSL_CERT_DIR), python3-venv
-# (the Python peers' virtual environment). Package.swift names the same libraries as the
+# (the Python peers' virtual environment), redis-server (the broker of the Celery adapter's
+# tests). Package.swift names the same libraries as the
 # system-library providers.
 set -eu
 missing=""
@@ -13,6 +14,7 @@ if [ "${1:-}" = "--test" ]; then
     [ -x /usr/bin/tinyproxy ] || [ -x /usr/sbin/tinyproxy ] || missing="$missing tinyproxy-bin"
     command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
     python3 -c "import ensurepip, venv" >/dev/null 2>&1 || missing="$missing python3-venv"
+    command -v redis-server >/dev/null 2>&1 || missing="$missing redis-server"
 fi
 [ -n "$missing" ] || exit 0
 echo "Installing$missing ..." >&2

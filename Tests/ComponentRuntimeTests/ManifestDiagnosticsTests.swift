@@ -68,7 +68,7 @@ import Testing
     @Test func unknownFieldWithSuggestion() {
         #expect(diagnostics(replacing("    label: Greet", with: "    lable: Greet")) == [
             "component.yaml:15:5: error: Action 'greet' is missing the required field 'label'; add 'label:' (the name people see).",
-            "component.yaml:16:5: error: Unknown field 'lable' in this action. Did you mean 'label'? The fields allowed here are: key, label, description, inputs, examplePayload, hints.",
+            "component.yaml:16:5: error: Unknown field 'lable' in this action. Did you mean 'label'? The fields allowed here are: key, label, description, inputs, examplePayload, hints, reconcile.",
         ])
     }
 
@@ -237,6 +237,59 @@ import Testing
     @Test func unknownDataSourceReference() {
         #expect(diagnostics(replacing("type: string", with: "type: string\n        dataSource: pickName")) == [
             "component.yaml:22:21: error: Input 'name' of action 'greet' refers to data source 'pickName', which the manifest does not declare. Declare it under 'dataSources:' or remove the reference."
+        ])
+    }
+
+    /// `greet` with a reconcile rule (its fields, one per line) listing through `find`.
+    func reconciling(_ rule: [String], findHints: String = "{readOnly: true}") -> String {
+        let lines = ["    reconcile:"] + rule.map { "      " + $0 } + [
+            "    examplePayload:", "      data: hello",
+            "  - key: find", "    label: Find", "    description: Finds greetings.", "    hints: \(findHints)",
+            "    inputs:", "      - key: who", "        label: Who", "        type: string",
+            "    examplePayload:", "      data: {greetings: []}",
+        ]
+        return replacing("    examplePayload:\n      data: hello", with: lines.joined(separator: "\n"))
+    }
+
+    static let rule = ["action: find", "inputs: {who: name}", "items: greetings", "match: {name: name}", "createdAt: createdAt", "id: id"]
+
+    @Test func aReconcileRuleIsExportedAsWritten() throws {
+        let text = reconciling(Self.rule)
+        #expect(diagnostics(text) == [])
+        let manifest = try ManifestLoader.load(text: text, file: "component.yaml").manifest
+        let exported = ManifestExport.json(manifest)
+        let greet = exported["actions"]?.arrayValue?.first { $0["key"] == "greet" }
+        #expect(greet?["reconcile"] == [
+            "action": "find", "inputs": ["who": "name"], "items": "greetings", "match": ["name": "name"],
+            "createdAt": "createdAt", "id": "id",
+        ])
+        #expect(exported["actions"]?.arrayValue?.first { $0["key"] == "find" }?["reconcile"] == .null)
+    }
+
+    @Test func aReconcileRuleMustListWithAReadOnlyActionFromKnownInputs() {
+        func rule(_ index: Int, _ text: String) -> [String] {
+            var rule = Self.rule
+            rule[index] = text
+            return rule
+        }
+        #expect(diagnostics(reconciling(rule(0, "action: fnd"))) == [
+            "component.yaml:26:15: error: The 'reconcile' of action 'greet' names action 'fnd', which the manifest does not declare. Did you mean 'find'? Name a read-only action that lists what 'greet' creates."
+        ])
+        #expect(diagnostics(reconciling(Self.rule, findHints: "{readOnly: false}")) == [
+            "component.yaml:26:15: error: The 'reconcile' of action 'greet' names action 'find', which is not read-only; reconciling must not change anything. Name an action with 'hints: {readOnly: true}'."
+        ])
+        #expect(diagnostics(reconciling(rule(1, "inputs: {whom: nam}"))) == [
+            "component.yaml:27:15: error: The 'reconcile' of action 'greet' gives 'find' the input 'whom', which it does not have. Did you mean 'who'?",
+            "component.yaml:27:15: error: The 'reconcile' of action 'greet' takes 'whom' from the input 'nam', which 'greet' does not have. Did you mean 'name'?",
+        ])
+        #expect(diagnostics(reconciling(rule(3, "match: {name: age}"))) == [
+            "component.yaml:29:14: error: The 'reconcile' of action 'greet' matches on the input 'age', which 'greet' does not have."
+        ])
+        #expect(diagnostics(reconciling(["action: find", "match: {}"])) == [
+            "component.yaml:26:7: error: The 'reconcile' of action 'greet' is missing the required field 'items'; add 'items:' (the field of its data holding the list).",
+            "component.yaml:26:7: error: The 'reconcile' of action 'greet' is missing the required field 'createdAt'; add 'createdAt:' (a candidate's creation time field).",
+            "component.yaml:26:7: error: The 'reconcile' of action 'greet' is missing the required field 'id'; add 'id:' (a candidate's identifying field).",
+            "component.yaml:26:7: error: The field 'match' of the 'reconcile' of action 'greet' must name at least one candidate field and the input it must equal, such as 'match: {to: to}'.",
         ])
     }
 

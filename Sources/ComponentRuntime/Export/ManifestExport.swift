@@ -3,7 +3,7 @@
 public enum ManifestExport {
     /// The version of the process protocol (`docs/protocol.md`); a new major version means a
     /// change an engine must adapt to.
-    public static let protocolVersion = "1.0"
+    public static let protocolVersion = "1.1"
 
     /// The export of `manifest`.
     public static func json(_ manifest: ComponentManifest, version: String? = nil) -> JSONValue {
@@ -32,6 +32,7 @@ public enum ManifestExport {
             hints["idempotent"] = action.hints.idempotent.map(JSONValue.bool) ?? .null
             hints["destructive"] = action.hints.destructive.map(JSONValue.bool) ?? .null
             object["hints"] = .object(hints)
+            object["reconcile"] = action.reconcile.map(Self.reconcile) ?? .null
             return .object(object)
         }
         let dataSources: [JSONValue] = manifest.dataSources.map { dataSource in
@@ -75,5 +76,22 @@ public enum ManifestExport {
         if input.type == .code { object["language"] = input.language.map(JSONValue.string) ?? .null }
         object["schema"] = InputSchema.schema(for: input, connections: connections)
         return .object(object)
+    }
+
+    /// `{"action", "inputs", "items", "match", "createdAt", "id"}`, the mappings as objects in the manifest's order.
+    static func reconcile(_ rule: ReconcileRule) -> JSONValue {
+        func object(_ pairs: [(String, String)]) -> JSONValue {
+            var object = JSONObject()
+            for (key, value) in pairs { object[key] = .string(value) }
+            return .object(object)
+        }
+        var result = JSONObject()
+        result["action"] = .string(rule.action)
+        result["inputs"] = object(rule.inputs)
+        result["items"] = .string(rule.items)
+        result["match"] = object(rule.match)
+        result["createdAt"] = .string(rule.createdAt)
+        result["id"] = .string(rule.id)
+        return .object(result)
     }
 }

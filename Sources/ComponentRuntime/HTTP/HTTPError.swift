@@ -101,6 +101,10 @@ extension ComponentError {
         details["url"] = .string(error.url)
         details["attempts"] = .integer(error.attempts)
         if let curlCode = error.curlCode { details["curlCode"] = .integer(curlCode) }
+        // The wait the server asked for, in seconds, so that an engine can pause every worker.
+        if let value = error.headers?["Retry-After"], let delay = retryAfterDelay(value) {
+            details["retryAfter"] = .number(Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
+        }
         if let body = error.body, !body.isEmpty {
             details["body"] = error.bodyJSON ?? .string(String(decoding: body, as: UTF8.self))
         }

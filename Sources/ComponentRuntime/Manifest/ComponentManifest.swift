@@ -140,13 +140,15 @@ public struct ActionDefinition: ManifestElement {
     public var examplePayload: JSONValue?
     /// What running the action does to the outside world, for engines and agents deciding on retries.
     public var hints: ActionHints
+    /// How to tell afterwards whether a run that may have reached the service took effect.
+    public var reconcile: ReconcileRule?
     public var locations: FieldLocations
     public static var kindName: String { "action" }
 
     /// An action.
     public init(
         key: String, label: String, description: String? = nil, inputs: [InputDefinition] = [], examplePayload: JSONValue? = nil,
-        hints: ActionHints = ActionHints(), locations: FieldLocations = FieldLocations()
+        hints: ActionHints = ActionHints(), reconcile: ReconcileRule? = nil, locations: FieldLocations = FieldLocations()
     ) {
         self.key = key
         self.label = label
@@ -154,7 +156,51 @@ public struct ActionDefinition: ManifestElement {
         self.inputs = inputs
         self.examplePayload = examplePayload
         self.hints = hints
+        self.reconcile = reconcile
         self.locations = locations
+    }
+}
+
+/// How an engine finds the effect of an action run whose answer was lost (`maybeSent`): run the
+/// read-only `action` with inputs taken from the lost run's, and look in its result's `items`
+/// for one whose `match` fields equal the run's inputs and that was created (`createdAt`) since
+/// the attempt began. The manifest states it so that engines need no per-action code.
+public struct ReconcileRule: Sendable, Hashable {
+    /// The read-only action that lists candidates.
+    public var action: String
+    /// Its inputs: its input key, then the key of the reconciled action's input that gives the value.
+    public var inputs: [(String, String)]
+    /// The field of the listing action's `data` that holds the list of candidates.
+    public var items: String
+    /// A candidate's field, then the reconciled action's input it must equal.
+    public var match: [(String, String)]
+    /// A candidate's field holding when it was created (ISO 8601).
+    public var createdAt: String
+    /// A candidate's field that identifies it (its SID).
+    public var id: String
+
+    /// A rule.
+    public init(action: String, inputs: [(String, String)], items: String, match: [(String, String)], createdAt: String, id: String) {
+        self.action = action
+        self.inputs = inputs
+        self.items = items
+        self.match = match
+        self.createdAt = createdAt
+        self.id = id
+    }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.action == rhs.action && lhs.items == rhs.items && lhs.createdAt == rhs.createdAt && lhs.id == rhs.id
+            && lhs.inputs.elementsEqual(rhs.inputs, by: ==) && lhs.match.elementsEqual(rhs.match, by: ==)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(action)
+        hasher.combine(items)
+        for (key, value) in inputs + match {
+            hasher.combine(key)
+            hasher.combine(value)
+        }
     }
 }
 

@@ -38,7 +38,8 @@ struct ManifestDecoder {
     static let displayFields: [StaticString] = ["label", "description", "category", "iconPath", "longDescription"]
     static let connectionFields: [StaticString] = ["key", "label", "description", "notes", "inputs"]
     static let noteFields: [StaticString] = ["title", "text"]
-    static let actionFields: [StaticString] = ["key", "label", "description", "inputs", "examplePayload", "hints"]
+    static let actionFields: [StaticString] = ["key", "label", "description", "inputs", "examplePayload", "hints", "reconcile"]
+    static let reconcileFields: [StaticString] = ["action", "inputs", "items", "match", "createdAt", "id"]
     static let hintFields: [StaticString] = ["readOnly", "idempotent", "destructive"]
     static let triggerFields: [StaticString] = ["key", "label", "description", "type", "inputs", "examplePayload"]
     static let dataSourceFields: [StaticString] = ["key", "label", "description", "type", "inputs", "examplePayload"]
@@ -111,7 +112,7 @@ struct ManifestDecoder {
     }
 
     mutating func decodeAction(_ node: YAMLNode) -> ActionDefinition? {
-        guard let parts = decodeElement(node, kind: "action", allowed: Self.actionFields, exampleKey: "sendSMS") else { return nil }
+        guard var parts = decodeElement(node, kind: "action", allowed: Self.actionFields, exampleKey: "sendSMS") else { return nil }
         var hints = ActionHints()
         if let hintsNode = parts.fields["hints"]?.value, !hintsNode.isNull,
             let fields = fields(of: hintsNode, what: "The 'hints' of \(parts.name.prefix(1).lowercased() + parts.name.dropFirst())", allowed: Self.hintFields)
@@ -121,9 +122,50 @@ struct ManifestDecoder {
                 readOnly: bool(fields, "readOnly", what: what), idempotent: bool(fields, "idempotent", what: what),
                 destructive: bool(fields, "destructive", what: what))
         }
+        var reconcile: ReconcileRule?
+        if let node = parts.fields["reconcile"]?.value, !node.isNull {
+            reconcile = decodeReconcile(node, of: "The 'reconcile' of \(parts.name.prefix(1).lowercased() + parts.name.dropFirst())", locations: &parts.locations)
+        }
         return ActionDefinition(
             key: parts.key, label: parts.label, description: parts.description, inputs: parts.inputs,
-            examplePayload: parts.examplePayload, hints: hints, locations: parts.locations)
+            examplePayload: parts.examplePayload, hints: hints, reconcile: reconcile, locations: parts.locations)
+    }
+
+    mutating func decodeReconcile(_ node: YAMLNode, of what: String, locations: inout FieldLocations) -> ReconcileRule? {
+        guard let fields = fields(of: node, what: what, allowed: Self.reconcileFields) else { return nil }
+        for (offset, slot) in fields.slots.enumerated() where slot >= 0 {
+            let mark = fields.pairs[slot].value.mark
+            locations.record("reconcile.\(fields.allowed[offset])", line: mark.line, column: mark.column)
+        }
+        let action = text(fields, "action", what: what, required: true, hint: "a read-only action that lists candidates")
+        let items = text(fields, "items", what: what, required: true, hint: "the field of its data holding the list")
+        let createdAt = text(fields, "createdAt", what: what, required: true, hint: "a candidate's creation time field")
+        let id = text(fields, "id", what: what, required: true, hint: "a candidate's identifying field")
+        let inputs = textMap(fields, "inputs", what: what)
+        let match = textMap(fields, "match", what: what)
+        if match.isEmpty {
+            diagnostics.append(Diagnostic(.error, "The field 'match' of \(lowercasedFirst(what)) must name at least one candidate field and the input it must equal, such as 'match: {to: to}'.", at: location(fields.node.mark)))
+        }
+        guard let action, let items, let createdAt, let id else { return nil }
+        return ReconcileRule(action: action, inputs: inputs, items: items, match: match, createdAt: createdAt, id: id)
+    }
+
+    /// A mapping of single words to single words, in the manifest's order; absent is empty.
+    mutating func textMap(_ fields: Fields, _ name: StaticString, what: @autoclosure () -> String) -> [(String, String)] {
+        guard let pair = fields[name], !pair.value.isNull else { return [] }
+        guard let pairs = pair.value.pairs else {
+            diagnostics.append(Diagnostic(.error, "The field '\(name)' of \(lowercasedFirst(what())) must be a mapping (such as 'to: to'), not \(pair.value.kindDescription).", at: location(pair.value.mark)))
+            return []
+        }
+        var result: [(String, String)] = []
+        for entry in pairs {
+            guard let key = entry.key.scalarValue, let value = entry.value.scalarValue else {
+                diagnostics.append(Diagnostic(.error, "Each entry of '\(name)' in \(lowercasedFirst(what())) must map a single word to a single word.", at: location(entry.key.mark)))
+                continue
+            }
+            result.append((key, value))
+        }
+        return result
     }
 
     mutating func decodeTrigger(_ node: YAMLNode) -> TriggerDefinition? {

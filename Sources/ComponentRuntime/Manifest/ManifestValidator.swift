@@ -45,9 +45,38 @@ private struct ManifestValidator {
             }
             checkInputs(connection.inputs, owner: owner)
         }
-        for action in manifest.actions { checkElement(action, envelope: "data", allowed: ["data"]) }
+        for action in manifest.actions {
+            checkElement(action, envelope: "data", allowed: ["data"])
+            if let rule = action.reconcile { checkReconcile(rule, of: action) }
+        }
         for trigger in manifest.triggers { checkElement(trigger, envelope: "payload", allowed: ["payload", "response", "state"]) }
         for dataSource in manifest.dataSources { checkElement(dataSource, envelope: "result", allowed: ["result"]) }
+    }
+
+    /// A reconcile rule must list with a read-only action of the manifest, from inputs both actions have.
+    mutating func checkReconcile(_ rule: ReconcileRule, of action: ActionDefinition) {
+        let owner = "The 'reconcile' of action '\(action.key)'"
+        let locations = action.locations
+        guard let lister = manifest.action(rule.action) else {
+            let known = manifest.actions.filter { $0.hints.readOnly == true }.map(\.key)
+            error("\(owner) names action '\(rule.action)', which the manifest does not declare.\(Suggestion.didYouMean(rule.action, among: known)) Name a read-only action that lists what '\(action.key)' creates.", at: locations["reconcile.action"])
+            return
+        }
+        if lister.hints.readOnly != true {
+            error("\(owner) names action '\(lister.key)', which is not read-only; reconciling must not change anything. Name an action with 'hints: {readOnly: true}'.", at: locations["reconcile.action"])
+        }
+        let own = action.inputs.map(\.key)
+        for (listerInput, source) in rule.inputs {
+            if lister.input(listerInput) == nil {
+                error("\(owner) gives '\(lister.key)' the input '\(listerInput)', which it does not have.\(Suggestion.didYouMean(listerInput, among: lister.inputs.map(\.key)))", at: locations["reconcile.inputs"])
+            }
+            if action.input(source) == nil {
+                error("\(owner) takes '\(listerInput)' from the input '\(source)', which '\(action.key)' does not have.\(Suggestion.didYouMean(source, among: own))", at: locations["reconcile.inputs"])
+            }
+        }
+        for (_, source) in rule.match where action.input(source) == nil {
+            error("\(owner) matches on the input '\(source)', which '\(action.key)' does not have.\(Suggestion.didYouMean(source, among: own))", at: locations["reconcile.match"])
+        }
     }
 
     mutating func checkKey(_ key: String, what: String, suffix: @autoclosure () -> String = "", at location: @autoclosure () -> SourceLocation?) {

@@ -218,7 +218,7 @@ import TwilioSandbox
             let output = try await tool.run(["manifest", "--compact"])
             #expect(output.exitCode == 0, "\(output.stderr)")
             let manifest = output.envelope
-            #expect(manifest["protocolVersion"] == "1.0")
+            #expect(manifest["protocolVersion"] == "1.1")
             #expect(manifest["component"]?["key"] == "twilio")
             #expect(manifest["actions"]?.arrayValue?.compactMap { $0["key"]?.stringValue } == ["getSMS", "listMessages", "rawRequest", "sendSMS"])
             #expect(manifest["triggers"]?.arrayValue?.compactMap { $0["key"]?.stringValue } == ["webhook", "pollMessages"])

@@ -1,0 +1,138 @@
+"""The component's actions and data sources as Celery tasks on Redis.
+
+    celery -A component_engines.celery worker --pool threads --concurrency 8
+
+Every action and data source of the component's manifest is a task named
+`<component key>.<element key>` (`twilio.sendSMS`, ...), taking `inputs` and an optional
+`request_id`, returning the result envelope. Credentials come from the worker's environment,
+never from a message. Send through `submit()` to have the inputs checked first.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import Any, Mapping
+
+import redis
+from celery import Celery, Task, signals
+from celery.result import AsyncResult
+from jsonschema import Draft202012Validator
+
+from .component import Element, Envelope, Manifest, ServeProcess
+from .ledger import Ledger
+from .limits import AccountLimit
+from .runner import Runner
+from .settings import Settings
+
+log = logging.getLogger("component_engines")
+
+settings = Settings.from_environment()
+manifest = Manifest.load(settings.executable)
+
+app = Celery("component_engines", broker=settings.broker_url, backend=settings.result_backend)
+app.conf.update(
+    task_serializer="json",
+    result_serializer="json",
+    accept_content=["json"],
+    # A task is acknowledged when it has ended, and given back when its worker dies: at least
+    # once. The ledger turns that into at most one effect per request.
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    # kombu's defaults (a 1 h visibility timeout, a scan about every 100 s) leave a dead worker's
+    # tasks for an hour; these bring them back in about `visibility_timeout` + 2 s.
+    broker_transport_options={
+        "visibility_timeout": settings.visibility_timeout_s,
+        "unacked_restore_interval": 2,
+        "unacked_restore_throttle": 1,
+    },
+    result_backend_transport_options={"visibility_timeout": settings.visibility_timeout_s},
+    result_expires=settings.retention_s,
+    broker_connection_retry_on_startup=True,
+    worker_hijack_root_logger=False,
+)
+
+_lock = threading.Lock()
+_runner: Runner | None = None
+_serve: ServeProcess | None = None
+
+
+def _serve_environment() -> dict[str, str]:
+    environment = dict(os.environ)
+    # A send's attempt must end well inside the ledger's lease, so that a worker taking over a
+    # dead one's request never looks for the message while it could still be created.
+    environment.setdefault("TWILIO_TIMEOUT_MS", str(max(1_000, settings.lease_ms // 4)))
+    return environment
+
+
+def runner(concurrency: int | None = None) -> Runner:
+    """The worker's runner and its one warm `serve` child, made on first use."""
+    global _runner, _serve
+    with _lock:
+        if _runner is None:
+            client = redis.Redis.from_url(settings.broker_url)
+            _serve = ServeProcess(settings.executable, settings.serve_concurrency or concurrency or 16, _serve_environment())
+            ledger = Ledger(client, manifest.component_key, lease_ms=settings.lease_ms, retention_s=settings.retention_s)
+            limit = AccountLimit(client, f"{manifest.component_key}:{settings.account_for(manifest.component_key)}",
+                                 settings.account_concurrency, lease_ms=settings.lease_ms)
+            _runner = Runner(manifest, _serve, ledger, limit, clock_skew_ms=settings.clock_skew_ms,
+                             max_attempts=settings.max_attempts)
+        return _runner
+
+
+@signals.worker_init.connect
+def _start_serve(sender: Any = None, **_: Any) -> None:
+    # Celery logs each task's return value at INFO: message bodies and numbers have no place in
+    # a worker's log, so only failures are logged.
+    logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
+    concurrency = getattr(sender, "concurrency", None)
+    runner(concurrency if isinstance(concurrency, int) else None).serve.start()
+
+
+@signals.worker_shutdown.connect
+def _stop_serve(**_: Any) -> None:
+    if _runner is not None:
+        _runner.heartbeat.stop()
+        _runner.serve.close()
+
+
+def _register(element: Element) -> Task:
+    def run(self: Task, inputs: Mapping[str, Any] | None = None, request_id: str | None = None) -> Envelope:
+        # A redelivered task keeps its id, so the id is the request's when none is given.
+        return runner().run(element, inputs or {}, str(request_id or self.request.id))
+
+    run.__doc__ = f"Runs {element.kind} '{element.key}' of '{manifest.component_key}'; returns its envelope."
+    return app.task(name=manifest.task_name(element), bind=True, acks_late=True)(run)
+
+
+tasks: dict[str, Task] = {element.key: _register(element) for element in manifest.elements}
+
+
+class InputError(ValueError):
+    """The inputs do not satisfy the element's JSON Schema; `problems` lists every one."""
+
+    def __init__(self, element: str, problems: list[str]) -> None:
+        super().__init__(f"inputs of '{element}' do not fit its schema: " + "; ".join(problems))
+        self.problems = problems
+
+
+def check_inputs(element_key: str, inputs: Mapping[str, Any]) -> None:
+    element = manifest.element(element_key)
+    validator = Draft202012Validator(element.schema)
+    problems = []
+    for error in sorted(validator.iter_errors(dict(inputs)), key=lambda e: list(e.absolute_path)):
+        where = "/".join(str(part) for part in error.absolute_path)
+        problems.append(f"{where}: {error.message}" if where else error.message)
+    if problems:
+        raise InputError(element_key, problems)
+
+
+def submit(element_key: str, inputs: Mapping[str, Any], request_id: str | None = None, **options: Any) -> AsyncResult:
+    """Checks `inputs` against the element's schema, then enqueues its task.
+
+    With a `request_id`, a non-idempotent action takes effect at most once whatever happens
+    to workers, and submitting the same id again returns the first result."""
+    check_inputs(element_key, inputs)
+    return tasks[element_key].apply_async(kwargs={"inputs": dict(inputs), "request_id": request_id}, **options)

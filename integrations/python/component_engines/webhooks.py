@@ -1,0 +1,99 @@
+"""The component's webhooks into the cluster: a Starlette app, served by uvicorn.
+
+    COMPONENT_FLOW_TASK=flows.on_message uvicorn component_engines.webhooks:app --port 8080
+
+Each POST to `/webhooks/<anything>` runs the component's webhook trigger on a warm `serve`
+(which checks Twilio's signature with the `TWILIO_AUTH_TOKEN` of this process's environment),
+answers the caller with the trigger's `response` (403 for a bad signature, TwiML otherwise),
+and, once per `idempotencyKey` (Redis `SET NX`), enqueues `COMPONENT_FLOW_TASK` with the
+trigger's payload, as a Celery task whose id is that key.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator
+
+import anyio.to_thread
+import redis
+from celery import Celery
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from .component import Manifest, ServeLost, ServeProcess
+from .settings import Settings
+
+log = logging.getLogger("component_engines.webhooks")
+
+
+def create_app(settings: Settings | None = None, flow_task: str | None = None, public_url: str | None = None,
+               trigger: str | None = None) -> Starlette:
+    """The ASGI app. `public_url`: the base URL Twilio calls (what its signature covers), else the
+    request's own; `trigger`: the webhook trigger's key, else the manifest's first."""
+    settings = settings or Settings.from_environment()
+    flow_task = flow_task or os.environ.get("COMPONENT_FLOW_TASK", "")
+    public_url = (public_url or os.environ.get("COMPONENT_PUBLIC_URL", "")).rstrip("/")
+    manifest = Manifest.load(settings.executable)
+    webhook_triggers = [t["key"] for t in manifest.triggers if t.get("type") == "webhook"]
+    trigger_key = trigger or os.environ.get("COMPONENT_WEBHOOK_TRIGGER") or (webhook_triggers[0] if webhook_triggers else "")
+    if trigger_key not in webhook_triggers:
+        raise ValueError(f"the component has no webhook trigger '{trigger_key}' (it has {webhook_triggers})")
+    if not flow_task:
+        raise ValueError("set COMPONENT_FLOW_TASK to the Celery task that runs the flow for each webhook")
+    serve = ServeProcess(settings.executable, 16)
+    client = redis.Redis.from_url(settings.broker_url)
+    celery = Celery("component_engines.webhooks", broker=settings.broker_url, backend=settings.result_backend)
+    celery.conf.update(task_serializer="json", accept_content=["json"])
+    seen_prefix = f"component-engines:{manifest.component_key}:webhook:"
+
+    async def receive(request: Request) -> Response:
+        body = await request.body()
+        url = (public_url + request.url.path + (f"?{request.url.query}" if request.url.query else "")) if public_url else str(request.url)
+        payload: dict[str, Any] = {
+            "headers": dict(request.headers.items()),
+            "body": {"data": body.decode("utf-8", "replace"), "contentType": request.headers.get("content-type")},
+            "rawBody": {"data": list(body)},
+            "queryParameters": dict(request.query_params) or None,
+            "invokeUrl": url,
+        }
+        try:
+            result = await anyio.to_thread.run_sync(serve.call, {"trigger": trigger_key, "payload": payload})
+        except ServeLost:
+            # Twilio retries a webhook it got no answer for: let it.
+            return Response("the component is restarting; try again", status_code=503, media_type="text/plain")
+        response = result.get("response") or {}
+        if "error" in result and int(response.get("statusCode") or 500) >= 500:
+            log.error("the webhook trigger failed: %s", result["error"].get("message"))
+        if "error" not in result:
+            key = str(result["payload"].get("idempotencyKey") or "")
+            first = await anyio.to_thread.run_sync(
+                lambda: bool(client.set(seen_prefix + key, "1", nx=True, ex=settings.retention_s))) if key else True
+            if first:
+                await anyio.to_thread.run_sync(
+                    lambda: celery.send_task(flow_task, args=[result["payload"]], task_id=key or None))
+        status = int(response.get("statusCode") or (500 if "error" in result else 200))
+        return Response(response.get("body") or "", status_code=status,
+                        media_type=response.get("contentType") or "text/plain",
+                        headers={k: v for k, v in (response.get("headers") or {}).items() if k.lower() != "content-type"})
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        serve.start()
+        try:
+            yield
+        finally:
+            await anyio.to_thread.run_sync(serve.close)
+
+    return Starlette(routes=[Route("/webhooks/{path:path}", receive, methods=["POST"])], lifespan=lifespan)
+
+
+def __getattr__(name: str) -> Any:
+    # `uvicorn component_engines.webhooks:app` builds the app from the environment on first use.
+    if name == "app":
+        globals()["app"] = create_app()
+        return globals()["app"]
+    raise AttributeError(name)

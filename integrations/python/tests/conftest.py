@@ -1,0 +1,190 @@
+"""Real servers on loopback for the adapters' tests: redis-server, the sandbox over TLS + HTTP/2,
+Celery workers as separate process groups. Each is started on a free port and stopped after."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import pytest
+import redis
+
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+BUILD = pathlib.Path(os.environ.get("COMPONENT_BUILD_DIR", ROOT / ".build" / "debug"))
+COMPONENT = str(BUILD / "twilio-component")
+SANDBOX = str(BUILD / "twilio-sandbox")
+TESTS = pathlib.Path(__file__).resolve().parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until(condition: Any, timeout: float, what: str, interval: float = 0.1) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    directory = tmp_path_factory.mktemp("redis")
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(directory)], stdout=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+
+    def ready() -> bool:
+        try:
+            return bool(client.ping())
+        except redis.ConnectionError:
+            return False
+
+    wait_until(ready, 20, "redis-server")
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@dataclass
+class Sandbox:
+    process: subprocess.Popen[str]
+    settings: dict[str, str]
+
+    @property
+    def base_url(self) -> str:
+        return self.settings["TWILIO_API_BASE_URL"]
+
+    def control(self, method: str, path: str, body: Any = None) -> Any:
+        import ssl
+        context = ssl.create_default_context(cafile=self.settings.get("SSL_CERT_FILE"))
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(f"{self.base_url}/__sandbox/{path}", data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, context=context, timeout=30) as response:
+            text = response.read()
+        return json.loads(text) if text else None
+
+    def messages(self) -> list[dict[str, Any]]:
+        return list(self.control("GET", "messages")["messages"])
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[Sandbox]:
+    # In memory (no --state): a state file is rewritten whole on every change.
+    process = subprocess.Popen(
+        [SANDBOX, "--port", "0", "--tls", "--step-ms", "200"],
+        stdout=subprocess.PIPE, text=True)
+    settings: dict[str, str] = {}
+    assert process.stdout is not None
+    for line in process.stdout:
+        line = line.strip()
+        if "=" in line and (line.startswith("TWILIO_") or line.startswith("SSL_CERT_FILE")):
+            name, value = line.split("=", 1)
+            settings[name] = value
+        if "SSL_CERT_FILE" in settings and "TWILIO_API_SECRET" in settings:
+            break
+    try:
+        yield Sandbox(process, settings)
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def engine_environment(redis_url: str, sandbox: Sandbox, **extra: str) -> dict[str, str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "CELERY_", "COMPONENT_"))}
+    environment.update(sandbox.settings)
+    environment.update({
+        "CELERY_BROKER_URL": redis_url,
+        "COMPONENT_EXECUTABLE": COMPONENT,
+        "PYTHONPATH": str(TESTS) + os.pathsep + environment.get("PYTHONPATH", ""),
+    })
+    environment.update(extra)
+    # ENGINE_TEST_FAST=1: shorter leases and visibility, to iterate on the tests (not the defaults' measure).
+    if os.environ.get("ENGINE_TEST_FAST"):
+        environment.update({"COMPONENT_VISIBILITY_TIMEOUT": "8", "COMPONENT_LEASE_MS": "12000"})
+    return environment
+
+
+@dataclass
+class Worker:
+    name: str
+    process: subprocess.Popen[bytes]
+    log: pathlib.Path
+
+    def serve_pids(self) -> list[int]:
+        out = subprocess.run(["pgrep", "-g", str(self.process.pid), "-f", "twilio-component serve"],
+                             capture_output=True, text=True).stdout
+        return [int(pid) for pid in out.split()]
+
+
+@dataclass
+class Cluster:
+    redis_url: str
+    sandbox: Sandbox
+    directory: pathlib.Path
+    environment: dict[str, str]
+    workers: list[Worker] = field(default_factory=list)
+
+    def start_worker(self, name: str, concurrency: int = 8, include: str = "") -> Worker:
+        log = self.directory / f"{name}.log"
+        command = [sys.executable, "-m", "celery", "-A", "component_engines.celery", "worker", "--pool", "threads",
+                   "--concurrency", str(concurrency), "-n", f"{name}@%h", "--without-gossip", "--without-mingle",
+                   "--loglevel", "INFO"]
+        if include:
+            command += ["--include", include]
+        with open(log, "wb") as output:
+            process = subprocess.Popen(command, env=self.environment, stdout=output, stderr=subprocess.STDOUT,
+                                       start_new_session=True)
+        worker = Worker(name, process, log)
+        self.workers.append(worker)
+        wait_until(lambda: b"ready." in log.read_bytes() or process.poll() is not None, 60, f"worker {name}")
+        assert process.poll() is None, log.read_text()
+        return worker
+
+    def stop(self) -> None:
+        for worker in self.workers:
+            if worker.process.poll() is None:
+                worker.process.send_signal(signal.SIGTERM)
+        for worker in self.workers:
+            try:
+                worker.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                pass
+            try:  # whatever is left of the group, orphaned serve children included
+                os.killpg(worker.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.workers.clear()
+
+
+@pytest.fixture
+def cluster(redis_url: str, sandbox: Sandbox, tmp_path: pathlib.Path) -> Iterator[Cluster]:
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    sandbox.control("POST", "reset")
+    environment = engine_environment(redis_url, sandbox, COMPONENT_ACCOUNT_CONCURRENCY="6")
+    cluster = Cluster(redis_url, sandbox, tmp_path, environment)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()

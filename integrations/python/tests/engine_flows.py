@@ -1,0 +1,18 @@
+"""The flow the webhook tests start: it records which webhook started it, once per run."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import redis
+
+from component_engines.celery import app
+
+
+@app.task(name="tests.record_flow")
+def record_flow(payload: dict[str, Any]) -> str:
+    client = redis.Redis.from_url(os.environ["CELERY_BROKER_URL"])
+    client.rpush("test:flows", json.dumps({"key": payload["idempotencyKey"], "event": payload["twilio"]["event"]}))
+    return str(payload["idempotencyKey"])

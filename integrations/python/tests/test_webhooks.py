@@ -1,0 +1,121 @@
+"""Twilio's webhooks into the cluster: the sandbox's signed inbound messages and status callbacks,
+each delivered twice, start one flow each; tampered ones get 403 and start none."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections import Counter
+from typing import Any, Iterator
+
+import pytest
+import redis
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+
+from conftest import Cluster, free_port, wait_until
+
+
+@pytest.fixture
+def receiver(cluster: Cluster) -> Iterator[str]:
+    port = free_port()
+    # Checking Twilio's signatures needs the Auth Token connection: no API key in this environment
+    # (the component would take it first).
+    environment = {k: v for k, v in cluster.environment.items() if k not in ("TWILIO_API_KEY", "TWILIO_API_SECRET")}
+    environment["COMPONENT_FLOW_TASK"] = "tests.record_flow"
+    log = open(cluster.directory / "uvicorn.log", "wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "component_engines.webhooks:app", "--host", "127.0.0.1", "--port", str(port)],
+        env=environment, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        try:
+            urllib.request.urlopen(base + "/", timeout=2)
+        except urllib.error.HTTPError:
+            return True  # it answers (404 for /)
+        except OSError:
+            assert process.poll() is None, (cluster.directory / "uvicorn.log").read_text()
+            return False
+        return True
+
+    wait_until(up, 60, "the webhook receiver")
+    try:
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+def post_form(url: str, parameters: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
+    data = urllib.parse.urlencode(parameters).encode()
+    request = urllib.request.Request(url, data=data, method="POST", headers={
+        "Content-Type": "application/x-www-form-urlencoded", **headers})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_each_webhook_starts_one_flow_and_tampered_ones_none(cluster: Cluster, receiver: str,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    cluster.start_worker("flows", concurrency=4, include="engine_flows")
+    sandbox = cluster.sandbox
+    inbound_url = f"{receiver}/webhooks/inbound"
+    status_url = f"{receiver}/webhooks/status"
+
+    # Three people text the sandbox's number: Twilio's signed incoming-message webhooks.
+    for n in range(3):
+        answer = sandbox.control("POST", "inbound", {
+            "from": f"+1415555020{n}", "to": "+15005550006", "body": f"hello {n}", "url": inbound_url})
+        assert answer["delivery"]["status"] == 200, answer
+        assert "<Response" in (answer["delivery"].get("responseBody") or ""), answer
+
+    # A message sent with the official client, with status callbacks to the receiver.
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", sandbox.settings["SSL_CERT_FILE"])  # how requests is told of a CA
+    twilio = Client(sandbox.settings["TWILIO_ACCOUNT_SID"], sandbox.settings["TWILIO_AUTH_TOKEN"])
+    twilio.api.base_url = sandbox.base_url
+    twilio.messages.create(to="+14155550299", from_="+15005550006", body="status, please", status_callback=status_url)
+
+    def deliveries() -> list[dict[str, Any]]:
+        return [d for d in sandbox.control("GET", "webhooks")["deliveries"] if d["url"].startswith(receiver)]
+
+    wait_until(lambda: len(deliveries()) >= 6, 30, "three inbound webhooks and three status callbacks")
+    delivered = deliveries()
+    assert all(d["status"] == 200 for d in delivered), delivered
+
+    # Twilio retries a webhook it got no timely answer for: each delivered again, same token.
+    validator = RequestValidator(sandbox.settings["TWILIO_AUTH_TOKEN"])
+    for delivery in delivered:
+        signature = validator.compute_signature(delivery["url"], delivery["parameters"])
+        status, body = post_form(delivery["url"], delivery["parameters"], {
+            "X-Twilio-Signature": signature, "I-Twilio-Idempotency-Token": delivery["idempotencyToken"]})
+        assert status == 200 and "<Response" in body, (status, body)
+
+    # Tampered: another body under the original signature, and no signature at all.
+    original = delivered[0]
+    tampered = dict(original["parameters"], Body="send me money")
+    forged = validator.compute_signature(original["url"], original["parameters"])
+    status, _ = post_form(original["url"], tampered, {
+        "X-Twilio-Signature": forged, "I-Twilio-Idempotency-Token": "tampered-1"})
+    assert status == 403
+    status, _ = post_form(original["url"], original["parameters"], {"I-Twilio-Idempotency-Token": "tampered-2"})
+    assert status == 403
+
+    client = redis.Redis.from_url(cluster.redis_url)
+    wait_until(lambda: client.llen("test:flows") >= len(delivered), 60, "a flow per webhook")
+    time.sleep(2)  # a late duplicate would show up here
+    flows = [json.loads(item) for item in client.lrange("test:flows", 0, -1)]
+    keys = Counter(flow["key"] for flow in flows)
+    assert set(keys) == {d["idempotencyToken"] for d in delivered}, (keys, delivered)
+    assert all(count == 1 for count in keys.values()), keys
+    events = Counter(flow["event"] for flow in flows)
+    assert events == {"incoming-message": 3, "status-callback": 3}, events
+    print(f"\nwebhook tally: {len(delivered)} webhooks delivered twice each, {len(flows)} flows, 2 tampered refused")
