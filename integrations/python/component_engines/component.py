@@ -9,7 +9,7 @@ import logging
 import os
 import subprocess
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 log = logging.getLogger("component_engines")
@@ -38,7 +38,6 @@ class Element:
     read_only: bool
     idempotent: bool
     reconcile: Mapping[str, Any] | None = None
-    inputs: tuple[Mapping[str, Any], ...] = field(default=())
 
     def request(self, inputs: Mapping[str, Any], invocation_id: str | None = None) -> dict[str, Any]:
         """The `serve` request running this element with `inputs` (the connection: the worker's environment)."""
@@ -90,11 +89,11 @@ class Manifest:
             elements.append(Element(
                 key=action["key"], kind="action", schema=action.get("schema") or {},
                 read_only=hints.get("readOnly") is True, idempotent=hints.get("idempotent") is True,
-                reconcile=action.get("reconcile"), inputs=tuple(action.get("inputs", []))))
+                reconcile=action.get("reconcile")))
         for source in data.get("dataSources", []):
             elements.append(Element(
                 key=source["key"], kind="dataSource", schema=source.get("schema") or {},
-                read_only=True, idempotent=True, inputs=tuple(source.get("inputs", []))))
+                read_only=True, idempotent=True))
         return cls(
             component_key=data["component"]["key"], protocol_version=version, elements=tuple(elements),
             triggers=tuple(data.get("triggers", [])), raw=data)

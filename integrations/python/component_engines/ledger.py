@@ -148,7 +148,3 @@ class Ledger:
     def open_requests(self, fingerprint: str) -> set[str]:
         return {member.decode() if isinstance(member, bytes) else member
                 for member in self.redis.smembers(f"{self.prefix}open:{fingerprint}")}
-
-    def state(self, request_id: str) -> dict[str, str]:
-        raw = self.redis.hgetall(f"{self.prefix}request:{request_id}")
-        return {key.decode(): value.decode() for key, value in raw.items()}

@@ -252,15 +252,10 @@ def _epoch_ms(text: Any) -> int:
 
 
 def _retry_after(error: Mapping[str, Any]) -> float:
-    details = error.get("details") or {}
-    for key in ("retryAfter", "retryAfterSeconds"):
-        value = details.get(key) if isinstance(details, dict) else None
-        try:
-            if value is not None:
-                return max(0.0, min(float(value), 60.0))
-        except (TypeError, ValueError):
-            pass
-    return 1.0
+    """The wait a 429 asked for (the component's `details.retryAfter`), else 1 s, at most 60 s."""
+    details = error.get("details")
+    value = details.get("retryAfter") if isinstance(details, dict) else None
+    return max(0.0, min(float(value), 60.0)) if isinstance(value, (int, float)) else 1.0
 
 
 def _backoff(number: int) -> None:
