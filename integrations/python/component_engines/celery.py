@@ -11,16 +11,14 @@ never from a message. Send through `submit()` to have the inputs checked first.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from typing import Any, Mapping
 
 import redis
 from celery import Celery, Task, signals
 from celery.result import AsyncResult
-from jsonschema import Draft202012Validator
 
-from .component import Element, Envelope, Manifest, ServeProcess
+from .component import Element, Envelope, InputError, Manifest, ServeProcess
 from .ledger import Ledger
 from .limits import AccountLimit
 from .runner import Runner
@@ -59,21 +57,13 @@ _runner: Runner | None = None
 _serve: ServeProcess | None = None
 
 
-def _serve_environment() -> dict[str, str]:
-    environment = dict(os.environ)
-    # A send's attempt must end well inside the ledger's lease, so that a worker taking over a
-    # dead one's request never looks for the message while it could still be created.
-    environment.setdefault("TWILIO_TIMEOUT_MS", str(max(1_000, settings.lease_ms // 4)))
-    return environment
-
-
 def runner(concurrency: int | None = None) -> Runner:
     """The worker's runner and its one warm `serve` child, made on first use."""
     global _runner, _serve
     with _lock:
         if _runner is None:
-            client = redis.Redis.from_url(settings.broker_url)
-            _serve = ServeProcess(settings.executable, settings.serve_concurrency or concurrency or 16, _serve_environment())
+            client = redis.Redis.from_url(settings.ledger_url)
+            _serve = ServeProcess(settings.executable, settings.serve_concurrency or concurrency or 16, settings.serve_environment())
             ledger = Ledger(client, manifest.component_key, lease_ms=settings.lease_ms, retention_s=settings.retention_s)
             limit = AccountLimit(client, f"{manifest.component_key}:{settings.account_for(manifest.component_key)}",
                                  settings.account_concurrency, lease_ms=settings.lease_ms)
@@ -110,21 +100,8 @@ def _register(element: Element) -> Task:
 tasks: dict[str, Task] = {element.key: _register(element) for element in manifest.elements}
 
 
-class InputError(ValueError):
-    """The inputs do not satisfy the element's JSON Schema; `problems` lists every one."""
-
-    def __init__(self, element: str, problems: list[str]) -> None:
-        super().__init__(f"inputs of '{element}' do not fit its schema: " + "; ".join(problems))
-        self.problems = problems
-
-
 def check_inputs(element_key: str, inputs: Mapping[str, Any]) -> None:
-    element = manifest.element(element_key)
-    validator = Draft202012Validator(element.schema)
-    problems = []
-    for error in sorted(validator.iter_errors(dict(inputs)), key=lambda e: list(e.absolute_path)):
-        where = "/".join(str(part) for part in error.absolute_path)
-        problems.append(f"{where}: {error.message}" if where else error.message)
+    problems = manifest.element(element_key).problems(inputs)
     if problems:
         raise InputError(element_key, problems)
 

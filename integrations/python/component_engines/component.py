@@ -10,7 +10,9 @@ import os
 import subprocess
 import threading
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
+
+from jsonschema import Draft202012Validator
 
 log = logging.getLogger("component_engines")
 
@@ -24,27 +26,65 @@ class ComponentUnavailable(RuntimeError):
     """The executable cannot be started, or its manifest cannot be used."""
 
 
+class InputError(ValueError):
+    """The inputs do not satisfy the element's JSON Schema; `problems` lists every one."""
+
+    def __init__(self, element: str, problems: list[str]) -> None:
+        super().__init__(f"inputs of '{element}' do not fit its schema: " + "; ".join(problems))
+        self.problems = problems
+
+
 class ServeLost(RuntimeError):
     """The `serve` child ended before answering: whether the request took effect is unknown."""
 
 
 @dataclass(frozen=True)
 class Element:
-    """An action or a data source of the manifest, as a task runs it."""
+    """An action, a trigger or a data source of the manifest, as an engine runs it."""
 
     key: str
-    kind: str  # "action" or "dataSource": the request field naming it
+    kind: str  # "action", "trigger" or "dataSource": the request field naming it
+    label: str
     schema: Mapping[str, Any]
+    #: The manifest's inputs (`key`, `label`, `type`, `required`, `secret`, `collection`, `schema`, ...).
+    inputs: tuple[Mapping[str, Any], ...]
     read_only: bool
     idempotent: bool
     reconcile: Mapping[str, Any] | None = None
+    connection_input: str | None = None
 
-    def request(self, inputs: Mapping[str, Any], invocation_id: str | None = None) -> dict[str, Any]:
-        """The `serve` request running this element with `inputs` (the connection: the worker's environment)."""
-        request: dict[str, Any] = {self.kind: self.key, "inputs": dict(inputs)}
+    @classmethod
+    def parse(cls, kind: str, data: Mapping[str, Any]) -> "Element":
+        hints = data.get("hints") or {}
+        reading = kind != "action"  # triggers and data sources only read
+        return cls(
+            key=data["key"], kind=kind, label=str(data.get("label") or data["key"]), schema=data.get("schema") or {},
+            inputs=tuple(data.get("inputs") or ()), read_only=reading or hints.get("readOnly") is True,
+            idempotent=reading or hints.get("idempotent") is True, reconcile=data.get("reconcile"),
+            connection_input=data.get("connectionInput"))
+
+    def request(self, inputs: Mapping[str, Any], invocation_id: str | None = None,
+                connection: Mapping[str, Any] | None = None, **fields: Any) -> dict[str, Any]:
+        """The `serve` request running this element with `inputs`; without a `connection`, the child's
+        environment gives it. `fields`: a trigger's `state` or `payload`."""
+        request: dict[str, Any] = {self.kind: self.key, "inputs": dict(inputs), **fields}
+        if connection is not None:
+            request["connection"] = dict(connection)
         if invocation_id:
             request["context"] = {"invocationId": invocation_id}
         return request
+
+    def problems(self, inputs: Mapping[str, Any], complete: bool = True) -> list[str]:
+        """Every way `inputs` (typed JSON) break the element's JSON Schema, each naming its input.
+        `complete=False` checks only the values given, not what is missing."""
+        schema = dict(self.schema)
+        if not complete:
+            schema.pop("required", None)
+        found = []
+        for error in sorted(Draft202012Validator(schema).iter_errors(dict(inputs)), key=lambda e: list(e.absolute_path)):
+            where = "/".join(str(part) for part in error.absolute_path)
+            found.append(f"{where}: {error.message}" if where else error.message)
+        return found
 
     @property
     def safe_to_repeat(self) -> bool:
@@ -57,9 +97,12 @@ class Manifest:
     """The parts of `<executable> manifest` the adapters use."""
 
     component_key: str
+    label: str
     protocol_version: str
     elements: tuple[Element, ...]
     triggers: tuple[Mapping[str, Any], ...]
+    #: The manifest's connections (`key`, `label`, `inputs`, ...).
+    connections: tuple[Mapping[str, Any], ...]
     raw: Mapping[str, Any]
 
     @classmethod
@@ -83,26 +126,25 @@ class Manifest:
             raise ComponentUnavailable(
                 f"the component speaks protocol {version or 'unknown'}, this package speaks {PROTOCOL_MAJOR}.x; "
                 "install a matching component-engines")
-        elements: list[Element] = []
-        for action in data.get("actions", []):
-            hints = action.get("hints") or {}
-            elements.append(Element(
-                key=action["key"], kind="action", schema=action.get("schema") or {},
-                read_only=hints.get("readOnly") is True, idempotent=hints.get("idempotent") is True,
-                reconcile=action.get("reconcile")))
-        for source in data.get("dataSources", []):
-            elements.append(Element(
-                key=source["key"], kind="dataSource", schema=source.get("schema") or {},
-                read_only=True, idempotent=True))
+        elements = [Element.parse("action", action) for action in data.get("actions", [])]
+        elements += [Element.parse("dataSource", source) for source in data.get("dataSources", [])]
+        component = data["component"]
         return cls(
-            component_key=data["component"]["key"], protocol_version=version, elements=tuple(elements),
-            triggers=tuple(data.get("triggers", [])), raw=data)
+            component_key=component["key"], label=str(component.get("label") or component["key"]),
+            protocol_version=version, elements=tuple(elements), triggers=tuple(data.get("triggers", [])),
+            connections=tuple(data.get("connections", [])), raw=data)
 
     def element(self, key: str) -> Element:
         for element in self.elements:
             if element.key == key:
                 return element
         raise KeyError(f"the component has no action or data source '{key}'")
+
+    def trigger(self, key: str) -> Element:
+        for trigger in self.triggers:
+            if trigger["key"] == key:
+                return Element.parse("trigger", trigger)
+        raise KeyError(f"the component has no trigger '{key}'")
 
     def task_name(self, element: Element) -> str:
         return f"{self.component_key}.{element.key}"
@@ -115,9 +157,11 @@ class ServeProcess:
     requests it held fail with `ServeLost` and the next call starts a new child.
     """
 
-    def __init__(self, executable: str, concurrency: int, environment: Mapping[str, str] | None = None) -> None:
+    def __init__(self, executable: str, concurrency: int, environment: Mapping[str, str] | None = None,
+                 arguments: Sequence[str] = ()) -> None:
         self.executable = executable
         self.concurrency = max(1, min(256, concurrency))
+        self.arguments = tuple(arguments)
         self.environment = dict(environment if environment is not None else os.environ)
         self._lock = threading.Lock()
         self._process: subprocess.Popen[str] | None = None
@@ -138,7 +182,7 @@ class ServeProcess:
             return process
         try:
             process = subprocess.Popen(
-                [self.executable, "serve", "--concurrency", str(self.concurrency)],
+                [self.executable, "serve", "--concurrency", str(self.concurrency), *self.arguments],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=self.environment, text=True, bufsize=1)
         except OSError as error:
             raise ComponentUnavailable(f"cannot start '{self.executable} serve': {error}") from error

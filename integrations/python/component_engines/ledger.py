@@ -3,7 +3,8 @@
 A request is claimed before its side effect, under a lease its worker keeps renewing. A claim
 finds one of:
 
-- `done` / `review`: the request has ended; its stored result is returned, nothing runs;
+- `done` / `review`: the request has ended; its stored result is returned, nothing runs
+  (a request that ended `failed`, an error that took no effect, is run again when asked again);
 - `busy`: another worker holds a live lease; the caller waits and asks again;
 - `fresh`: never attempted; run it;
 - `reconcile`: an earlier attempt's outcome is unknown (its worker died holding the lease, or
@@ -74,7 +75,7 @@ if ARGV[4] ~= '' then
   if owner and owner ~= ARGV[5] then return {'taken', owner} end
   redis.call('SET', KEYS[4], ARGV[5], 'EX', ARGV[6])
 end
-redis.call('HSET', KEYS[1], 'state', ARGV[2], 'result', ARGV[3], 'sid', ARGV[4])
+redis.call('HSET', KEYS[1], 'state', ARGV[2], 'result', ARGV[3], 'sid', ARGV[4], 'uncertain', '0')
 if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
 redis.call('SREM', KEYS[3], ARGV[5])
 redis.call('EXPIRE', KEYS[1], ARGV[6])
@@ -130,11 +131,13 @@ class Ledger:
     def finish(self, request_id: str, token: str, fingerprint: str, envelope: Mapping[str, Any],
                sid: str = "", review: bool = False) -> tuple[str, Any]:
         """Stores the final result; `("ok", envelope)`, `("already", first)`, or `("taken", owner)` when
-        `sid` belongs to another request."""
+        `sid` belongs to another request. An error without `review` took no effect: the request ends
+        `failed`, and asking for it again runs it again rather than returning the error for good."""
         keys = self._keys(request_id, fingerprint)
         keys.append(f"{self.prefix}sid:{sid}" if sid else keys[0])
+        state = "review" if review else "failed" if "error" in envelope else "done"
         outcome, value = self._finish(keys=keys, args=[
-            token, "review" if review else "done", json.dumps(envelope), sid, request_id, self.retention_s])
+            token, state, json.dumps(envelope), sid, request_id, self.retention_s])
         outcome = outcome.decode() if isinstance(outcome, bytes) else outcome
         value = value.decode() if isinstance(value, bytes) else value
         if outcome in ("ok", "already"):

@@ -8,6 +8,7 @@ ended `needs_review` when the rule cannot tell which effect is theirs.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import threading
@@ -35,7 +36,7 @@ class Heartbeat:
     """Keeps the leases of this worker's requests and account slots alive while it lives."""
 
     ledger: Ledger
-    limit: AccountLimit
+    limit: AccountLimit | None
     interval_s: float
     _held: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -65,7 +66,8 @@ class Heartbeat:
             try:
                 for request_id, token in held:
                     self.ledger.renew(request_id, token)
-                self.limit.renew()
+                if self.limit:
+                    self.limit.renew()
             except Exception:  # Redis away for a moment: the next beat tries again
                 log.exception("could not renew leases")
 
@@ -79,22 +81,27 @@ class Decision:
 
 
 class Runner:
-    def __init__(self, manifest: Manifest, serve: ServeProcess, ledger: Ledger, limit: AccountLimit,
-                 clock_skew_ms: int = 2_000, max_attempts: int = 8) -> None:
+    def __init__(self, manifest: Manifest, serve: ServeProcess, ledger: Ledger, limit: AccountLimit | None,
+                 clock_skew_ms: int = 2_000, max_attempts: int = 8,
+                 connection: Mapping[str, Any] | None = None) -> None:
+        """`limit`: the account's slots shared by the cluster, or none; `connection`: sent with every
+        request (`{"key", "fields"}`), else `serve` takes its environment's."""
         self.manifest = manifest
         self.serve = serve
         self.ledger = ledger
         self.limit = limit
+        self.connection = connection
         self.clock_skew_ms = clock_skew_ms
         self.max_attempts = max_attempts
         self.heartbeat = Heartbeat(ledger, limit, interval_s=max(0.5, min(5.0, ledger.lease_ms / 4000)))
 
     # One attempt: an account slot, the request, and a cool-down for everyone after a 429.
-    def attempt(self, element: Element, inputs: Mapping[str, Any], invocation_id: str | None) -> Envelope:
-        with self.limit.slot():
-            envelope = self.serve.call(element.request(inputs, invocation_id))
+    def attempt(self, element: Element, inputs: Mapping[str, Any], invocation_id: str | None,
+                fields: Mapping[str, Any] | None = None) -> Envelope:
+        with self.limit.slot() if self.limit else contextlib.nullcontext():
+            envelope = self.serve.call(element.request(inputs, invocation_id, self.connection, **(fields or {})))
         error = envelope.get("error")
-        if error and error.get("status") == 429:
+        if error and error.get("status") == 429 and self.limit:
             self.limit.cool_down(_retry_after(error))
         return envelope
 
@@ -103,11 +110,14 @@ class Runner:
             return self.run_repeatable(element, inputs, request_id)
         return self.run_once(element, inputs, request_id)
 
-    def run_repeatable(self, element: Element, inputs: Mapping[str, Any], request_id: str | None) -> Envelope:
+    def run_repeatable(self, element: Element, inputs: Mapping[str, Any], request_id: str | None,
+                       fields: Mapping[str, Any] | None = None) -> Envelope:
+        """Runs an element that only reads (a trigger with its `fields`, such as `state`), retrying
+        while its error is `retryable`."""
         envelope: Envelope = {}
         for number in range(1, self.max_attempts + 1):
             try:
-                envelope = self.attempt(element, inputs, request_id)
+                envelope = self.attempt(element, inputs, request_id, fields)
             except ServeLost as lost:
                 envelope = {"error": {"kind": "network", "message": str(lost), "retryable": True, "maybeSent": False}}
             error = envelope.get("error")

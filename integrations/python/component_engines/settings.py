@@ -25,6 +25,8 @@ def _int(environment: Mapping[str, str], name: str, default: int, minimum: int =
 class Settings:
     broker_url: str
     result_backend: str
+    #: The Redis database of the ledger and the account limit (default: the broker's).
+    ledger_url: str
     executable: str
     #: `serve --concurrency` of each worker's child (default: the worker's own concurrency).
     serve_concurrency: int | None
@@ -52,6 +54,7 @@ class Settings:
         return cls(
             broker_url=broker,
             result_backend=env.get("CELERY_RESULT_BACKEND") or broker,
+            ledger_url=env.get("COMPONENT_LEDGER_URL") or broker,
             executable=executable,
             serve_concurrency=serve or None,
             account_concurrency=_int(env, "COMPONENT_ACCOUNT_CONCURRENCY", 25, minimum=1),
@@ -62,6 +65,14 @@ class Settings:
             retention_s=_int(env, "COMPONENT_RETENTION_SECONDS", 7 * 24 * 3600, minimum=60),
             max_attempts=_int(env, "COMPONENT_MAX_ATTEMPTS", 8, minimum=1),
         )
+
+    def serve_environment(self, environment: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The environment of a `serve` child: the process's, with each attempt bounded so that it
+        ends well inside the ledger's lease (a worker taking over a dead one's request must never
+        look for the message while it could still be created)."""
+        result = dict(os.environ if environment is None else environment)
+        result.setdefault("TWILIO_TIMEOUT_MS", str(max(1_000, self.lease_ms // 4)))
+        return result
 
     def account_for(self, component_key: str, environment: Mapping[str, str] | None = None) -> str:
         env = os.environ if environment is None else environment

@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None, flow_task: str | None = None, p
     if not flow_task:
         raise ValueError("set COMPONENT_FLOW_TASK to the Celery task that runs the flow for each webhook")
     serve = ServeProcess(settings.executable, 16)
-    client = redis.Redis.from_url(settings.broker_url)
+    client = redis.Redis.from_url(settings.ledger_url)
     celery = Celery("component_engines.webhooks", broker=settings.broker_url, backend=settings.result_backend)
     celery.conf.update(task_serializer="json", accept_content=["json"])
     seen_prefix = f"component-engines:{manifest.component_key}:webhook:"

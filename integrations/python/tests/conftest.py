@@ -67,7 +67,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @dataclass
 class Sandbox:
-    process: subprocess.Popen[str]
+    process: subprocess.Popen[str] | None  # none when another process started it
     settings: dict[str, str]
 
     @property

@@ -1,0 +1,113 @@
+"""What the operators and sensors share: their inputs by manifest key, the parse-time check, and
+the classes made for each element of the manifest."""
+
+from __future__ import annotations
+
+import keyword
+import re
+from typing import Any, Callable, Iterable, Mapping, TypeVar
+
+from ..component import Element, InputError
+
+#: Set by each class that runs an element.
+ElementClass = TypeVar("ElementClass", bound=type)
+
+
+def python_name(key: str) -> str:
+    """The keyword argument for an input key: snake case, with `_` after a Python keyword."""
+    name = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", key)
+    name = re.sub(r"(?<=[A-Z])([A-Z][a-z])", r"_\1", name).lower()
+    return f"{name}_" if keyword.iskeyword(name) else name
+
+
+def class_name(component_key: str, element_key: str, suffix: str) -> str:
+    """`TwilioSendSMSOperator` for `twilio` / `sendSMS`."""
+    def pascal(text: str) -> str:
+        return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^0-9A-Za-z]+", text) if part)
+    return f"{pascal(component_key)}{pascal(element_key)}{suffix}"
+
+
+def is_literal(value: Any) -> bool:
+    """Whether a value is known when the DAG is parsed (no template, no XCom)."""
+    if isinstance(value, str):
+        return "{{" not in value and "{%" not in value
+    if value is None or isinstance(value, (bool, int, float)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(is_literal(item) for item in value)
+    if isinstance(value, dict):
+        return all(isinstance(key, str) and is_literal(item) for key, item in value.items())
+    return False
+
+
+def fan_out_input(element: Element, inputs: Mapping[str, Any]) -> str | None:
+    """The one input that takes a single value but was given a list (a batch), if any."""
+    listed = [key for key, value in inputs.items() if isinstance(value, (list, tuple))
+              and (element.schema.get("properties", {}).get(key) or {}).get("type") not in ("array", None)]
+    if len(listed) > 1:
+        raise InputError(element.key, [f"{', '.join(listed)}: only one input may be given a list (a batch)"])
+    return listed[0] if listed else None
+
+
+def check_literals(element: Element, inputs: Mapping[str, Any]) -> None:
+    """Parse-time check of the values already known; raises `InputError` listing every problem."""
+    known = {key: value for key, value in inputs.items() if is_literal(value)}
+    fan_out = fan_out_input(element, known)
+    if fan_out and not known[fan_out]:
+        raise InputError(element.key, [f"{fan_out}: the list is empty"])
+    items = [{**known, fan_out: item} for item in known[fan_out]] if fan_out else [known]
+    # Required inputs are checked only when nothing is left to a template.
+    complete = len(known) == len(inputs)
+    problems = sorted({problem for item in items for problem in element.problems(item, complete=complete)})
+    if problems:
+        raise InputError(element.key, problems)
+
+
+class ElementInputs:
+    """An operator's or sensor's inputs: `inputs={...}` by manifest key, and in a generated class
+    one keyword argument (and template field) per input."""
+
+    element: Element
+    inputs: dict[str, Any]
+    task_id: str
+    #: Keyword argument -> manifest key, in generated classes.
+    input_names: Mapping[str, str] = {}
+
+    def all_inputs(self) -> dict[str, Any]:
+        values = {key: value for key, value in self.inputs.items() if value is not None}
+        values.update({key: getattr(self, name) for name, key in self.input_names.items()
+                       if getattr(self, name, None) is not None})
+        return values
+
+    def check_inputs(self) -> None:
+        try:
+            check_literals(self.element, self.all_inputs())
+        except InputError as error:
+            raise ValueError(f"{self.task_id}: {error}") from None
+
+
+def element_class(base: ElementClass, element: Element, component_key: str, suffix: str, argument: str,
+                  doc: str) -> ElementClass:
+    """A subclass of `base` bound to `element` (passed as `argument=`), its inputs keyword arguments."""
+    names = {python_name(str(i["key"])): str(i["key"]) for i in element.inputs if i.get("type") != "connection"}
+
+    def __init__(self: Any, **kwargs: Any) -> None:
+        for name in names:
+            setattr(self, name, kwargs.pop(name, None))
+        base.__init__(self, **{argument: element.key}, **kwargs)
+
+    listed = ", ".join(f"{name} ({key})" if name != key else name for name, key in names.items())
+    # Made by the base's metaclass (Airflow's), as a class statement would be.
+    return type(base)(class_name(component_key, element.key, suffix), (base,), {
+        "__init__": __init__, "__doc__": f"{doc} Inputs: {listed}.", "__module__": base.__module__,
+        "template_fields": (*names, *base.template_fields), "input_names": dict(names)})
+
+
+def element_classes(base: ElementClass, elements: Iterable[Element], component_key: str, suffix: str, argument: str,
+                    doc: Callable[[Element], str]) -> dict[str, ElementClass]:
+    """One subclass of `base` per element, by class name."""
+    classes = {}
+    for element in elements:
+        made = element_class(base, element, component_key, suffix, argument, doc(element))
+        classes[made.__name__] = made
+    return classes

@@ -1,0 +1,134 @@
+"""Operators: one per action of the manifest, and `ComponentActionOperator` for any element.
+
+Inputs are keyword arguments in snake case (`message_sid` for `messageSid`; `from_` for `from`),
+each a template field; `inputs={...}` takes them by manifest key instead. Literal values are
+checked against the element's JSON Schema when the DAG is parsed; templated ones are checked by
+the component when the task runs. The result envelope's `data` is the task's XCom; an error fails
+the task with the component's message, and one that is not `retryable` is not retried.
+
+A list given to an input that takes one value (`to=[...]`) sends a batch inside the one task: one
+request per item, at the component's concurrency, each with its own request id derived from the
+DAG run, the task and the item, so clearing and re-running the task takes no effect twice.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+from typing import Any, ClassVar, Mapping, Sequence
+
+from airflow.sdk import BaseOperator
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
+
+from ..component import Element, Envelope, InputError
+from .generated import ElementInputs, element_classes, fan_out_input
+from .hook import ComponentHook, component
+
+log = logging.getLogger("component_engines.airflow")
+
+
+def batch(element: Element, inputs: Mapping[str, Any], request_id: str) -> list[tuple[dict[str, Any], str]]:
+    """The requests of a task: one, or one per item of the batch input, with their request ids."""
+    key = fan_out_input(element, inputs)
+    if key is None:
+        return [(dict(inputs), request_id)]
+    seen: collections.Counter[str] = collections.Counter()
+    requests = []
+    for item in inputs[key]:
+        seen[str(item)] += 1
+        occurrence = f"#{seen[str(item)]}" if seen[str(item)] > 1 else ""
+        requests.append(({**inputs, key: item}, f"{request_id}/{item}{occurrence}"))
+    return requests
+
+
+def describe(error: Mapping[str, Any]) -> str:
+    where = f" (input '{error['input']}')" if error.get("input") else ""
+    code = f" [{error.get('code')}]" if error.get("code") not in (None, "") else ""
+    return f"{error.get('message')}{where}{code}"
+
+
+class ComponentActionOperator(ElementInputs, BaseOperator):
+    """Runs one of the component's actions or data sources (`action=`) with `inputs`."""
+
+    template_fields: Sequence[str] = ("inputs", "request_id")
+    template_fields_renderers: ClassVar[dict[str, str]] = {"inputs": "json"}
+    ui_color = "#f6e6e8"
+
+    def __init__(self, *, action: str, inputs: Mapping[str, Any] | None = None, conn_id: str | None = None,
+                 request_id: str | None = None, fail_on_error: bool = True, concurrency: int | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        manifest = component()
+        try:
+            self.element = manifest.element(action)
+        except KeyError:
+            known = ", ".join(e.key for e in manifest.elements)
+            raise ValueError(f"{self.task_id}: the component has no action '{action}' (it has {known})") from None
+        self.action = action
+        self.inputs = dict(inputs or {})
+        self.conn_id = conn_id
+        self.request_id = request_id
+        self.fail_on_error = fail_on_error
+        self.concurrency = concurrency
+        self.check_inputs()
+
+    def default_request_id(self, context: Mapping[str, Any]) -> str:
+        ti = context["ti"]
+        mapped = f"[{ti.map_index}]" if getattr(ti, "map_index", -1) not in (None, -1) else ""
+        return f"{ti.dag_id}/{context['run_id']}/{ti.task_id}{mapped}"
+
+    def execute(self, context: Any) -> Any:
+        inputs = self.all_inputs()
+        try:
+            requests = batch(self.element, inputs, self.request_id or self.default_request_id(context))
+        except InputError as error:
+            raise AirflowFailException(str(error)) from None
+        hook = ComponentHook(conn_id=self.conn_id, concurrency=self.concurrency)
+        try:
+            envelopes = hook.run_many(self.element, requests)
+        finally:
+            hook.close()
+        if len(requests) == 1 and fan_out_input(self.element, inputs) is None:
+            return self._single(envelopes[0])
+        return self._batch(context, requests, envelopes)
+
+    def _single(self, envelope: Envelope) -> Any:
+        error = envelope.get("error")
+        if error:
+            self._fail([error], f"{self.element.key} failed: {describe(error)}")
+        return envelope.get("data")
+
+    def _batch(self, context: Any, requests: Sequence[tuple[Mapping[str, Any], str]],
+               envelopes: Sequence[Envelope]) -> list[dict[str, Any]]:
+        key = fan_out_input(self.element, self.all_inputs())
+        results = []
+        for (inputs, request_id), envelope in zip(requests, envelopes):
+            entry: dict[str, Any] = {"input": inputs.get(key or ""), "requestId": request_id}
+            entry.update({"error": envelope["error"]} if "error" in envelope else {"data": envelope.get("data")})
+            results.append(entry)
+        failed = [entry for entry in results if "error" in entry]
+        log.info("%s: %d of %d requests succeeded", self.element.key, len(results) - len(failed), len(results))
+        for entry in failed:
+            log.warning("%s %s: %s", self.element.key, entry["input"], describe(entry["error"]))
+        if failed and self.fail_on_error:
+            # What succeeded stays visible (and is not sent again on a retry: the ledger has it).
+            context["ti"].xcom_push(key="results", value=results)
+            self._fail([entry["error"] for entry in failed],
+                       f"{self.element.key}: {len(failed)} of {len(results)} failed; first: "
+                       f"{failed[0]['input']}: {describe(failed[0]['error'])}")
+        return results
+
+    def _fail(self, errors: Sequence[Mapping[str, Any]], message: str) -> None:
+        # Retrying helps only when some error is retryable; the rest would fail the same way again.
+        if any(error.get("retryable") for error in errors):
+            raise AirflowException(message)
+        raise AirflowFailException(message)
+
+
+operators = element_classes(
+    ComponentActionOperator, [element for element in component().elements if element.kind == "action"],
+    component().component_key, "Operator", "action",
+    lambda element: f"{element.label}: runs '{element.key}' of the {component().component_key} component; a list "
+    "given to a one-value input sends a batch.")
+globals().update(operators)
+__all__ = ["ComponentActionOperator", *operators]

@@ -1,0 +1,95 @@
+"""Runs the example DAG with `dag.test()` through the steps test_airflow.py checks, in one Airflow
+process (its start-up is paid once), and writes what each step left behind as JSON.
+
+    python airflow_driver.py REPORT.json TASK_LOG BAD_DAGS_FOLDER
+
+Airflow's environment (AIRFLOW_HOME, the DAGs folder, the connections) and SANDBOX_URL come from
+the caller. Task logs go to TASK_LOG through the Task SDK's logging, which masks secrets as a
+worker's does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from typing import Any
+
+from airflow.sdk.log import configure_logging
+
+report_path, task_log, bad_folder = sys.argv[1:4]
+configure_logging(output=open(task_log, "w"), colored_console_log=False)
+
+import pendulum  # noqa: E402
+from airflow.dag_processing.dagbag import DagBag  # noqa: E402
+from airflow.models.xcom import XComModel  # noqa: E402
+from airflow.utils.session import create_session  # noqa: E402
+from sqlalchemy import select  # noqa: E402
+
+from conftest import Sandbox  # noqa: E402  (this file's folder is on the path)
+
+SANDBOX = os.environ["SANDBOX_URL"]
+# The sandbox the test started, reached through its control endpoints.
+sandbox = Sandbox(None, {"TWILIO_API_BASE_URL": SANDBOX, "SSL_CERT_FILE": os.environ["SSL_CERT_FILE"]})
+control = sandbox.control
+
+
+def outbound() -> list[dict[str, Any]]:
+    return [m for m in sandbox.messages() if m.get("direction") != "inbound"]
+
+
+def xcom(run: Any, task_id: str) -> Any:
+    with create_session() as session:
+        row = session.scalars(select(XComModel).where(
+            XComModel.dag_id == run.dag_id, XComModel.run_id == run.run_id, XComModel.task_id == task_id,
+            XComModel.key == "return_value")).first()
+        return XComModel.deserialize_value(row) if row is not None else None
+
+
+def outcome(run: Any, tasks: list[str]) -> dict[str, Any]:
+    with create_session() as session:
+        instances = {ti.task_id: {"state": str(ti.state), "tryNumber": ti.try_number}
+                     for ti in run.get_task_instances(session=session)}
+    return {"runId": run.run_id, "state": str(run.state), "tasks": instances,
+            "xcom": {task_id: xcom(run, task_id) for task_id in tasks}}
+
+
+dags = DagBag()
+assert not dags.import_errors, dags.import_errors
+batch = dags.get_dag("twilio_batch")
+canary = dags.get_dag("secret_canary")
+TASKS = ["send_batch", "wait_for_delivery", "report_undelivered", "replies", "report_replies"]
+steps: dict[str, Any] = {}
+
+
+def run(name: str, day: int, conf: dict[str, Any] | None = None) -> None:
+    date = pendulum.datetime(2026, 3, day, tz="UTC")
+    started = time.monotonic()
+    dag_run = batch.test(logical_date=date, run_after=date, run_conf=conf)
+    steps[name] = {**outcome(dag_run, TASKS), "seconds": round(time.monotonic() - started, 1),
+                   "outboundAfter": len(outbound())}
+
+
+def text_in(sender: str, body: str) -> None:
+    """Someone texts the DAG's number (the webhook the sandbox also sends goes nowhere that matters)."""
+    control("POST", "inbound", {"from": sender, "to": "+15005550006", "body": body, "url": f"{SANDBOX}/__sandbox/health"})
+
+
+control("POST", "reset")
+run("first", 1)
+run("rerun", 1)  # the same logical date: the run is cleared and every task runs again
+text_in("+14155550199", "first reply")
+run("second", 2)
+text_in("+14155550198", "second reply")
+run("third", 3)
+text_in("+14155550197", "third reply")  # so that this run's sensor need not wait
+run("badInput", 4, {"recipients": ["+14155550100", "call me"]})
+canary_run = canary.test(logical_date=pendulum.datetime(2026, 3, 5, tz="UTC"))
+steps["canary"] = outcome(canary_run, ["auth_token", "api_key"])
+
+bad = DagBag(dag_folder=bad_folder)
+steps["parse"] = {"importErrors": {os.path.basename(path): text for path, text in bad.import_errors.items()}}
+
+with open(report_path, "w") as output:
+    json.dump(steps, output, indent=2, default=str)
