@@ -51,7 +51,6 @@ class Element:
     read_only: bool
     idempotent: bool
     reconcile: Mapping[str, Any] | None = None
-    connection_input: str | None = None
 
     @classmethod
     def parse(cls, kind: str, data: Mapping[str, Any]) -> "Element":
@@ -60,8 +59,7 @@ class Element:
         return cls(
             key=data["key"], kind=kind, label=str(data.get("label") or data["key"]), schema=data.get("schema") or {},
             inputs=tuple(data.get("inputs") or ()), read_only=reading or hints.get("readOnly") is True,
-            idempotent=reading or hints.get("idempotent") is True, reconcile=data.get("reconcile"),
-            connection_input=data.get("connectionInput"))
+            idempotent=reading or hints.get("idempotent") is True, reconcile=data.get("reconcile"))
 
     def request(self, inputs: Mapping[str, Any], invocation_id: str | None = None,
                 connection: Mapping[str, Any] | None = None, **fields: Any) -> dict[str, Any]:

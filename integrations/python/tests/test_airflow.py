@@ -153,7 +153,9 @@ def test_no_task_log_shows_a_secret(dag_runs: dict[str, Any]) -> None:
 
 
 def test_an_airflow_connection_maps_onto_the_manifests_connections() -> None:
-    from component_engines.airflow.connection import connection_request
+    from component_engines.airflow.connection import connection_request, shown_url
+    assert shown_url("redis://:hunter2@127.0.0.1:6379/0") == "redis://:***@127.0.0.1:6379/0"
+    assert shown_url("redis://127.0.0.1:6379/0") == "redis://127.0.0.1:6379/0"
     manifest = Manifest.load(COMPONENT)
     sid, token = "AC" + "a" * 32, "t" * 32
     assert connection_request(manifest, "c", sid, token, {}) == {

@@ -3,6 +3,7 @@ the providers manager reads this while Airflow itself is loading)."""
 
 from __future__ import annotations
 
+import urllib.parse
 from typing import Any, Mapping
 
 from ..component import Manifest
@@ -55,3 +56,13 @@ def _where(field: Mapping[str, Any], shared: str | None) -> str:
     if field.get("secret"):
         return f"{label} (password)"
     return f"{label} (extra '{field['key']}')"
+
+
+def shown_url(url: str) -> str:
+    """A URL without the password it may carry (`redis://:secret@host`)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = (f"{parts.username}:***@" if parts.username else ":***@") + host + (f":{parts.port}" if parts.port else "")
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))

@@ -11,9 +11,11 @@ is registered with Airflow's secret masker before anything runs.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import functools
 import threading
-from typing import Any, Mapping, Sequence
+import urllib.parse
+from typing import Any, Iterator, Mapping, Sequence
 
 import redis
 from airflow.sdk import BaseHook
@@ -25,7 +27,7 @@ from ..ledger import Ledger
 from ..limits import AccountLimit
 from ..runner import Runner
 from ..settings import Settings
-from .connection import account_input, connection_request
+from .connection import account_input, connection_request, shown_url
 
 
 @functools.cache
@@ -86,6 +88,9 @@ class ComponentHook(BaseHook):
                 current = settings()
                 serve = ServeProcess(current.executable, self.concurrency, current.serve_environment(),
                                      arguments=("--base-url", base_url) if base_url else ())
+                password = urllib.parse.urlsplit(current.ledger_url).password
+                if password:
+                    mask_secret(password, name="COMPONENT_LEDGER_URL")
                 client = redis.Redis.from_url(current.ledger_url)
                 ledger = Ledger(client, self.manifest.component_key, lease_ms=current.lease_ms,
                                 retention_s=current.retention_s)
@@ -102,14 +107,8 @@ class ComponentHook(BaseHook):
         non-idempotent action to one effect."""
         if isinstance(element, str):
             element = self.manifest.element(element)
-        try:
+        with _failures():
             return self.get_conn().run(element, inputs, request_id)
-        except redis.exceptions.ConnectionError as error:
-            raise AirflowException(
-                f"cannot reach the ledger at {settings().ledger_url} ({error}); set COMPONENT_LEDGER_URL to the "
-                "Redis database that keeps each request id to one effect") from None
-        except ComponentUnavailable as error:
-            raise AirflowException(str(error)) from None
 
     def run_many(self, element: Element | str, requests: Sequence[tuple[Mapping[str, Any], str]]) -> list[Envelope]:
         """Many requests at the component's concurrency, answers in the order given."""
@@ -121,10 +120,8 @@ class ComponentHook(BaseHook):
 
     def poll(self, trigger: Element, inputs: Mapping[str, Any], state: Any, invocation_id: str) -> Envelope:
         """One run of a polling trigger from `state` (none the first time)."""
-        try:
+        with _failures():
             return self.get_conn().run_repeatable(trigger, inputs, invocation_id, {"state": state})
-        except redis.exceptions.ConnectionError as error:
-            raise AirflowException(f"cannot reach Redis at {settings().ledger_url} ({error})") from None
 
     def close(self) -> None:
         with self._lock:
@@ -132,6 +129,19 @@ class ComponentHook(BaseHook):
         if runner is not None:
             runner.heartbeat.stop()
             runner.serve.close()
+
+
+@contextlib.contextmanager
+def _failures() -> Iterator[None]:
+    """The runner's failures as Airflow's, saying what to do."""
+    try:
+        yield
+    except redis.exceptions.ConnectionError as error:
+        raise AirflowException(
+            f"cannot reach the ledger's Redis at {shown_url(settings().ledger_url)} ({error}); set "
+            "COMPONENT_LEDGER_URL to the Redis database that keeps each request id to one effect") from None
+    except ComponentUnavailable as error:
+        raise AirflowException(str(error)) from None
 
 
 def default_conn_id(manifest: Manifest) -> str:
