@@ -64,7 +64,9 @@ class ComponentHook(BaseHook):
     def connection(self) -> tuple[dict[str, Any], str | None]:
         """The component's connection and the base URL (`host`), its secrets masked first."""
         conn = self.get_connection(self.conn_id)
-        extra = conn.extra_dejson if conn.extra else {}
+        # Forms of older Airflow versions store their fields as `extra__<type>__<field>`.
+        prefix = f"extra__{self.manifest.component_key}__"
+        extra = {key.removeprefix(prefix): value for key, value in (conn.extra_dejson if conn.extra else {}).items()}
         try:
             request = connection_request(self.manifest, self.conn_id, conn.login, conn.password, extra)
         except ValueError as error:
