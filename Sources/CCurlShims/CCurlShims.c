@@ -1,6 +1,6 @@
 #include "CCurlShims.h"
 
-// The client relies on CURLOPT_XFERINFOFUNCTION (7.32), CURLINFO_*_T (7.61) and
+// The client relies on CURLINFO_*_T (7.61) and
 // CURLOPT_MAXLIFETIME_CONN (7.80) and CURLOPT_PROTOCOLS_STR (7.85); refuse older headers at build
 // time, not at run time.
 #if LIBCURL_VERSION_NUM < 0x075500
@@ -29,24 +29,8 @@ CURLcode CCurlShims_easy_setopt_slist(CURL *handle, CURLoption option, struct cu
     return curl_easy_setopt(handle, option, value);
 }
 
-CURLcode CCurlShims_easy_setopt_mime(CURL *handle, curl_mime *value) {
-    return curl_easy_setopt(handle, CURLOPT_MIMEPOST, value);
-}
-
-CURLcode CCurlShims_easy_setopt_share(CURL *handle, CURLSH *share) {
-    return curl_easy_setopt(handle, CURLOPT_SHARE, share);
-}
-
 CURLcode CCurlShims_easy_setopt_data_function(CURL *handle, CURLoption option, CCurlShims_data_callback value) {
     return curl_easy_setopt(handle, option, value);
-}
-
-CURLcode CCurlShims_easy_setopt_xferinfo_function(CURL *handle, CCurlShims_xferinfo_callback value) {
-    return curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, value);
-}
-
-CURLcode CCurlShims_easy_setopt_opensocket_function(CURL *handle, CCurlShims_opensocket_callback value) {
-    return curl_easy_setopt(handle, CURLOPT_OPENSOCKETFUNCTION, value);
 }
 
 CURLcode CCurlShims_easy_setopt_seek_function(CURL *handle, CCurlShims_seek_callback value) {
@@ -77,21 +61,6 @@ CURLMcode CCurlShims_multi_setopt_long(CURLM *multi, CURLMoption option, long va
     return curl_multi_setopt(multi, option, value);
 }
 
-CURLSHcode CCurlShims_share_setopt_long(CURLSH *share, CURLSHoption option, long value) {
-    return curl_share_setopt(share, option, value);
-}
-
-CURLSHcode CCurlShims_share_setopt_lock_functions(CURLSH *share, curl_lock_function lock,
-                                                  curl_unlock_function unlock, void *userdata) {
-    CURLSHcode code = curl_share_setopt(share, CURLSHOPT_LOCKFUNC, lock);
-    if (code != CURLSHE_OK) return code;
-    code = curl_share_setopt(share, CURLSHOPT_UNLOCKFUNC, unlock);
-    if (code != CURLSHE_OK) return code;
-    return curl_share_setopt(share, CURLSHOPT_USERDATA, userdata);
-}
-
-size_t CCurlShims_readfunc_abort(void) { return CURL_READFUNC_ABORT; }
-
 size_t CCurlShims_writefunc_error(void) {
 #ifdef CURL_WRITEFUNC_ERROR
     return CURL_WRITEFUNC_ERROR;
@@ -99,10 +68,6 @@ size_t CCurlShims_writefunc_error(void) {
     return 0; // before 7.87 any short count fails the transfer
 #endif
 }
-
-int CCurlShims_xferinfo_continue(void) { return CURL_PROGRESSFUNC_CONTINUE; }
-
-curl_socket_t CCurlShims_socket_bad(void) { return CURL_SOCKET_BAD; }
 
 int CCurlShims_seekfunc_ok(void) { return CURL_SEEKFUNC_OK; }
 

@@ -34,6 +34,8 @@ public enum TwilioHosting {
         HostedComponent(
             manifest: .embedded(fileName: TwilioComponent.manifestFileName, text: TwilioComponent.manifestText),
             commandName: commandName, version: TwilioConfiguration.version,
+            connectionHelp: "TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN, or with TWILIO_API_KEY and TWILIO_API_SECRET; "
+                + "TWILIO_API_BASE_URL sends requests elsewhere",
             makeHandlers: { services in
                 var timeouts = HTTPTimeouts()
                 if let timeout = services.requestTimeout { timeouts.perAttempt = timeout }

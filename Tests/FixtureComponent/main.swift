@@ -51,6 +51,7 @@ let registry = handlers
 let component =
     HostedComponent(
         manifest: .embedded(fileName: EmbeddedManifest.fileName, text: EmbeddedManifest.text),
+        connectionHelp: "FIXTURE_USER with FIXTURE_TOKEN",
         makeHandlers: { _ in registry },
         prepare: { request in
             guard let user = request.environment["FIXTURE_USER"], let token = request.environment["FIXTURE_TOKEN"] else { return HostServices() }

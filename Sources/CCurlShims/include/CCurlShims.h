@@ -9,10 +9,6 @@
 
 // The callback shapes libcurl expects, spelled as typedefs Swift can import.
 typedef size_t (*CCurlShims_data_callback)(char *buffer, size_t size, size_t count, void *userdata);
-typedef int (*CCurlShims_xferinfo_callback)(void *userdata, curl_off_t dltotal, curl_off_t dlnow,
-                                            curl_off_t ultotal, curl_off_t ulnow);
-typedef curl_socket_t (*CCurlShims_opensocket_callback)(void *userdata, curlsocktype purpose,
-                                                        struct curl_sockaddr *address);
 typedef int (*CCurlShims_seek_callback)(void *userdata, curl_off_t offset, int origin);
 typedef int (*CCurlShims_debug_callback)(CURL *handle, curl_infotype type, char *data, size_t size, void *userdata);
 
@@ -25,11 +21,7 @@ CURLcode CCurlShims_easy_setopt_off_t(CURL *handle, CURLoption option, curl_off_
 CURLcode CCurlShims_easy_setopt_string(CURL *handle, CURLoption option, const char *value);
 CURLcode CCurlShims_easy_setopt_pointer(CURL *handle, CURLoption option, void *value);
 CURLcode CCurlShims_easy_setopt_slist(CURL *handle, CURLoption option, struct curl_slist *value);
-CURLcode CCurlShims_easy_setopt_mime(CURL *handle, curl_mime *value);
-CURLcode CCurlShims_easy_setopt_share(CURL *handle, CURLSH *share);
 CURLcode CCurlShims_easy_setopt_data_function(CURL *handle, CURLoption option, CCurlShims_data_callback value);
-CURLcode CCurlShims_easy_setopt_xferinfo_function(CURL *handle, CCurlShims_xferinfo_callback value);
-CURLcode CCurlShims_easy_setopt_opensocket_function(CURL *handle, CCurlShims_opensocket_callback value);
 CURLcode CCurlShims_easy_setopt_seek_function(CURL *handle, CCurlShims_seek_callback value);
 CURLcode CCurlShims_easy_setopt_debug_function(CURL *handle, CCurlShims_debug_callback value);
 
@@ -42,16 +34,8 @@ CURLcode CCurlShims_easy_getinfo_pointer(CURL *handle, CURLINFO info, void **val
 // curl_multi_setopt is variadic too.
 CURLMcode CCurlShims_multi_setopt_long(CURLM *multi, CURLMoption option, long value);
 
-// curl_share_setopt is variadic too.
-CURLSHcode CCurlShims_share_setopt_long(CURLSH *share, CURLSHoption option, long value);
-CURLSHcode CCurlShims_share_setopt_lock_functions(CURLSH *share, curl_lock_function lock,
-                                                  curl_unlock_function unlock, void *userdata);
-
 // Return values of the data callbacks that curl.h defines as macros.
-size_t CCurlShims_readfunc_abort(void);
 size_t CCurlShims_writefunc_error(void);
-int CCurlShims_xferinfo_continue(void);
-curl_socket_t CCurlShims_socket_bad(void);
 int CCurlShims_seekfunc_ok(void);
 long CCurlShims_auth_basic(void);
 int CCurlShims_seekfunc_cantseek(void);

@@ -2,7 +2,7 @@ import ArgumentParser
 import ComponentRuntime
 import Foundation
 
-/// The engine-facing executable of a component (`twilio-component`): `manifest`, `invoke`,
+/// The engine-facing executable of a component: `manifest`, `invoke`,
 /// `trigger`, `data-source`, `check`, `serve`, `mcp`, `docs`, `validate`. See `docs/protocol.md`.
 public enum ComponentTool {
     /// Exit code for a command line that cannot be used.
@@ -27,6 +27,14 @@ public enum ComponentTool {
 
     /// Runs with `arguments` (without the program name) and returns the exit code.
     public static func run(_ component: HostedComponent, arguments: [String], environment: [String: String], io: HostIO) async -> Int32 {
+        // The help names the hosted component, not the host.
+        let identity = HostIdentity(commandName: component.commandName, connectionHelp: component.connectionHelp)
+        return await HostIdentity.$current.withValue(identity) {
+            await runIdentified(component, arguments: arguments, environment: environment, io: io)
+        }
+    }
+
+    private static func runIdentified(_ component: HostedComponent, arguments: [String], environment: [String: String], io: HostIO) async -> Int32 {
         // Help and usage errors: help on standard output with 0, anything else on standard error with 64.
         func report(_ error: any Error) -> Int32 {
             let code = ComponentToolCommand.exitCode(for: error).rawValue

@@ -12,9 +12,19 @@ struct EngineOptions: ParsableArguments {
     var sandbox = false
 }
 
+/// What the help of the engine front end says of the component it hosts; set for each run by
+/// ``ComponentTool``, so that the host names no component of its own.
+struct HostIdentity: Sendable {
+    var commandName: String
+    var connectionHelp: String
+
+    @TaskLocal static var current = HostIdentity(commandName: "component", connectionHelp: "the component's environment variables")
+}
+
 struct ComponentToolCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "twilio-component",
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+        commandName: HostIdentity.current.commandName,
         abstract: "The component as workflow engines load it: its manifest, one-shot and long-lived invocation, connection checks, MCP.",
         discussion: """
             Requests and results are JSON (docs/protocol.md): a request names what to run and \
@@ -24,9 +34,8 @@ struct ComponentToolCommand: ParsableCommand {
             {"error": {"kind", "code", "message", ...}}. Logs go to standard error. Secrets never \
             appear in any output.
 
-            A request without a connection uses the one in the environment (TWILIO_ACCOUNT_SID \
-            with TWILIO_AUTH_TOKEN, or with TWILIO_API_KEY and TWILIO_API_SECRET; \
-            TWILIO_API_BASE_URL sends requests elsewhere), else fails with a connection error; \
+            A request without a connection uses the one in the environment \
+            (\(HostIdentity.current.connectionHelp)), else fails with a connection error; \
             --sandbox lets a built-in sandbox stand in instead.
 
             \(HelpText.transport)
@@ -39,6 +48,7 @@ struct ComponentToolCommand: ParsableCommand {
             ManifestCommand.self, InvokeCommand.self, TriggerCommand.self, DataSourceCommand.self, CheckCommand.self,
             ServeCommand.self, MCPCommand.self, DocsCommand.self, ValidateCommand.self,
         ])
+    }
 }
 
 struct ManifestCommand: ParsableCommand {
@@ -132,15 +142,17 @@ struct ServeCommand: ParsableCommand {
 }
 
 struct MCPCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
         commandName: "mcp",
         abstract: "Serve the component's actions as MCP tools over standard input and output.",
         discussion: """
             Each action is a tool whose input schema is the action's inputs, without its connection: \
-            the connection comes from the environment (TWILIO_* variables) or, with --sandbox, from \
+            the connection comes from the environment (\(HostIdentity.current.connectionHelp)) or, with --sandbox, from \
             the built-in sandbox. A call returns the result envelope as structured content, with \
             isError set when it failed.
             """)
+    }
 
     @OptionGroup var engine: EngineOptions
 }

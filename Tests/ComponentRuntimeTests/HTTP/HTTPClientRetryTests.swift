@@ -28,7 +28,8 @@ import Testing
             let elapsed = seconds(clock.now - started)
             #expect(error?.kind == .timeout)
             #expect(elapsed >= 0.8 && elapsed <= 1.2, "took \(elapsed) s for a 1 s timeout")
-            #expect(ComponentError(error!).kind == .timeout)
+            let thrown = try #require(error)
+            #expect(ComponentError(thrown).kind == .timeout)
         }
     }
 
@@ -113,7 +114,7 @@ import Testing
             #expect(error?.maybeSent == true)
             #expect(error?.attempts == 1)
             #expect(server.requests.count == 1)
-            let component = ComponentError(error!)
+            let component = ComponentError(try #require(error))
             #expect(component.kind == .network)
             #expect(component.maybeSent)
             #expect(component.message.contains("may have reached the server"))

@@ -118,6 +118,24 @@ import TwilioSandbox
         #expect(try JSONParser.parse(output.stdout)["error"]?["kind"] == "internal")
     }
 
+    @Test func theHelpNamesTheHostedComponentAndNoOther() async throws {
+        let fixture = ProcessRunner.product("fixture-component")
+        for subcommand in ["mcp", "invoke", "serve"] {
+            let help = try await ProcessRunner.run(fixture, [subcommand, "--help"])
+            #expect(help.exitCode == 0, "\(help.stderr)")
+            #expect(help.stdout.contains("fixture-component \(subcommand)"), "\(help.stdout)")
+            #expect(!help.stdout.lowercased().contains("twilio"), "\(help.stdout)")
+        }
+        // Help is wrapped at the terminal's width: compare the words.
+        func words(_ text: String) -> String { text.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+        let mcp = try await ProcessRunner.run(fixture, ["mcp", "--help"])
+        #expect(words(mcp.stdout).contains("(FIXTURE_USER with FIXTURE_TOKEN)"), "\(mcp.stdout)")
+
+        let twilio = try await ProcessRunner.run(EngineTool.path, ["--help"])
+        #expect(words(twilio.stdout).contains("USAGE: twilio-component <subcommand>"), "\(twilio.stdout)")
+        #expect(words(twilio.stdout).contains("TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN, or with TWILIO_API_KEY and TWILIO_API_SECRET"))
+    }
+
     @Test func triggersTakeThePayloadAndCarryTheState() async throws {
         try await withEngineTool { tool in
             let payload = try JSONParser.parse(String(contentsOfFile: PythonPeer.root.appendingPathComponent("examples/webhooks/incoming-sms.json").path, encoding: .utf8))
