@@ -5,7 +5,7 @@ let package = Package(
     name: "twilio-component",
     platforms: [.macOS(.v15)],
     products: [
-        .library(name: "ComponentRuntime", targets: ["ComponentRuntime"]),
+        .library(name: "ComponentRuntime", targets: ["ComponentRuntime"]),  // re-exports the layers below (Exports.swift) while components migrate
         .library(name: "ComponentHost", targets: ["ComponentHost"]),
         .library(name: "TwilioSandbox", targets: ["TwilioSandbox"]),
         .executable(name: "twilio-sandbox", targets: ["twilio-sandbox"]),
@@ -33,18 +33,29 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "CCurlShims", dependencies: ["CCurl"]),  // typed setopt/getinfo + macros
 
-        // Runtime
+        // Runtime, in layers; each arrow points down only.
+        //   ComponentCore (JSON, Secret, ISO 8601, suggestions)  ← ComponentYAML (libyaml; no JSON)
+        //   ComponentManifest (model, decoding, value rules, validation, diagnostics; no I/O) → Core, YAML
+        //   ComponentHTTP (libcurl client, retry policy; knows no manifest) → Core
+        //   ComponentRuntime (inputs, connections, errors, invocation, export, docs, manifest files) → all four
+        .target(name: "ComponentCore"),
+        .target(name: "ComponentYAML", dependencies: ["CYAML"]),
+        .target(name: "ComponentManifest", dependencies: ["ComponentCore", "ComponentYAML"]),
+        .target(
+            name: "ComponentHTTP",
+            dependencies: ["ComponentCore", "CCurl", "CCurlShims", .product(name: "Logging", package: "swift-log")]
+        ),
         .target(
             name: "ComponentRuntime",
             dependencies: [
-                "CYAML", "CCurl", "CCurlShims",
+                "ComponentCore", "ComponentYAML", "ComponentManifest", "ComponentHTTP",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
             name: "ComponentHost",
             dependencies: [
-                "ComponentRuntime",
+                "ComponentRuntime", "ComponentCore", "ComponentManifest", "ComponentHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MCP", package: "swift-sdk"),
@@ -55,7 +66,7 @@ let package = Package(
         .target(
             name: "TwilioComponent",
             dependencies: [
-                "ComponentRuntime",
+                "ComponentRuntime", "ComponentCore", "ComponentHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -66,7 +77,7 @@ let package = Package(
         .target(
             name: "TwilioSandbox",
             dependencies: [
-                "ComponentRuntime",
+                "ComponentCore", "ComponentHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdHTTP2", package: "hummingbird"),
@@ -86,7 +97,7 @@ let package = Package(
         .executableTarget(
             name: "twilio-sandbox",
             dependencies: [
-                "TwilioSandbox",
+                "TwilioSandbox", "ComponentHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -95,7 +106,7 @@ let package = Package(
         // Executables: the Twilio component wired into the host front ends
         .target(
             name: "TwilioHost",
-            dependencies: ["ComponentHost", "ComponentRuntime", "TwilioComponent"]
+            dependencies: ["ComponentHost", "ComponentRuntime", "ComponentCore", "ComponentHTTP", "TwilioComponent"]
         ),
         .target(name: "TwilioInProcessSandbox", dependencies: ["TwilioHost", "TwilioSandbox"]),
         .executableTarget(name: "run-action", dependencies: ["ComponentHost", "TwilioHost", "TwilioInProcessSandbox"]),
@@ -108,18 +119,18 @@ let package = Package(
         // Benchmarks
         .executableTarget(
             name: "manifest-bench",
-            dependencies: ["ComponentRuntime", "CYAML"],
+            dependencies: ["ComponentManifest", "ComponentYAML", "CYAML"],
             path: "bench/manifest-bench"
         ),
 
         .executableTarget(
             name: "webhook-bench",
-            dependencies: ["TwilioComponent", "ComponentRuntime"],
+            dependencies: ["TwilioComponent", "ComponentCore"],
             path: "bench/webhook-bench"
         ),
         .executableTarget(
             name: "http-bench",
-            dependencies: ["ComponentRuntime", "TestSupport"],
+            dependencies: ["ComponentCore", "ComponentHTTP", "TestSupport"],
             path: "bench/http-bench"
         ),
 
@@ -127,23 +138,27 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .executableTarget(
             name: "fixture-component",
-            dependencies: ["ComponentHost", "ComponentRuntime", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["ComponentHost", "ComponentRuntime", "ComponentCore", .product(name: "Logging", package: "swift-log")],
             path: "Tests/FixtureComponent",
             plugins: ["EmbedManifestPlugin"]
         ),
         .testTarget(
             name: "ComponentRuntimeTests",
-            dependencies: ["ComponentRuntime", "TestSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "ComponentCore", "ComponentYAML", "ComponentManifest", "ComponentHTTP", "ComponentRuntime", "TestSupport",
+                .product(name: "Logging", package: "swift-log"), .product(name: "InMemoryLogging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "TwilioSandboxTests",
-            dependencies: ["TwilioSandbox", "ComponentRuntime", "TestSupport"],
+            dependencies: ["TwilioSandbox", "ComponentCore", "ComponentHTTP", "TestSupport"],
             exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "TwilioComponentTests",
             dependencies: [
-                "TwilioComponent", "TwilioHost", "TwilioInProcessSandbox", "TwilioSandbox", "ComponentHost", "ComponentRuntime", "TestSupport", "run-action",
+                "TwilioComponent", "TwilioHost", "TwilioInProcessSandbox", "TwilioSandbox", "ComponentHost", "ComponentRuntime",
+                "ComponentCore", "ComponentManifest", "ComponentHTTP", "TestSupport", "run-action",
                 "twilio-component", "twilio-sandbox", "fixture-component",
                 .product(name: "Logging", package: "swift-log"),
                 // The HTTPS webhook receiver (Support/TLSReceiver.swift), on the sandbox's server stack.
@@ -156,7 +171,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ComponentHostTests",
-            dependencies: ["ComponentHost", "ComponentRuntime", "TestSupport", "fixture-component"]
+            dependencies: ["ComponentHost", "ComponentRuntime", "ComponentCore", "TestSupport", "fixture-component"]
         ),
     ]
 )
@@ -176,14 +191,15 @@ for target in package.targets where target.type != .system && target.type != .pl
 if Context.environment["TWILIO_FUZZ"] == "1" {
     let sanitizers = ["-sanitize=fuzzer,address"]
     // Optimized, so that 100,000 inputs run in a minute or two; the checks stay on.
-    for target in package.targets where ["ComponentRuntime", "ComponentHost", "TwilioComponent"].contains(target.name) {
+    let underTest = ["ComponentCore", "ComponentYAML", "ComponentManifest", "ComponentHTTP", "ComponentRuntime", "ComponentHost", "TwilioComponent"]
+    for target in package.targets where underTest.contains(target.name) {
         target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(sanitizers + ["-O"])]
     }
     let fuzzTargets: [(String, [Target.Dependency])] = [
-        ("fuzz-manifest", ["ComponentRuntime"]),
-        ("fuzz-inputs", ["ComponentRuntime", "TwilioComponent"]),
-        ("fuzz-webhook", ["ComponentRuntime", "TwilioComponent", .product(name: "Logging", package: "swift-log")]),  // @testable: debug only
-        ("fuzz-serve-line", ["ComponentHost", "ComponentRuntime"]),
+        ("fuzz-manifest", ["ComponentManifest", "ComponentRuntime"]),
+        ("fuzz-inputs", ["ComponentCore", "ComponentManifest", "ComponentRuntime", "TwilioComponent"]),
+        ("fuzz-webhook", ["ComponentCore", "ComponentHTTP", "ComponentRuntime", "TwilioComponent", .product(name: "Logging", package: "swift-log")]),  // @testable: debug only
+        ("fuzz-serve-line", ["ComponentCore", "ComponentHost", "ComponentRuntime"]),
     ]
     package.targets.append(.target(name: "FuzzerDriver", path: "Fuzz/FuzzerDriver"))
     for (name, dependencies) in fuzzTargets {

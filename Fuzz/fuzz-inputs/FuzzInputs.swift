@@ -1,5 +1,7 @@
 // libFuzzer target: input resolution (coercion, defaults, patterns, choices, lists, key-value
 // lists) of arbitrary JSON against every element of the Twilio manifest, and the connections.
+import ComponentCore
+import ComponentManifest
 import ComponentRuntime
 import FuzzerDriver
 import TwilioComponent

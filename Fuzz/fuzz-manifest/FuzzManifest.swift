@@ -1,5 +1,6 @@
 // libFuzzer target: the YAML reader, the manifest decoder and the validator on arbitrary bytes.
 // Every input either loads or is refused with a ManifestError whose diagnostics have a place.
+import ComponentManifest
 import ComponentRuntime
 import FuzzerDriver
 

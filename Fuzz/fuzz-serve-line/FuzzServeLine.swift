@@ -1,5 +1,6 @@
 // libFuzzer target: the parser of `serve` request lines (and one-shot requests). Every line is
 // either a request or an EngineRequestError of kind protocol.
+import ComponentCore
 import ComponentHost
 import ComponentRuntime
 import FuzzerDriver

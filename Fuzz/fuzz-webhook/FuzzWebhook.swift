@@ -2,6 +2,8 @@
 // URL candidates, X-Twilio-Signature validation) on arbitrary input: as the engine's payload when
 // the bytes are a JSON object, else as the raw body of a signed form request. The trigger is
 // called directly (its work waits for nothing), so each input costs only what the trigger does.
+import ComponentCore
+import ComponentHTTP
 import ComponentRuntime
 import FuzzerDriver
 import Logging

@@ -1,6 +1,6 @@
 import Foundation
 public import Logging
-import ComponentRuntime
+import ComponentCore
 
 /// Where a front end writes: standard output for results, standard error for everything else.
 /// Tests swap in closures that capture both.

@@ -1,3 +1,5 @@
+public import ComponentHTTP
+public import ComponentManifest
 public import ComponentRuntime
 import Foundation
 

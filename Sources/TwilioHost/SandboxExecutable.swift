@@ -35,7 +35,7 @@ public enum SandboxExecutable {
         return nil
     }
 
-    private static func start(_ executable: String, stateFile: String) throws -> RunningSandbox {
+    private static func start(_ executable: String, stateFile: String) throws -> StandInSandbox {
         try FileManager.default.createDirectory(atPath: (stateFile as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -64,7 +64,7 @@ public enum SandboxExecutable {
                 }
             }
         }
-        return RunningSandbox(
+        return StandInSandbox(
             baseURL: settings["TWILIO_API_BASE_URL"]!, accountSid: settings["TWILIO_ACCOUNT_SID"]!, authToken: settings["TWILIO_AUTH_TOKEN"]!,
             stop: {
                 process.terminate()

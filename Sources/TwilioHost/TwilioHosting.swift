@@ -1,3 +1,5 @@
+public import ComponentCore
+public import ComponentHTTP
 public import ComponentHost
 public import ComponentRuntime
 import Foundation
@@ -5,7 +7,7 @@ import TwilioComponent
 
 /// A sandbox a run stands on when no credentials are given: where it listens, the credentials it
 /// accepts, and how to stop it.
-public struct RunningSandbox: Sendable {
+public struct StandInSandbox: Sendable {
     public var baseURL: String
     public var accountSid: String
     public var authToken: String
@@ -21,7 +23,7 @@ public struct RunningSandbox: Sendable {
 }
 
 /// Starts a sandbox that keeps its messages in the given state file.
-public typealias SandboxLauncher = @Sendable (_ stateFile: String) async throws -> RunningSandbox
+public typealias SandboxLauncher = @Sendable (_ stateFile: String) async throws -> StandInSandbox
 
 /// Wires the Twilio component into the host front ends: where its manifest is, how handlers reach
 /// Twilio, and where a run gets its connection — the caller, the `TWILIO_*` environment, or a

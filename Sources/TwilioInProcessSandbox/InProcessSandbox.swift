@@ -7,7 +7,7 @@ public enum InProcessSandbox {
     public static let launch: SandboxLauncher = { stateFile in
         let sandbox = try await TwilioSandbox.start(SandboxConfiguration(stateFile: stateFile, lifecycleStep: .seconds(1)))
         let credentials = sandbox.credentials
-        return RunningSandbox(
+        return StandInSandbox(
             baseURL: sandbox.baseURL, accountSid: credentials.accountSid, authToken: credentials.authToken, stop: { await sandbox.stop() })
     }
 }

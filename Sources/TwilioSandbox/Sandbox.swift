@@ -1,4 +1,5 @@
-public import ComponentRuntime
+public import ComponentCore
+public import ComponentHTTP
 import Foundation
 import Hummingbird
 import HummingbirdCore

@@ -1,6 +1,6 @@
 // The local Twilio-compatible server, as a command.
 import ArgumentParser
-import ComponentRuntime
+import ComponentHTTP
 import Foundation
 import Logging
 import TwilioSandbox

@@ -1,3 +1,4 @@
+import ComponentCore
 import ComponentHost
 import ComponentRuntime
 import TestSupport

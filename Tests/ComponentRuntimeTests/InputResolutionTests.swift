@@ -1,3 +1,5 @@
+import ComponentCore
+import ComponentManifest
 import ComponentRuntime
 import TestSupport
 import Testing

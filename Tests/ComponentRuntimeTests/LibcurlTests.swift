@@ -1,4 +1,4 @@
-import ComponentRuntime
+import ComponentHTTP
 import TestSupport
 import Testing
 

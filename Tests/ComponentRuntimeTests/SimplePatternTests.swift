@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 
-@testable import ComponentRuntime
+@testable import ComponentManifest
 
 /// The ICU-free matcher agrees with NSRegularExpression wherever it answers, and declines what is
 /// outside its subset.

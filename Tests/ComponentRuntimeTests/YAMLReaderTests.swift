@@ -1,4 +1,6 @@
-@testable import ComponentRuntime
+import ComponentCore
+import ComponentManifest
+@testable import ComponentYAML
 import TestSupport
 import Testing
 

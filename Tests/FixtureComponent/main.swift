@@ -1,4 +1,5 @@
 // The fixture component's run-action: a test double for a real component, used by the host tests.
+import ComponentCore
 import ComponentHost
 import ComponentRuntime
 import Logging

@@ -1,3 +1,4 @@
+import ComponentManifest
 import ComponentRuntime
 import Foundation
 import TestSupport

@@ -2,7 +2,8 @@
 // `curl` command-line tool in one process (a config file of 2,000 requests joined by `next`, so it
 // reuses its connection the same way). Alternating rounds; medians and the ratio are reported.
 // Build in release: `swift run -c release http-bench [--requests 2000] [--rounds 5]`.
-import ComponentRuntime
+import ComponentCore
+import ComponentHTTP
 import Foundation
 import TestSupport
 

@@ -8,7 +8,8 @@
 // floor any loader built on it has. Their ratio holds steady on a shared, noisy machine where the
 // absolute times do not.
 import CYAML
-import ComponentRuntime
+import ComponentManifest
+import ComponentYAML
 import Foundation
 
 var sizes = [100, 1_000, 10_000]

@@ -4,7 +4,7 @@
 // Usage: webhook-bench FILE [--rounds N]
 // FILE is JSON: [{"url", "params": [[name, value], ...], "signature", "token"}, ...].
 // Prints JSON: {"count", "valid", "seconds": [per round]} (validation only, parsing excluded).
-import ComponentRuntime
+import ComponentCore
 import Foundation
 import TwilioComponent
 

@@ -1,3 +1,4 @@
+public import ComponentCore
 public import ComponentRuntime
 
 /// What an engine asks for: one element to run, or a connection to check.

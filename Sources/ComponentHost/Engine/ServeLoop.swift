@@ -1,3 +1,4 @@
+import ComponentCore
 import ComponentRuntime
 import Dispatch
 import Foundation

@@ -1,4 +1,5 @@
-import ComponentRuntime
+import ComponentCore
+import ComponentManifest
 
 /// The text `run-action --list` prints: each action with its inputs.
 enum ActionListing {

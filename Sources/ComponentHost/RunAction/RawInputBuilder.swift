@@ -1,4 +1,6 @@
 import Foundation
+import ComponentCore
+import ComponentManifest
 import ComponentRuntime
 
 /// A command line or request file that cannot be used; exit code 64.

@@ -1,4 +1,6 @@
 import ArgumentParser
+import ComponentCore
+import ComponentManifest
 import ComponentRuntime
 import Foundation
 import Logging

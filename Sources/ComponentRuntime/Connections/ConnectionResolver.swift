@@ -1,3 +1,6 @@
+import ComponentCore
+public import ComponentManifest
+
 /// Checks the connection an invocation brings against the manifest and the element it is for.
 ///
 /// An element with a `connection` input needs one of the manifest's connections (when that input

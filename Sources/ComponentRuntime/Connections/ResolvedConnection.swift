@@ -1,3 +1,5 @@
+public import ComponentCore
+
 /// A connection as an engine sends it: the key of one of the manifest's connections and the
 /// values of its fields (strings or typed JSON).
 public struct RawConnection: Sendable {

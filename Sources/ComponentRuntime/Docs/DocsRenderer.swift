@@ -1,3 +1,6 @@
+import ComponentCore
+public import ComponentManifest
+
 /// Renders a manifest as the component's reference page in Markdown: description, connections
 /// with their input tables and notes, triggers, actions and data sources (each with its input
 /// table and example payload), in the structure of the original component's public page.

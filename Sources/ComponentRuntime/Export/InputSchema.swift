@@ -1,3 +1,6 @@
+public import ComponentCore
+public import ComponentManifest
+
 /// The JSON Schema (draft 2020-12) of one input: what an engine needs to build a form field and to
 /// check a value before it sends it.
 ///

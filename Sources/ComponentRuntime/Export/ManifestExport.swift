@@ -1,3 +1,6 @@
+public import ComponentCore
+public import ComponentManifest
+
 /// The manifest as JSON for an engine to build its forms from: every element with its inputs, each
 /// input with its JSON Schema, and each element's inputs as one object schema.
 public enum ManifestExport {

@@ -1,3 +1,6 @@
+public import ComponentCore
+public import ComponentManifest
+
 /// One input that could not be resolved: which one, and a full sentence saying why.
 public struct InputProblem: Sendable, Hashable, CustomStringConvertible {
     /// The input's key (or the unknown key that was given).

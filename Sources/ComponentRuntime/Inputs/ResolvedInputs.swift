@@ -1,3 +1,5 @@
+public import ComponentCore
+
 /// Input values after resolution: typed as the manifest declares, defaults applied, in the
 /// manifest's input order. Secret values print as `<redacted>` and decode only as ``Secret``.
 public struct ResolvedInputs: Sendable, CustomStringConvertible {

@@ -1,3 +1,5 @@
+public import ComponentCore
+
 /// The code behind one action of the manifest.
 ///
 /// The runtime resolves the invocation's raw inputs against the manifest, decodes them into

@@ -1,3 +1,6 @@
+public import ComponentCore
+import ComponentHTTP
+public import ComponentManifest
 import Foundation
 public import Logging
 

@@ -1,3 +1,5 @@
+public import ComponentCore
+import ComponentManifest
 import Foundation
 public import Logging
 

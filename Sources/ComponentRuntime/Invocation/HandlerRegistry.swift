@@ -1,3 +1,5 @@
+public import ComponentManifest
+
 /// Maps the manifest's action keys to their Swift handlers.
 ///
 /// ``ComponentRunner`` checks the registry against the manifest both ways when it starts: every

@@ -1,3 +1,5 @@
+public import ComponentCore
+
 /// Where a host wants a result written as it is produced (standard output, an engine's pipe).
 public struct ResultSink: Sendable {
     /// Writes text as it comes; each call is a complete piece.

@@ -1,3 +1,5 @@
+public import ComponentCore
+
 /// What a trigger receives beside its inputs: the engine's payload (a webhook request) and the
 /// state its previous run returned (a polling cursor).
 public struct TriggerEvent: Sendable {

@@ -1,3 +1,5 @@
+import ComponentCore
+import ComponentHTTP
 import ComponentRuntime
 import Foundation
 

@@ -1,3 +1,5 @@
+import ComponentCore
+import ComponentHTTP
 import ComponentRuntime
 
 /// Tests a connection by fetching its account, through the same credentials, host and error

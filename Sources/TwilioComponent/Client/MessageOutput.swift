@@ -1,4 +1,5 @@
-import ComponentRuntime
+import ComponentCore
+import ComponentHTTP
 import Foundation
 
 /// Twilio's message JSON (snake_case, RFC 2822 dates) in the shape the component returns: the 20

@@ -1,4 +1,4 @@
-public import ComponentRuntime
+public import ComponentHTTP
 
 /// How the component reaches Twilio.
 public struct TwilioConfiguration: Sendable {

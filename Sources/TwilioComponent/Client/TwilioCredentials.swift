@@ -1,3 +1,5 @@
+import ComponentCore
+import ComponentHTTP
 import ComponentRuntime
 
 /// The credentials a connection carries: the account, the Basic user and secret, and its region.

@@ -1,4 +1,4 @@
-import ComponentRuntime
+import ComponentHTTP
 import Crypto
 public import Foundation
 

@@ -1,4 +1,5 @@
-import ComponentRuntime
+import ComponentCore
+import ComponentHTTP
 import Foundation
 
 /// A Twilio webhook as the engine hands it over, in the shape of the original component's trigger

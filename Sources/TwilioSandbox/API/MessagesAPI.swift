@@ -1,4 +1,5 @@
-import ComponentRuntime
+import ComponentCore
+import ComponentHTTP
 import Foundation
 
 /// Twilio's Messages resource for one authenticated account, with Twilio's validation and codes.

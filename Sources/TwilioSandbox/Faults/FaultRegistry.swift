@@ -1,4 +1,4 @@
-import ComponentRuntime
+import ComponentCore
 import Synchronization
 
 /// A misbehaviour the sandbox can be told to show on a route's next requests.

@@ -1,4 +1,4 @@
-import ComponentRuntime
+import ComponentCore
 
 /// An error the sandbox answers with, in Twilio's shape:
 /// `{"code", "message", "more_info", "status"}` (plus `detail` for authentication errors).

@@ -1,4 +1,5 @@
-import ComponentRuntime
+import ComponentCore
+import ComponentHTTP
 import Foundation
 
 /// A message as the sandbox keeps it. Its status is not stored but derived from the clock: a
@@ -122,8 +123,15 @@ struct StoredMessage: Codable, Sendable {
         }
     }
 
-    /// `Thu, 24 Aug 2023 05:01:45 +0000`.
+    /// `Thu, 24 Aug 2023 05:01:45 +0000`, as Twilio writes its dates; the sandbox's own code, so
+    /// that a mistake in the component's date handling is caught by the sandbox, not shared with it.
     static func rfc2822(_ seconds: Double) -> String {
-        HTTPDate.string(from: Date(timeIntervalSince1970: seconds), twilioStyle: true)
+        var time = time_t(seconds.rounded(.down))
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        var buffer = [CChar](repeating: 0, count: 40)
+        // strftime's %a and %b are the C locale's English names: the process never sets a locale.
+        let count = strftime(&buffer, buffer.count, "%a, %d %b %Y %H:%M:%S +0000", &parts)
+        return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -1,4 +1,4 @@
-import ComponentRuntime
+import ComponentCore
 import HummingbirdCore
 import Logging
 import NIOCore

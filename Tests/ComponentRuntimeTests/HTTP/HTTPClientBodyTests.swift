@@ -1,4 +1,5 @@
-import ComponentRuntime
+import ComponentCore
+import ComponentHTTP
 import Foundation
 import TestSupport
 import Testing

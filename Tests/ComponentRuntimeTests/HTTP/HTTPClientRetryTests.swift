@@ -1,6 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ComponentCore
+import ComponentHTTP
 import ComponentRuntime
 import Foundation
 import Logging

@@ -1,4 +1,4 @@
-import ComponentRuntime
+import ComponentCore
 import Foundation
 import TestSupport
 import Testing

@@ -1,3 +1,6 @@
+import ComponentCore
+import ComponentHTTP
+import ComponentManifest
 import ComponentRuntime
 import Foundation
 import Logging

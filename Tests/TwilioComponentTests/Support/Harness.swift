@@ -1,5 +1,6 @@
+import ComponentCore
+import ComponentHTTP
 import ComponentHost
-import ComponentRuntime
 import Foundation
 import Synchronization
 import TestSupport

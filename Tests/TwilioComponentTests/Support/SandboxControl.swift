@@ -1,4 +1,5 @@
-import ComponentRuntime
+import ComponentCore
+import ComponentHTTP
 import TwilioSandbox
 
 /// Where a test helper sends its requests: a sandbox (or another server) and how to reach it.

@@ -1,4 +1,4 @@
-import ComponentRuntime
+import ComponentHTTP
 import Testing
 import TwilioSandbox
 
@@ -46,5 +46,5 @@ func trustEnvironment(_ certificateAuthorityFile: String?) -> [String: String] {
     certificateAuthorityFile.map { ["SSL_CERT_FILE": $0] } ?? [:]
 }
 
-/// The sandbox running in this process (TwilioHost has a `RunningSandbox` of its own).
+/// The sandbox running in this process (TwilioHost's `StandInSandbox` is what a run was given).
 typealias LocalSandbox = RunningSandbox

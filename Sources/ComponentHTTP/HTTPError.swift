@@ -1,0 +1,84 @@
+public import ComponentCore
+public import Foundation
+
+/// A request that failed: no response, or a response outside the accepted statuses after every
+/// allowed retry. Never carries credentials: the URL has its user info removed, and the request's
+/// headers are not kept.
+public struct HTTPError: Error, Sendable, CustomStringConvertible {
+    /// What went wrong, broadly.
+    public enum Kind: String, Sendable {
+        /// The host could not be reached, or the connection broke.
+        case network
+        /// An attempt, or the overall deadline, ran out.
+        case timeout
+        /// The server answered with a status outside the accepted ones.
+        case upstream
+        /// The caller cancelled the request.
+        case cancelled
+        /// The request cannot be sent as given (a malformed URL, an unsupported scheme).
+        case invalidRequest
+        /// TLS refused the server (``tlsFailure`` says why); nothing was sent.
+        case tls
+    }
+
+    public var kind: Kind
+    public var method: HTTPMethod
+    /// The URL, with any `user:password@` removed.
+    public var url: String
+    /// The status of the last response, for `upstream` errors.
+    public var status: Int?
+    /// The header fields of the last response.
+    public var headers: HTTPHeaders?
+    /// The body of the last response.
+    public var body: Data?
+    /// How many attempts were made.
+    public var attempts: Int
+    /// libcurl's code for the last failure without a response.
+    public var curlCode: Int?
+    /// A sentence saying what happened (libcurl's text for transport failures).
+    public var message: String
+    /// True when the request is not idempotent and may have reached the server before it failed:
+    /// check before sending it again.
+    public var maybeSent: Bool
+    /// Why TLS refused the server, for `tls` errors.
+    public var tlsFailure: TLSFailure?
+    /// Whether trying again unchanged cannot help (a proxy whose rules refuse the tunnel).
+    public var isPermanent: Bool
+
+    /// An error.
+    public init(
+        kind: Kind, method: HTTPMethod, url: String, status: Int? = nil, headers: HTTPHeaders? = nil, body: Data? = nil,
+        attempts: Int, curlCode: Int? = nil, message: String, maybeSent: Bool, tlsFailure: TLSFailure? = nil, isPermanent: Bool = false
+    ) {
+        self.kind = kind
+        self.method = method
+        self.url = HTTPError.strippingCredentials(url)
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.attempts = attempts
+        self.curlCode = curlCode
+        self.message = message
+        self.maybeSent = maybeSent
+        self.tlsFailure = tlsFailure
+        self.isPermanent = isPermanent || kind == .tls || kind == .invalidRequest
+    }
+
+    /// The body parsed as JSON, when it is JSON.
+    public var bodyJSON: JSONValue? { body.flatMap { try? JSONParser.parse($0) } }
+
+    /// `POST https://host/path failed after 3 attempts: message`.
+    public var description: String {
+        let tries = attempts == 1 ? "1 attempt" : "\(attempts) attempts"
+        return "\(method) \(url) failed after \(tries): \(message)"
+    }
+
+    /// `url` without a `user:password@` part.
+    public static func strippingCredentials(_ url: String) -> String {
+        guard let scheme = url.range(of: "://") else { return url }
+        let rest = url[scheme.upperBound...]
+        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
+        guard let at = rest[..<authorityEnd].lastIndex(of: "@") else { return url }
+        return String(url[..<scheme.upperBound]) + String(rest[rest.index(after: at)...])
+    }
+}

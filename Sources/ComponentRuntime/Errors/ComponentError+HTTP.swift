@@ -1,0 +1,45 @@
+import ComponentCore
+public import ComponentHTTP
+
+extension ComponentError {
+    /// The classified error for a failed HTTP request: `network`, `timeout` or `upstream`, with the
+    /// status, the attempts, and whether a send may have happened.
+    public init(_ error: HTTPError) {
+        let kind: Kind
+        let code: String
+        switch error.kind {
+        case .network: (kind, code) = (.network, "network_error")
+        case .timeout: (kind, code) = (.timeout, "timed_out")
+        case .upstream: (kind, code) = (.upstream, "http_\(error.status ?? 0)")
+        case .cancelled: (kind, code) = (.internal, "cancelled")
+        case .invalidRequest: (kind, code) = (.input, "invalid_request")
+        case .tls: (kind, code) = (.connection, (error.tlsFailure ?? .handshakeFailed).rawValue)
+        }
+        var details = JSONObject()
+        details["method"] = .string(error.method.rawValue)
+        details["url"] = .string(error.url)
+        details["attempts"] = .integer(error.attempts)
+        if let curlCode = error.curlCode { details["curlCode"] = .integer(curlCode) }
+        // The wait the server asked for, in seconds, so that an engine can pause every worker.
+        if let value = error.headers?["Retry-After"], let delay = retryAfterDelay(value) {
+            details["retryAfter"] = .number(Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
+        }
+        if let body = error.body, !body.isEmpty {
+            details["body"] = error.bodyJSON ?? .string(String(decoding: body, as: UTF8.self))
+        }
+        var message = error.description
+        if error.maybeSent {
+            message += " The request may have reached the server: check whether it took effect before sending it again."
+        }
+        let retryable: Bool
+        switch error.kind {
+        case .upstream: retryable = error.status == 429 || (error.status.map { $0 >= 500 } ?? false) && !error.maybeSent
+        case .network, .timeout: retryable = !error.maybeSent && !error.isPermanent
+        case .cancelled: retryable = true
+        case .invalidRequest, .tls: retryable = false
+        }
+        self.init(
+            kind, code: .string(code), message: message, status: error.status, retryable: retryable, maybeSent: error.maybeSent,
+            details: .object(details))
+    }
+}
