@@ -7,6 +7,7 @@ import ComponentHTTP
 import ComponentRuntime
 import FuzzerDriver
 import Logging
+
 @testable import TwilioComponent
 
 let token = "12345678901234567890123456789012"
@@ -20,7 +21,8 @@ let context = ActionContext(
 func check(_ payload: JSONValue) {
     do {
         let result = try trigger.evaluate(input, event: TriggerEvent(payload: payload, state: nil), context: context)
-        precondition(result.response?.statusCode == 200, "an accepted webhook answered with \(String(describing: result.response?.statusCode))")
+        precondition(
+            result.response?.statusCode == 200, "an accepted webhook answered with \(String(describing: result.response?.statusCode))")
         _ = JSONWriter.string(from: result.payload)
     } catch let rejection as TriggerRejection {
         precondition(rejection.error.kind == .input || rejection.error.kind == .connection, "unexpected kind \(rejection.error.kind)")

@@ -16,7 +16,8 @@ public struct CurlHTTPClient: HTTPClient {
     /// A client; `userAgent` defaults to `component-runtime` and libcurl's version, `pool` to the
     /// process-wide one.
     public init(userAgent: String? = nil, pool: HTTPConnectionPool = .shared) {
-        self.userAgent = userAgent ?? "component-runtime libcurl/\(Libcurl.version.split(separator: " ").first.map { String($0.dropFirst(8)) } ?? "")"
+        self.userAgent =
+            userAgent ?? "component-runtime libcurl/\(Libcurl.version.split(separator: " ").first.map { String($0.dropFirst(8)) } ?? "")"
         self.pool = pool
     }
 
@@ -38,7 +39,8 @@ public struct CurlHTTPClient: HTTPClient {
                 guard remaining > .zero else {
                     throw HTTPError(
                         kind: .timeout, method: request.method, url: displayURL, attempts: attempts - 1,
-                        message: "the overall deadline of \(request.timeouts.overall!) passed", maybeSent: mayHaveBeenSent && !request.method.isIdempotent)
+                        message: "the overall deadline of \(request.timeouts.overall!) passed",
+                        maybeSent: mayHaveBeenSent && !request.method.isIdempotent)
                 }
                 attempt.totalTimeout = min(attempt.totalTimeout, remaining)
                 attempt.connectTimeout = min(attempt.connectTimeout, remaining)
@@ -73,14 +75,18 @@ public struct CurlHTTPClient: HTTPClient {
                 giveUpReason = "the overall deadline of \(request.timeouts.overall!) leaves no time for another attempt"
             }
 
-            log(logger, request: request, url: displayURL, attempt: attempts, result: result, elapsed: elapsed,
+            log(
+                logger, request: request, url: displayURL, attempt: attempts, result: result, elapsed: elapsed,
                 decision: canRetry && giveUpReason == nil ? "retrying in \(format(delay)) (\(reason))" : giveUpReason ?? reason)
 
             if let response = result.response, request.acceptedStatuses.contains(response.status) {
-                return HTTPResponse(status: response.status, headers: response.headers, body: response.body, url: response.url, attempts: attempts)
+                return HTTPResponse(
+                    status: response.status, headers: response.headers, body: response.body, url: response.url, attempts: attempts)
             }
             guard canRetry, giveUpReason == nil else {
-                throw error(for: result, request: request, url: displayURL, attempts: attempts, mayHaveBeenSent: mayHaveBeenSent, note: giveUpReason)
+                throw error(
+                    for: result, request: request, url: displayURL, attempts: attempts, mayHaveBeenSent: mayHaveBeenSent, note: giveUpReason
+                )
             }
             if delay > .zero {
                 do {
@@ -88,7 +94,8 @@ public struct CurlHTTPClient: HTTPClient {
                 } catch {
                     throw HTTPError(
                         kind: .cancelled, method: request.method, url: displayURL, attempts: attempts,
-                        message: "the request was cancelled while waiting to retry", maybeSent: mayHaveBeenSent && !request.method.isIdempotent)
+                        message: "the request was cancelled while waiting to retry",
+                        maybeSent: mayHaveBeenSent && !request.method.isIdempotent)
                 }
             }
         }
@@ -140,7 +147,9 @@ public struct CurlHTTPClient: HTTPClient {
             maximumResponseBytes: request.maximumResponseBytes, trust: pool.settings.trust, proxy: pool.settings.proxy.proxy(for: url))
     }
 
-    private func error(for result: CurlAttemptResult, request: HTTPRequest, url: String, attempts: Int, mayHaveBeenSent: Bool, note: String?) -> HTTPError {
+    private func error(
+        for result: CurlAttemptResult, request: HTTPRequest, url: String, attempts: Int, mayHaveBeenSent: Bool, note: String?
+    ) -> HTTPError {
         let maybeSent = mayHaveBeenSent && !request.method.isIdempotent
         let suffix = note.map { "; \($0)" } ?? ""
         if let response = result.response {
@@ -162,7 +171,9 @@ public struct CurlHTTPClient: HTTPClient {
             message: failure.message + suffix, maybeSent: maybeSent, tlsFailure: failure.tls, isPermanent: failure.isPermanent)
     }
 
-    private func log(_ logger: Logger?, request: HTTPRequest, url: String, attempt: Int, result: CurlAttemptResult, elapsed: Duration, decision: String) {
+    private func log(
+        _ logger: Logger?, request: HTTPRequest, url: String, attempt: Int, result: CurlAttemptResult, elapsed: Duration, decision: String
+    ) {
         guard let logger, logger.logLevel <= .debug else { return }
         let outcome = result.response.map { "\($0.status)" } ?? "failed: \(result.failure!.message)"
         logger.debug(
@@ -174,7 +185,8 @@ public struct CurlHTTPClient: HTTPClient {
     static func redactedHeaders(_ request: HTTPRequest) -> String {
         var parts = request.headers.map { field -> String in
             let lower = field.name.lowercased()
-            let sensitive = lower == "authorization" || lower == "proxy-authorization" || lower == "cookie"
+            let sensitive =
+                lower == "authorization" || lower == "proxy-authorization" || lower == "cookie"
                 || lower.contains("token") || lower.contains("secret") || lower.contains("api-key") || lower.contains("signature")
             return "\(field.name): \(sensitive ? Secret.redacted : field.value)"
         }

@@ -115,7 +115,9 @@ public struct HTTPProxySettings: Sendable, Hashable {
     public init(environment: [String: String]) {
         func first(_ names: [String]) -> Proxy? {
             for name in names {
-                if let value = environment[name], !value.trimmingWhitespace().isEmpty { return Proxy(url: value.trimmingWhitespace(), source: name) }
+                if let value = environment[name], !value.trimmingWhitespace().isEmpty {
+                    return Proxy(url: value.trimmingWhitespace(), source: name)
+                }
             }
             return nil
         }

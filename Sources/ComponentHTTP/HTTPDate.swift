@@ -18,7 +18,8 @@ public enum HTTPDate {
     /// servers and most APIs write, parsed for every date of every response.
     static func parseFixed(_ text: String) -> Date? {
         text.utf8.withContiguousStorageIfAvailable { bytes -> Date? in
-            guard bytes.count == 29 || bytes.count == 31, bytes[3] == UInt8(ascii: ","), bytes[4] == 0x20, bytes[7] == 0x20, bytes[11] == 0x20,
+            guard bytes.count == 29 || bytes.count == 31, bytes[3] == UInt8(ascii: ","), bytes[4] == 0x20, bytes[7] == 0x20,
+                bytes[11] == 0x20,
                 bytes[16] == 0x20, bytes[19] == UInt8(ascii: ":"), bytes[22] == UInt8(ascii: ":"), bytes[25] == 0x20
             else { return nil }
             func number(_ start: Int, _ count: Int) -> Int? {
@@ -37,7 +38,9 @@ public enum HTTPDate {
                 let hour = number(17, 2), let minute = number(20, 2), let second = number(23, 2),
                 ISO8601Timestamp.isValidDate(year: year, month: monthIndex + 1, day: day), hour < 24, minute < 60, second < 61
             else { return nil }
-            let seconds = ISO8601Timestamp.daysSinceEpoch(year: year, month: monthIndex + 1, day: day) * 86_400 + hour * 3600 + minute * 60 + min(second, 59)
+            let seconds =
+                ISO8601Timestamp.daysSinceEpoch(year: year, month: monthIndex + 1, day: day) * 86_400 + hour * 3600 + minute * 60
+                + min(second, 59)
             return Date(timeIntervalSince1970: Double(seconds))
         } ?? nil
     }
@@ -66,13 +69,18 @@ public enum HTTPDate {
             } else if (token.hasPrefix("+") || token.hasPrefix("-")) && token.count == 5, let value = Int(token.dropFirst()) {
                 offsetSeconds = (token.hasPrefix("-") ? -1 : 1) * (value / 100 * 3600 + value % 100 * 60)
             } else if let number = Int(token) {
-                if day == nil && number <= 31 && token.count <= 2 { day = number } else { year = number < 100 ? 1900 + number + (number < 70 ? 100 : 0) : number }
+                if day == nil && number <= 31 && token.count <= 2 {
+                    day = number
+                } else {
+                    year = number < 100 ? 1900 + number + (number < 70 ? 100 : 0) : number
+                }
             }
         }
         guard let day, let month, let year, let time, ISO8601Timestamp.isValidDate(year: year, month: month, day: day),
             time.0 < 24, time.1 < 60, time.2 < 61
         else { return nil }
-        let seconds = ISO8601Timestamp.daysSinceEpoch(year: year, month: month, day: day) * 86_400 + time.0 * 3600 + time.1 * 60 + min(time.2, 59)
+        let seconds =
+            ISO8601Timestamp.daysSinceEpoch(year: year, month: month, day: day) * 86_400 + time.0 * 3600 + time.1 * 60 + min(time.2, 59)
         return Date(timeIntervalSince1970: Double(seconds - offsetSeconds))
     }
 
@@ -84,7 +92,8 @@ public enum HTTPDate {
         let (year, month, day) = ISO8601Timestamp.civilDate(fromDaysSinceEpoch: days)
         let weekday = ((days % 7) + 7 + 4) % 7  // 1970-01-01 was a Thursday
         func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(Self.days[weekday]), \(two(day)) \(monthNames[month - 1]) \(year) \(two(secondOfDay / 3600)):\(two(secondOfDay % 3600 / 60)):\(two(secondOfDay % 60)) "
+        return
+            "\(Self.days[weekday]), \(two(day)) \(monthNames[month - 1]) \(year) \(two(secondOfDay / 3600)):\(two(secondOfDay % 3600 / 60)):\(two(secondOfDay % 60)) "
             + "GMT"
     }
 }

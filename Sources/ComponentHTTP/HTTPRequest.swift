@@ -141,8 +141,14 @@ public enum HTTPBody: Sendable, Hashable {
     public func hash(into hasher: inout Hasher) {
         switch self {
         case .none: hasher.combine(0)
-        case .bytes(let data, let type): hasher.combine(data); hasher.combine(type)
-        case .form(let fields): for (name, value) in fields { hasher.combine(name); hasher.combine(value) }
+        case .bytes(let data, let type):
+            hasher.combine(data)
+            hasher.combine(type)
+        case .form(let fields):
+            for (name, value) in fields {
+                hasher.combine(name)
+                hasher.combine(value)
+            }
         case .json(let value): hasher.combine(value)
         case .multipart(let parts): hasher.combine(parts)
         }

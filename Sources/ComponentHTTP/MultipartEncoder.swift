@@ -4,7 +4,9 @@ import Foundation
 /// transfer starts and are sent exactly like any other body.
 enum MultipartEncoder {
     /// The body and its `Content-Type` (with the boundary).
-    static func encode(_ parts: [MultipartPart], boundary: String = "----component-boundary-\(UUID().uuidString.lowercased())") -> (body: Data, contentType: String) {
+    static func encode(_ parts: [MultipartPart], boundary: String = "----component-boundary-\(UUID().uuidString.lowercased())") -> (
+        body: Data, contentType: String
+    ) {
         var body = Data()
         for part in parts {
             body.append(Data("--\(boundary)\r\n".utf8))

@@ -125,7 +125,8 @@ public struct TransportFailure: Sendable, Hashable {
     public var tls: TLSFailure?
 
     /// A failure.
-    public init(kind: Kind, curlCode: Int, message: String, requestMayHaveBeenSent: Bool, isPermanent: Bool = false, tls: TLSFailure? = nil) {
+    public init(kind: Kind, curlCode: Int, message: String, requestMayHaveBeenSent: Bool, isPermanent: Bool = false, tls: TLSFailure? = nil)
+    {
         self.kind = kind
         self.curlCode = curlCode
         self.message = message

@@ -1,6 +1,6 @@
+import ComponentCore
 import Foundation
 public import Logging
-import ComponentCore
 
 /// Where a front end writes: standard output for results, standard error for everything else.
 /// Tests swap in closures that capture both.

@@ -60,7 +60,8 @@ public struct HostServices: Sendable {
 
     /// Services.
     public init(
-        baseURL: String? = nil, connection: RawConnection? = nil, requestTimeout: Duration? = nil, stop: @escaping @Sendable () async -> Void = {}
+        baseURL: String? = nil, connection: RawConnection? = nil, requestTimeout: Duration? = nil,
+        stop: @escaping @Sendable () async -> Void = {}
     ) {
         self.baseURL = baseURL
         self.connection = connection
@@ -107,9 +108,10 @@ public struct HostedComponent: Sendable {
     /// `concurrency` requests need (and never fewer than the default).
     func services(for request: HostRequest, concurrency: Int = 1) async throws -> HostServices {
         var services = try await prepare(request)
-        services.httpPool = HTTPConnectionPool(settings: HTTPClientSettings(
-            environment: request.environment,
-            maximumConnectionsPerHost: max(concurrency, HTTPClientSettings.defaultMaximumConnectionsPerHost)))
+        services.httpPool = HTTPConnectionPool(
+            settings: HTTPClientSettings(
+                environment: request.environment,
+                maximumConnectionsPerHost: max(concurrency, HTTPClientSettings.defaultMaximumConnectionsPerHost)))
         return services
     }
 

@@ -95,7 +95,10 @@ public struct ConnectionDefinition: Sendable {
     public var locations: FieldLocations
 
     /// A connection.
-    public init(key: String, label: String, description: String? = nil, notes: [ManifestNote] = [], inputs: [InputDefinition], locations: FieldLocations = FieldLocations()) {
+    public init(
+        key: String, label: String, description: String? = nil, notes: [ManifestNote] = [], inputs: [InputDefinition],
+        locations: FieldLocations = FieldLocations()
+    ) {
         self.key = key
         self.label = label
         self.description = description
@@ -246,7 +249,10 @@ public struct TriggerDefinition: ManifestElement {
     public static var kindName: String { "trigger" }
 
     /// A trigger.
-    public init(key: String, label: String, description: String? = nil, kind: TriggerKind = .webhook, inputs: [InputDefinition] = [], examplePayload: JSONValue? = nil, locations: FieldLocations = FieldLocations()) {
+    public init(
+        key: String, label: String, description: String? = nil, kind: TriggerKind = .webhook, inputs: [InputDefinition] = [],
+        examplePayload: JSONValue? = nil, locations: FieldLocations = FieldLocations()
+    ) {
         self.key = key
         self.label = label
         self.description = description
@@ -276,7 +282,10 @@ public struct DataSourceDefinition: ManifestElement {
     public static var kindName: String { "data source" }
 
     /// A data source.
-    public init(key: String, label: String, description: String? = nil, dataSourceType: DataSourceType = .picklist, inputs: [InputDefinition] = [], examplePayload: JSONValue? = nil, locations: FieldLocations = FieldLocations()) {
+    public init(
+        key: String, label: String, description: String? = nil, dataSourceType: DataSourceType = .picklist, inputs: [InputDefinition] = [],
+        examplePayload: JSONValue? = nil, locations: FieldLocations = FieldLocations()
+    ) {
         self.key = key
         self.label = label
         self.description = description

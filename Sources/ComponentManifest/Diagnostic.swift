@@ -66,7 +66,9 @@ public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
 }
 
 extension Substring {
-    fileprivate func replacingTabs() -> String { String(self).split(separator: "\t", omittingEmptySubsequences: false).joined(separator: " ") }
+    fileprivate func replacingTabs() -> String {
+        String(self).split(separator: "\t", omittingEmptySubsequences: false).joined(separator: " ")
+    }
 }
 
 extension Array where Element == Diagnostic {

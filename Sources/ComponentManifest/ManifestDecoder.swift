@@ -20,7 +20,10 @@ struct ManifestDecoder {
 
     mutating func decode(_ root: YAMLNode?) -> ComponentManifest? {
         guard let root else {
-            diagnostics.append(Diagnostic(.error, "The manifest is empty; start it with 'key:', 'display:' and 'actions:'.", at: SourceLocation(file: file, line: 1, column: 1)))
+            diagnostics.append(
+                Diagnostic(
+                    .error, "The manifest is empty; start it with 'key:', 'display:' and 'actions:'.",
+                    at: SourceLocation(file: file, line: 1, column: 1)))
             return nil
         }
         guard let fields = fields(of: root, what: "The manifest", allowed: Self.componentFields) else { return nil }
@@ -54,7 +57,10 @@ struct ManifestDecoder {
 
     mutating func decodeDisplay(_ node: YAMLNode?, parent: YAMLNode) -> ComponentDisplay {
         guard let node, !node.isNull else {
-            diagnostics.append(Diagnostic(.error, "The manifest is missing the required field 'display'; add 'display:' with 'label' and 'description'.", at: location(parent.mark)))
+            diagnostics.append(
+                Diagnostic(
+                    .error, "The manifest is missing the required field 'display'; add 'display:' with 'label' and 'description'.",
+                    at: location(parent.mark)))
             return ComponentDisplay(label: "", description: "")
         }
         guard let fields = fields(of: node, what: "The component's 'display'", allowed: Self.displayFields) else {
@@ -105,7 +111,9 @@ struct ManifestDecoder {
         guard let parts = decodeElement(node, kind: "connection", allowed: Self.connectionFields, exampleKey: "apiKey") else { return nil }
         let key = parts.key
         let notes = list(parts.fields, "notes", what: "notes of connection '\(key)'") { decoder, node, _ -> ManifestNote? in
-            guard let noteFields = decoder.fields(of: node, what: "Each note of connection '\(key)'", allowed: Self.noteFields) else { return nil }
+            guard let noteFields = decoder.fields(of: node, what: "Each note of connection '\(key)'", allowed: Self.noteFields) else {
+                return nil
+            }
             return ManifestNote(
                 title: decoder.text(noteFields, "title", what: "A note of connection '\(key)'", required: true) ?? "",
                 text: decoder.text(noteFields, "text", what: "A note of connection '\(key)'", required: true) ?? "")
@@ -118,7 +126,9 @@ struct ManifestDecoder {
         guard var parts = decodeElement(node, kind: "action", allowed: Self.actionFields, exampleKey: "sendSMS") else { return nil }
         var hints = ActionHints()
         if let hintsNode = parts.fields["hints"]?.value, !hintsNode.isNull,
-            let fields = fields(of: hintsNode, what: "The 'hints' of \(parts.name.prefix(1).lowercased() + parts.name.dropFirst())", allowed: Self.hintFields)
+            let fields = fields(
+                of: hintsNode, what: "The 'hints' of \(parts.name.prefix(1).lowercased() + parts.name.dropFirst())",
+                allowed: Self.hintFields)
         {
             let what = "the 'hints' of \(parts.name.prefix(1).lowercased() + parts.name.dropFirst())"
             hints = ActionHints(
@@ -127,7 +137,8 @@ struct ManifestDecoder {
         }
         var reconcile: ReconcileRule?
         if let node = parts.fields["reconcile"]?.value, !node.isNull {
-            reconcile = decodeReconcile(node, of: "The 'reconcile' of \(parts.name.prefix(1).lowercased() + parts.name.dropFirst())", locations: &parts.locations)
+            reconcile = decodeReconcile(
+                node, of: "The 'reconcile' of \(parts.name.prefix(1).lowercased() + parts.name.dropFirst())", locations: &parts.locations)
         }
         return ActionDefinition(
             key: parts.key, label: parts.label, description: parts.description, inputs: parts.inputs,
@@ -147,7 +158,11 @@ struct ManifestDecoder {
         let inputs = textMap(fields, "inputs", what: what)
         let match = textMap(fields, "match", what: what)
         if match.isEmpty {
-            diagnostics.append(Diagnostic(.error, "The field 'match' of \(lowercasedFirst(what)) must name at least one candidate field and the input it must equal, such as 'match: {to: to}'.", at: location(fields.node.mark)))
+            diagnostics.append(
+                Diagnostic(
+                    .error,
+                    "The field 'match' of \(lowercasedFirst(what)) must name at least one candidate field and the input it must equal, such as 'match: {to: to}'.",
+                    at: location(fields.node.mark)))
         }
         guard let action, let items, let createdAt, let id else { return nil }
         return ReconcileRule(action: action, inputs: inputs, items: items, match: match, createdAt: createdAt, id: id)
@@ -157,13 +172,20 @@ struct ManifestDecoder {
     mutating func textMap(_ fields: Fields, _ name: StaticString, what: @autoclosure () -> String) -> [(String, String)] {
         guard let pair = fields[name], !pair.value.isNull else { return [] }
         guard let pairs = pair.value.pairs else {
-            diagnostics.append(Diagnostic(.error, "The field '\(name)' of \(lowercasedFirst(what())) must be a mapping (such as 'to: to'), not \(pair.value.kindDescription).", at: location(pair.value.mark)))
+            diagnostics.append(
+                Diagnostic(
+                    .error,
+                    "The field '\(name)' of \(lowercasedFirst(what())) must be a mapping (such as 'to: to'), not \(pair.value.kindDescription).",
+                    at: location(pair.value.mark)))
             return []
         }
         var result: [(String, String)] = []
         for entry in pairs {
             guard let key = entry.key.scalarValue, let value = entry.value.scalarValue else {
-                diagnostics.append(Diagnostic(.error, "Each entry of '\(name)' in \(lowercasedFirst(what())) must map a single word to a single word.", at: location(entry.key.mark)))
+                diagnostics.append(
+                    Diagnostic(
+                        .error, "Each entry of '\(name)' in \(lowercasedFirst(what())) must map a single word to a single word.",
+                        at: location(entry.key.mark)))
                 continue
             }
             result.append((key, value))
@@ -180,7 +202,9 @@ struct ManifestDecoder {
     }
 
     mutating func decodeDataSource(_ node: YAMLNode) -> DataSourceDefinition? {
-        guard let parts = decodeElement(node, kind: "data source", allowed: Self.dataSourceFields, exampleKey: "selectMessage") else { return nil }
+        guard let parts = decodeElement(node, kind: "data source", allowed: Self.dataSourceFields, exampleKey: "selectMessage") else {
+            return nil
+        }
         return DataSourceDefinition(
             key: parts.key, label: parts.label, description: parts.description,
             dataSourceType: enumeration(parts.fields, "type", what: parts.name, of: DataSourceType.self) ?? .picklist,
@@ -314,7 +338,10 @@ struct ManifestDecoder {
     mutating func fields(of node: YAMLNode, what: @autoclosure () -> String, allowed: [StaticString]) -> Fields? {
         guard let pairs = node.pairs else {
             let what = what()
-            diagnostics.append(Diagnostic(.error, "\(what) must be a mapping of fields (such as 'key: value'), not \(node.kindDescription).", at: location(node.mark)))
+            diagnostics.append(
+                Diagnostic(
+                    .error, "\(what) must be a mapping of fields (such as 'key: value'), not \(node.kindDescription).",
+                    at: location(node.mark)))
             return nil
         }
         var slots = [Int](repeating: -1, count: allowed.count)
@@ -325,37 +352,49 @@ struct ManifestDecoder {
                 continue
             }
             guard let name = pair.key.scalarValue else {
-                diagnostics.append(Diagnostic(.error, "A field name must be a single word, not \(pair.key.kindDescription).", at: location(pair.key.mark)))
+                diagnostics.append(
+                    Diagnostic(.error, "A field name must be a single word, not \(pair.key.kindDescription).", at: location(pair.key.mark)))
                 continue
             }
             let what = what()
             let names = allowed.map(\.description)
             let subject = what.hasPrefix("Each ") ? "this " + what.dropFirst(5) : what.prefix(1).lowercased() + what.dropFirst()
-            diagnostics.append(Diagnostic(
-                .error,
-                "Unknown field '\(name)' in \(subject).\(Suggestion.didYouMean(name, among: names)) The fields allowed here are: \(names.joined(separator: ", ")).",
-                at: location(pair.key.mark)))
+            diagnostics.append(
+                Diagnostic(
+                    .error,
+                    "Unknown field '\(name)' in \(subject).\(Suggestion.didYouMean(name, among: names)) The fields allowed here are: \(names.joined(separator: ", ")).",
+                    at: location(pair.key.mark)))
         }
         return Fields(node: node, pairs: pairs, allowed: allowed, slots: slots)
     }
 
     /// A text field; `nil` when absent or null (an error when `required`).
-    mutating func text(_ fields: Fields, _ name: StaticString, what: @autoclosure () -> String, required: Bool = false, hint: String? = nil) -> String? {
+    mutating func text(_ fields: Fields, _ name: StaticString, what: @autoclosure () -> String, required: Bool = false, hint: String? = nil)
+        -> String?
+    {
         guard let pair = fields[name], !pair.value.isNull else {
             if required {
                 let what = what()
                 let how = hint.map { " (\($0))" } ?? ""
-                diagnostics.append(Diagnostic(.error, "\(what) is missing the required field '\(name)'; add '\(name):'\(how).", at: location(fields.node.mark)))
+                diagnostics.append(
+                    Diagnostic(
+                        .error, "\(what) is missing the required field '\(name)'; add '\(name):'\(how).", at: location(fields.node.mark)))
             }
             return nil
         }
         guard let scalar = pair.value.scalar else {
-            diagnostics.append(Diagnostic(.error, "The field '\(name)' of \(lowercasedFirst(what())) must be a single value, not \(pair.value.kindDescription).", at: location(pair.value.mark)))
+            diagnostics.append(
+                Diagnostic(
+                    .error, "The field '\(name)' of \(lowercasedFirst(what())) must be a single value, not \(pair.value.kindDescription).",
+                    at: location(pair.value.mark)))
             return nil
         }
         if required, scalar.value.utf8.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
             let how = hint.map { " (\($0))" } ?? ""
-            diagnostics.append(Diagnostic(.error, "The field '\(name)' of \(lowercasedFirst(what())) is empty; give it a value\(how).", at: location(pair.value.mark)))
+            diagnostics.append(
+                Diagnostic(
+                    .error, "The field '\(name)' of \(lowercasedFirst(what())) is empty; give it a value\(how).",
+                    at: location(pair.value.mark)))
         }
         return scalar.value
     }
@@ -363,7 +402,10 @@ struct ManifestDecoder {
     mutating func bool(_ fields: Fields, _ name: StaticString, what: @autoclosure () -> String) -> Bool? {
         guard let value = text(fields, name, what: what()) else { return nil }
         guard let bool = InputCoercion.boolean(fromText: value) else {
-            diagnostics.append(Diagnostic(.error, "The field '\(name)' of \(lowercasedFirst(what())) must be true or false, not '\(value)'.", at: location(fields[name]!.value.mark)))
+            diagnostics.append(
+                Diagnostic(
+                    .error, "The field '\(name)' of \(lowercasedFirst(what())) must be true or false, not '\(value)'.",
+                    at: location(fields[name]!.value.mark)))
             return nil
         }
         return bool
@@ -372,7 +414,10 @@ struct ManifestDecoder {
     mutating func integer(_ fields: Fields, _ name: StaticString, what: @autoclosure () -> String) -> Int? {
         guard let value = text(fields, name, what: what()) else { return nil }
         guard let integer = Int(value.trimmingWhitespace()) else {
-            diagnostics.append(Diagnostic(.error, "The field '\(name)' of \(lowercasedFirst(what())) must be a whole number, not '\(value)'.", at: location(fields[name]!.value.mark)))
+            diagnostics.append(
+                Diagnostic(
+                    .error, "The field '\(name)' of \(lowercasedFirst(what())) must be a whole number, not '\(value)'.",
+                    at: location(fields[name]!.value.mark)))
             return nil
         }
         return integer
@@ -382,32 +427,42 @@ struct ManifestDecoder {
         guard let value = text(fields, name, what: what()) else { return nil }
         let trimmed = value.trimmingWhitespace()
         guard InputCoercion.isDecimalNumeral(trimmed), let number = Double(trimmed) else {
-            diagnostics.append(Diagnostic(.error, "The field '\(name)' of \(lowercasedFirst(what())) must be a number, not '\(value)'.", at: location(fields[name]!.value.mark)))
+            diagnostics.append(
+                Diagnostic(
+                    .error, "The field '\(name)' of \(lowercasedFirst(what())) must be a number, not '\(value)'.",
+                    at: location(fields[name]!.value.mark)))
             return nil
         }
         return number
     }
 
     mutating func enumeration<E: RawRepresentable & CaseIterable>(
-        _ fields: Fields, _ name: StaticString, what: @autoclosure () -> String, of type: E.Type, required: Bool = false, hint: String? = nil
+        _ fields: Fields, _ name: StaticString, what: @autoclosure () -> String, of type: E.Type, required: Bool = false,
+        hint: String? = nil
     ) -> E? where E.RawValue == String {
         guard let value = text(fields, name, what: what(), required: required, hint: hint) else { return nil }
         if let match = E(rawValue: value) { return match }
         let what = what()
         let names = E.allCases.map(\.rawValue)
         let subject = E.self == InputType.self ? "\(what) has unknown type '\(value)'." : "\(what) has an unknown \(name) '\(value)'."
-        diagnostics.append(Diagnostic(
-            .error,
-            "\(subject)\(Suggestion.didYouMean(value, among: names)) Use one of: \(names.joined(separator: ", ")).",
-            at: location(fields[name]!.value.mark)))
+        diagnostics.append(
+            Diagnostic(
+                .error,
+                "\(subject)\(Suggestion.didYouMean(value, among: names)) Use one of: \(names.joined(separator: ", ")).",
+                at: location(fields[name]!.value.mark)))
         return nil
     }
 
     /// The elements of a list field, each decoded by `decode`; a missing or null field is an empty list.
-    mutating func list<T>(_ fields: Fields, _ name: StaticString, what: @autoclosure () -> String, _ decode: (inout ManifestDecoder, YAMLNode, Int) -> T?) -> [T] {
+    mutating func list<T>(
+        _ fields: Fields, _ name: StaticString, what: @autoclosure () -> String, _ decode: (inout ManifestDecoder, YAMLNode, Int) -> T?
+    ) -> [T] {
         guard let pair = fields[name], !pair.value.isNull else { return [] }
         guard let elements = pair.value.elements else {
-            diagnostics.append(Diagnostic(.error, "The \(what()) must be a list (each item starting with '- '), not \(pair.value.kindDescription).", at: location(pair.value.mark)))
+            diagnostics.append(
+                Diagnostic(
+                    .error, "The \(what()) must be a list (each item starting with '- '), not \(pair.value.kindDescription).",
+                    at: location(pair.value.mark)))
             return []
         }
         var result: [T] = []

@@ -27,7 +27,9 @@ private struct ManifestValidator {
         let keyLocation = manifest.locations["key"]
         checkKey(manifest.key, what: "The component key", at: keyLocation)
         if manifest.actions.isEmpty, manifest.triggers.isEmpty, manifest.dataSources.isEmpty {
-            warning("The component declares no actions, triggers or data sources, so engines have nothing to run; add an 'actions:' list.", at: manifest.locations.element)
+            warning(
+                "The component declares no actions, triggers or data sources, so engines have nothing to run; add an 'actions:' list.",
+                at: manifest.locations.element)
         }
 
         checkDuplicates(manifest.connections.map { ($0.key, $0.locations) }, kind: "connection", plural: "connections")
@@ -40,10 +42,14 @@ private struct ManifestValidator {
             let owner = "connection '\(connection.key)'"
             checkKey(connection.key, what: "The connection key", at: connection.locations["key"])
             if connection.inputs.isEmpty {
-                warning("Connection '\(connection.key)' has no inputs, so it carries no credentials; add the fields a user fills in.", at: connection.locations.element)
+                warning(
+                    "Connection '\(connection.key)' has no inputs, so it carries no credentials; add the fields a user fills in.",
+                    at: connection.locations.element)
             }
             for input in connection.inputs where input.type == .connection {
-                error("Input '\(input.key)' of \(owner) has type 'connection', which only actions, triggers and data sources may use; give it a type such as 'string' or 'password'.", at: input.locations["type"])
+                error(
+                    "Input '\(input.key)' of \(owner) has type 'connection', which only actions, triggers and data sources may use; give it a type such as 'string' or 'password'.",
+                    at: input.locations["type"])
             }
             checkInputs(connection.inputs, owner: owner)
         }
@@ -61,27 +67,39 @@ private struct ManifestValidator {
         let locations = action.locations
         guard let lister = manifest.action(rule.action) else {
             let known = manifest.actions.filter { $0.hints.readOnly == true }.map(\.key)
-            error("\(owner) names action '\(rule.action)', which the manifest does not declare.\(Suggestion.didYouMean(rule.action, among: known)) Name a read-only action that lists what '\(action.key)' creates.", at: locations["reconcile.action"])
+            error(
+                "\(owner) names action '\(rule.action)', which the manifest does not declare.\(Suggestion.didYouMean(rule.action, among: known)) Name a read-only action that lists what '\(action.key)' creates.",
+                at: locations["reconcile.action"])
             return
         }
         if lister.hints.readOnly != true {
-            error("\(owner) names action '\(lister.key)', which is not read-only; reconciling must not change anything. Name an action with 'hints: {readOnly: true}'.", at: locations["reconcile.action"])
+            error(
+                "\(owner) names action '\(lister.key)', which is not read-only; reconciling must not change anything. Name an action with 'hints: {readOnly: true}'.",
+                at: locations["reconcile.action"])
         }
         let own = action.inputs.map(\.key)
         for (listerInput, source) in rule.inputs {
             if lister.input(listerInput) == nil {
-                error("\(owner) gives '\(lister.key)' the input '\(listerInput)', which it does not have.\(Suggestion.didYouMean(listerInput, among: lister.inputs.map(\.key)))", at: locations["reconcile.inputs"])
+                error(
+                    "\(owner) gives '\(lister.key)' the input '\(listerInput)', which it does not have.\(Suggestion.didYouMean(listerInput, among: lister.inputs.map(\.key)))",
+                    at: locations["reconcile.inputs"])
             }
             if action.input(source) == nil {
-                error("\(owner) takes '\(listerInput)' from the input '\(source)', which '\(action.key)' does not have.\(Suggestion.didYouMean(source, among: own))", at: locations["reconcile.inputs"])
+                error(
+                    "\(owner) takes '\(listerInput)' from the input '\(source)', which '\(action.key)' does not have.\(Suggestion.didYouMean(source, among: own))",
+                    at: locations["reconcile.inputs"])
             }
         }
         for (_, source) in rule.match where action.input(source) == nil {
-            error("\(owner) matches on the input '\(source)', which '\(action.key)' does not have.\(Suggestion.didYouMean(source, among: own))", at: locations["reconcile.match"])
+            error(
+                "\(owner) matches on the input '\(source)', which '\(action.key)' does not have.\(Suggestion.didYouMean(source, among: own))",
+                at: locations["reconcile.match"])
         }
     }
 
-    mutating func checkKey(_ key: String, what: String, suffix: @autoclosure () -> String = "", at location: @autoclosure () -> SourceLocation?) {
+    mutating func checkKey(
+        _ key: String, what: String, suffix: @autoclosure () -> String = "", at location: @autoclosure () -> SourceLocation?
+    ) {
         guard !key.isEmpty else { return }  // missing keys are reported by the decoder
         var valid = true
         for (offset, byte) in key.utf8.enumerated() {
@@ -93,7 +111,9 @@ private struct ManifestValidator {
             }
         }
         if !valid {
-            error("\(what) '\(key)'\(suffix()) is not valid; start it with a letter and use only letters, digits, '_' and '-'.", at: location())
+            error(
+                "\(what) '\(key)'\(suffix()) is not valid; start it with a letter and use only letters, digits, '_' and '-'.",
+                at: location())
         }
     }
 
@@ -107,7 +127,9 @@ private struct ManifestValidator {
                 continue
             }
             let whereFirst = keys[earlier].1["key"].map { " (first at line \($0.line), column \($0.column))" } ?? ""
-            error("The \(kind) key '\(key)' is used twice among the \(plural())\(whereFirst); give each \(kind) its own key.", at: locations["key"])
+            error(
+                "The \(kind) key '\(key)' is used twice among the \(plural())\(whereFirst); give each \(kind) its own key.",
+                at: locations["key"])
         }
     }
 
@@ -115,10 +137,15 @@ private struct ManifestValidator {
     mutating func checkSharedKeys() {
         var owner: [String: String] = [:]
         for action in manifest.actions { owner[action.key] = owner[action.key] ?? "action" }
-        for (kind, elements) in [("trigger", manifest.triggers.map { ($0.key, $0.locations) }), ("data source", manifest.dataSources.map { ($0.key, $0.locations) })] {
+        for (kind, elements) in [
+            ("trigger", manifest.triggers.map { ($0.key, $0.locations) }),
+            ("data source", manifest.dataSources.map { ($0.key, $0.locations) }),
+        ] {
             for (key, locations) in elements {
                 if let first = owner[key], first != kind {
-                    error("The \(kind) key '\(key)' is also the key of \(first == "action" ? "an action" : "a \(first)"); give each element its own key, since they are run by key.", at: locations["key"])
+                    error(
+                        "The \(kind) key '\(key)' is also the key of \(first == "action" ? "an action" : "a \(first)"); give each element its own key, since they are run by key.",
+                        at: locations["key"])
                 } else {
                     owner[key] = kind
                 }
@@ -136,25 +163,35 @@ private struct ManifestValidator {
         let connections = element.inputs.filter { $0.type == .connection }
         if connections.count > 1 {
             for extra in connections.dropFirst() {
-                error("The \(owner) has more than one input of type 'connection' ('\(connections[0].key)' and '\(extra.key)'); an element uses one connection, so remove the extra input.", at: extra.locations["type"])
+                error(
+                    "The \(owner) has more than one input of type 'connection' ('\(connections[0].key)' and '\(extra.key)'); an element uses one connection, so remove the extra input.",
+                    at: extra.locations["type"])
             }
         }
         checkInputs(element.inputs, owner: owner)
         checkExamplePayload(element.examplePayload, owner: owner, envelope: envelope, allowed: allowed, locations: element.locations)
     }
 
-    mutating func checkExamplePayload(_ payload: JSONValue?, owner: String, envelope: String, allowed: Set<String>, locations: FieldLocations) {
+    mutating func checkExamplePayload(
+        _ payload: JSONValue?, owner: String, envelope: String, allowed: Set<String>, locations: FieldLocations
+    ) {
         guard let payload else {
-            warning("The \(owner) has no example payload; add 'examplePayload:' with {\(envelope): ...} so the docs and engines can show what it returns.", at: locations.element)
+            warning(
+                "The \(owner) has no example payload; add 'examplePayload:' with {\(envelope): ...} so the docs and engines can show what it returns.",
+                at: locations.element)
             return
         }
         guard case .object(let object) = payload, object.contains(envelope) else {
-            error("The example payload of \(owner) must be the envelope it returns, {\(envelope): ...}; put the example under '\(envelope):'.", at: locations["examplePayload"])
+            error(
+                "The example payload of \(owner) must be the envelope it returns, {\(envelope): ...}; put the example under '\(envelope):'.",
+                at: locations["examplePayload"])
             return
         }
         if let extra = object.keys.first(where: { !allowed.contains($0) }) {
             let list = allowed.sorted().map { "'\($0)'" }.joined(separator: ", ")
-            error("The example payload of \(owner) has the unexpected key '\(extra)'; its envelope holds only \(list).", at: locations["examplePayload"])
+            error(
+                "The example payload of \(owner) has the unexpected key '\(extra)'; its envelope holds only \(list).",
+                at: locations["examplePayload"])
         }
     }
 
@@ -177,20 +214,30 @@ private struct ManifestValidator {
 
         if let language = input.language {
             if input.type != .code {
-                error("\(name()) has a 'language' but is of type '\(input.type.rawValue)'; only 'code' inputs take a language, so remove it or change the type to 'code'.", at: locations["language"])
+                error(
+                    "\(name()) has a 'language' but is of type '\(input.type.rawValue)'; only 'code' inputs take a language, so remove it or change the type to 'code'.",
+                    at: locations["language"])
             } else if !codeInputLanguages.contains(language) {
-                error("\(name()) has unknown language '\(language)'.\(Suggestion.didYouMean(language, among: codeInputLanguages)) Use one of: \(codeInputLanguages.joined(separator: ", ")).", at: locations["language"])
+                error(
+                    "\(name()) has unknown language '\(language)'.\(Suggestion.didYouMean(language, among: codeInputLanguages)) Use one of: \(codeInputLanguages.joined(separator: ", ")).",
+                    at: locations["language"])
             }
         } else if input.type == .code {
-            warning("\(name()) is code without a 'language'; add one (such as 'language: json') so editors can highlight it.", at: locations.element)
+            warning(
+                "\(name()) is code without a 'language'; add one (such as 'language: json') so editors can highlight it.",
+                at: locations.element)
         }
 
         if input.pattern != nil || input.minLength != nil || input.maxLength != nil, !input.type.isText {
             let field = ["pattern", "minLength", "maxLength"].first { locations.contains($0) } ?? "pattern"
-            error("\(name()) has '\(field)', which applies only to text inputs (string, text, password, code), not to '\(input.type.rawValue)'; remove it.", at: locations[field])
+            error(
+                "\(name()) has '\(field)', which applies only to text inputs (string, text, password, code), not to '\(input.type.rawValue)'; remove it.",
+                at: locations[field])
         }
         if let pattern = input.pattern, let problem = PatternCache.problem(pattern) {
-            error("The pattern of input '\(input.key)' of \(owner) is not usable: \(problem.reason); fix the regular expression.", at: locations["pattern"])
+            error(
+                "The pattern of input '\(input.key)' of \(owner) is not usable: \(problem.reason); fix the regular expression.",
+                at: locations["pattern"])
         }
         if let minLength = input.minLength, minLength < 0 {
             error("\(name()) has a negative minLength; use 0 or more.", at: locations["minLength"])
@@ -199,18 +246,26 @@ private struct ManifestValidator {
             error("\(name()) has a negative maxLength; use 0 or more.", at: locations["maxLength"])
         }
         if let minLength = input.minLength, let maxLength = input.maxLength, minLength > maxLength {
-            error("\(name()) has minLength \(minLength) greater than maxLength \(maxLength), so no value can fit; swap or fix them.", at: locations["minLength"])
+            error(
+                "\(name()) has minLength \(minLength) greater than maxLength \(maxLength), so no value can fit; swap or fix them.",
+                at: locations["minLength"])
         }
         if input.minimum != nil || input.maximum != nil, !input.type.isNumeric {
             let field = locations.contains("minimum") ? "minimum" : "maximum"
-            error("\(name()) has '\(field)', which applies only to integer and number inputs, not to '\(input.type.rawValue)'; remove it.", at: locations[field])
+            error(
+                "\(name()) has '\(field)', which applies only to integer and number inputs, not to '\(input.type.rawValue)'; remove it.",
+                at: locations[field])
         }
         if let minimum = input.minimum, let maximum = input.maximum, minimum > maximum {
-            error("\(name()) has minimum \(InputCoercion.formatted(minimum)) greater than maximum \(InputCoercion.formatted(maximum)), so no value can fit; swap or fix them.", at: locations["minimum"])
+            error(
+                "\(name()) has minimum \(InputCoercion.formatted(minimum)) greater than maximum \(InputCoercion.formatted(maximum)), so no value can fit; swap or fix them.",
+                at: locations["minimum"])
         }
         if let dataSource = input.dataSource, manifest.dataSource(dataSource) == nil {
             let known = manifest.dataSources.map(\.key)
-            error("\(name()) refers to data source '\(dataSource)', which the manifest does not declare.\(Suggestion.didYouMean(dataSource, among: known)) Declare it under 'dataSources:' or remove the reference.", at: locations["dataSource"])
+            error(
+                "\(name()) refers to data source '\(dataSource)', which the manifest does not declare.\(Suggestion.didYouMean(dataSource, among: known)) Declare it under 'dataSources:' or remove the reference.",
+                at: locations["dataSource"])
         }
 
         if let choices = input.choices {
@@ -218,15 +273,21 @@ private struct ManifestValidator {
         }
         if let fallback = input.default {
             if case .failure(let failure) = InputCoercion.coerce(fallback, for: input) {
-                error("The default of input '\(input.key)' of \(owner) does not fit: the input \(failure.reason) Change the default or the input's type.", at: locations["default"])
+                error(
+                    "The default of input '\(input.key)' of \(owner) does not fit: the input \(failure.reason) Change the default or the input's type.",
+                    at: locations["default"])
             }
             if input.isSecret {
-                warning("\(name()) is a password with a default; anyone who reads the manifest can see it. Remove the default.", at: locations["default"])
+                warning(
+                    "\(name()) is a password with a default; anyone who reads the manifest can see it. Remove the default.",
+                    at: locations["default"])
             }
         }
         if let example = input.example, input.type != .data {
             if case .failure(let failure) = InputCoercion.coerce(.string(example), for: input) {
-                error("The example of input '\(input.key)' of \(owner) does not fit: the input \(failure.reason) Change the example so people can copy it.", at: locations["example"])
+                error(
+                    "The example of input '\(input.key)' of \(owner) does not fit: the input \(failure.reason) Change the example so people can copy it.",
+                    at: locations["example"])
             }
         }
     }
@@ -243,12 +304,16 @@ private struct ManifestValidator {
         for (index, choice) in choices.enumerated() {
             let location = input.locations["choices.\(index)"]
             if let first = seen[choice.value] {
-                error("\(name) lists the choice '\(choice.value)' twice (items \(first + 1) and \(index + 1)); remove the duplicate.", at: location)
+                error(
+                    "\(name) lists the choice '\(choice.value)' twice (items \(first + 1) and \(index + 1)); remove the duplicate.",
+                    at: location)
             } else {
                 seen[choice.value] = index
             }
             if case .failure(let failure) = InputCoercion.coerceElement(.string(choice.value), for: unconstrained) {
-                error("Choice '\(choice.value)' of input '\(input.key)' does not fit the input: it \(failure.reason) Fix the choice or the input's type.", at: location)
+                error(
+                    "Choice '\(choice.value)' of input '\(input.key)' does not fit the input: it \(failure.reason) Fix the choice or the input's type.",
+                    at: location)
             }
         }
     }

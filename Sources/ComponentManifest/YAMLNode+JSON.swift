@@ -21,7 +21,9 @@ extension YAMLNode {
             var object = JSONObject()
             for pair in pairs {
                 guard let key = pair.key.scalar else {
-                    throw YAMLError(file: file, mark: pair.key.mark, message: "A JSON object key must be a single value, not \(pair.key.kindDescription).")
+                    throw YAMLError(
+                        file: file, mark: pair.key.mark,
+                        message: "A JSON object key must be a single value, not \(pair.key.kindDescription).")
                 }
                 object[key.value] = try pair.value.jsonValue(file: file)
             }
@@ -53,7 +55,8 @@ extension YAMLNode {
             if let bool = coreBool(scalar.value) { return .bool(bool) }
             if let integer = coreInteger(scalar.value) { return .integer(integer) }
             if let number = coreFloat(scalar.value) { return .number(number) }
-            if [".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "-.inf", "+.inf", "-.Inf", "+.Inf", "-.INF", "+.INF"].contains(scalar.value) {
+            if [".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "-.inf", "+.inf", "-.Inf", "+.Inf", "-.INF", "+.INF"].contains(scalar.value)
+            {
                 throw YAMLError(file: file, mark: mark, message: "JSON has no '\(scalar.value)'; quote it to keep it as text.")
             }
             return .string(scalar.value)

@@ -8,11 +8,17 @@ extension ManifestLoader {
     public static func load(contentsOf path: String, displayName: String? = nil) throws(ManifestError) -> LoadedManifest {
         let name = displayName ?? (path as NSString).lastPathComponent
         guard let data = FileManager.default.contents(atPath: path) else {
-            let reason = FileManager.default.fileExists(atPath: path) ? "it cannot be read (check its permissions)" : "there is no such file"
+            let reason =
+                FileManager.default.fileExists(atPath: path) ? "it cannot be read (check its permissions)" : "there is no such file"
             throw ManifestError(diagnostics: [Diagnostic(.error, "Cannot load the manifest '\(path)': \(reason).", at: nil)], source: nil)
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw ManifestError(diagnostics: [Diagnostic(.error, "The manifest '\(path)' is not UTF-8 text; save it as UTF-8.", at: SourceLocation(file: name, line: 1, column: 1))], source: nil)
+            throw ManifestError(
+                diagnostics: [
+                    Diagnostic(
+                        .error, "The manifest '\(path)' is not UTF-8 text; save it as UTF-8.",
+                        at: SourceLocation(file: name, line: 1, column: 1))
+                ], source: nil)
         }
         return try load(text: text, file: name)
     }

@@ -71,7 +71,10 @@ private struct Composer {
                 let node = try composeNode(try next())
                 let mark = markOf(node)
                 if documents > 1 {
-                    throw error(mark, "The file holds more than one YAML document; a manifest is exactly one document, so remove the extra '---' section.")
+                    throw error(
+                        mark,
+                        "The file holds more than one YAML document; a manifest is exactly one document, so remove the extra '---' section."
+                    )
                 }
                 root = isBareNull(node) ? nil : node
                 guard try next().kind == .documentEnd else { throw error(mark, "The YAML document did not end where expected.") }
@@ -117,7 +120,10 @@ private struct Composer {
             }
             aliasExpansion += Int(sizes[Int(node)])
             if aliasExpansion > YAMLReader.maximumAliasExpansion {
-                throw error(event.mark, "Aliases expand this document to more than \(YAMLReader.maximumAliasExpansion) nodes; refer to large anchors less often.")
+                throw error(
+                    event.mark,
+                    "Aliases expand this document to more than \(YAMLReader.maximumAliasExpansion) nodes; refer to large anchors less often."
+                )
             }
             return node
         case .scalar:
@@ -151,7 +157,9 @@ private struct Composer {
     }
 
     /// Moves the children gathered on the stack since `base` into `children`, contiguously.
-    mutating func closeContainer(_ kind: YAMLDocument.Record.Kind, from base: Int, line: Int32, column: Int32, tag: String?, size: Int32) -> Int32 {
+    mutating func closeContainer(_ kind: YAMLDocument.Record.Kind, from base: Int, line: Int32, column: Int32, tag: String?, size: Int32)
+        -> Int32
+    {
         let start = Int32(children.count)
         children.append(contentsOf: stack[base...])
         let count = Int32(stack.count - base)
@@ -184,7 +192,8 @@ private struct Composer {
                     let mark = markOf(first)
                     throw error(
                         markOf(key),
-                        "The key '\(name)' appears twice in this mapping (first at line \(mark.line), column \(mark.column)); remove one of them.")
+                        "The key '\(name)' appears twice in this mapping (first at line \(mark.line), column \(mark.column)); remove one of them."
+                    )
                 }
             }
             stack.append(key)

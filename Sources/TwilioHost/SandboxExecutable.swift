@@ -11,7 +11,10 @@ public enum SandboxExecutable {
     /// with `stateFile`, and reads the settings it prints.
     public static let launch: SandboxLauncher = { stateFile in
         guard let executable = locate() else {
-            throw LaunchError(description: "--sandbox starts the twilio-sandbox executable, which is neither beside this one nor on PATH: build it (swift build --product twilio-sandbox), or set TWILIO_* credentials.")
+            throw LaunchError(
+                description:
+                    "--sandbox starts the twilio-sandbox executable, which is neither beside this one nor on PATH: build it (swift build --product twilio-sandbox), or set TWILIO_* credentials."
+            )
         }
         return try await withCheckedThrowingContinuation { continuation in
             // Reading the child's banner blocks, so it happens on a thread of its own.
@@ -26,7 +29,9 @@ public enum SandboxExecutable {
     }
 
     static func locate() -> String? {
-        let beside = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("twilio-sandbox").path
+        let beside = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent(
+            "twilio-sandbox"
+        ).path
         if FileManager.default.isExecutableFile(atPath: beside) { return beside }
         for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
             let candidate = "\(directory)/twilio-sandbox"
@@ -36,7 +41,8 @@ public enum SandboxExecutable {
     }
 
     private static func start(_ executable: String, stateFile: String) throws -> StandInSandbox {
-        try FileManager.default.createDirectory(atPath: (stateFile as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (stateFile as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["--port", "0", "--state", stateFile, "--step-ms", "1000"]
@@ -53,7 +59,8 @@ public enum SandboxExecutable {
             let chunk = reader.availableData
             guard !chunk.isEmpty else {
                 process.waitUntilExit()
-                throw LaunchError(description: "twilio-sandbox (\(executable)) exited with status \(process.terminationStatus) before it was ready.")
+                throw LaunchError(
+                    description: "twilio-sandbox (\(executable)) exited with status \(process.terminationStatus) before it was ready.")
             }
             pending.append(chunk)
             while let newline = pending.firstIndex(of: 0x0A) {
@@ -65,7 +72,8 @@ public enum SandboxExecutable {
             }
         }
         return StandInSandbox(
-            baseURL: settings["TWILIO_API_BASE_URL"]!, accountSid: settings["TWILIO_ACCOUNT_SID"]!, authToken: settings["TWILIO_AUTH_TOKEN"]!,
+            baseURL: settings["TWILIO_API_BASE_URL"]!, accountSid: settings["TWILIO_ACCOUNT_SID"]!,
+            authToken: settings["TWILIO_AUTH_TOKEN"]!,
             stop: {
                 process.terminate()
                 await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in

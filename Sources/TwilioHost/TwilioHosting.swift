@@ -72,7 +72,8 @@ public enum TwilioHosting {
                 + "using the built-in sandbox at \(sandbox.baseURL), which keeps its messages in \(stateFile).")
         return HostServices(
             baseURL: sandbox.baseURL,
-            connection: RawConnection(key: "authToken", fields: ["accountSid": .string(sandbox.accountSid), "authToken": .string(sandbox.authToken)]),
+            connection: RawConnection(
+                key: "authToken", fields: ["accountSid": .string(sandbox.accountSid), "authToken": .string(sandbox.authToken)]),
             requestTimeout: timeout, stop: sandbox.stop)
     }
 
@@ -100,7 +101,10 @@ public enum TwilioHosting {
         if let region = value("TWILIO_REGION") { fields["region"] = .string(region) }
         if let edge = value("TWILIO_EDGE") { fields["edge"] = .string(edge) }
         guard let account else {
-            throw EnvironmentError(description: "TWILIO_ACCOUNT_SID is not set, but other TWILIO_ variables are: set it too (it starts with AC), or unset them all to use the built-in sandbox.")
+            throw EnvironmentError(
+                description:
+                    "TWILIO_ACCOUNT_SID is not set, but other TWILIO_ variables are: set it too (it starts with AC), or unset them all to use the built-in sandbox."
+            )
         }
         fields["accountSid"] = .string(account)
         if let key, let secret {
@@ -112,12 +116,16 @@ public enum TwilioHosting {
             fields["authToken"] = .string(token)
             return RawConnection(key: "authToken", fields: fields)
         }
-        throw EnvironmentError(description: "TWILIO_ACCOUNT_SID is set, but not TWILIO_AUTH_TOKEN, nor TWILIO_API_KEY with TWILIO_API_SECRET: set one of them, or unset TWILIO_ACCOUNT_SID to use the built-in sandbox.")
+        throw EnvironmentError(
+            description:
+                "TWILIO_ACCOUNT_SID is set, but not TWILIO_AUTH_TOKEN, nor TWILIO_API_KEY with TWILIO_API_SECRET: set one of them, or unset TWILIO_ACCOUNT_SID to use the built-in sandbox."
+        )
     }
 
     /// `$XDG_CACHE_HOME/twilio-component/sandbox-state.json` (or under `~/.cache`).
     static func sandboxStateFile(_ environment: [String: String]) -> String {
-        let cache = environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+        let cache =
+            environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
             ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.cache"
         return cache + "/twilio-component/sandbox-state.json"
     }

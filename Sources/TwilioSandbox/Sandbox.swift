@@ -104,8 +104,10 @@ public enum TwilioSandbox {
         var logger = Logger(label: "twilio-sandbox")
         logger.logLevel = configuration.logLevel
         let store = try SandboxStore(stateFile: configuration.stateFile)
-        let step = Double(configuration.lifecycleStep.components.seconds) + Double(configuration.lifecycleStep.components.attoseconds) / 1e18
-        let core = SandboxCore(credentials: configuration.credentials, store: store, step: step, webhookClient: configuration.webhookClient, logger: logger)
+        let step =
+            Double(configuration.lifecycleStep.components.seconds) + Double(configuration.lifecycleStep.components.attoseconds) / 1e18
+        let core = SandboxCore(
+            credentials: configuration.credentials, store: store, step: step, webhookClient: configuration.webhookClient, logger: logger)
         let tls = try configuration.tls.map(PreparedTLS.init)
         let server: HTTPServerBuilder
         do {
@@ -152,22 +154,27 @@ public enum TwilioSandbox {
         let streams = HTTP1Channel.Configuration(
             additionalChannelHandlers: [EndStreamCoalescer.Installer(), FaultChannelHandler(faults: faults, traffic: traffic)])
         guard let tls else {
-            return HTTPServerBuilder { responder in RecordedChannel(base: HTTP1Channel(responder: responder, configuration: streams), traffic: traffic) }
+            return HTTPServerBuilder { responder in
+                RecordedChannel(base: HTTP1Channel(responder: responder, configuration: streams), traffic: traffic)
+            }
         }
         let configuration = tls.configuration
         if http2 {
             // Validate once here, so that a bad certificate fails the start, not each connection.
-            _ = try HTTP2UpgradeChannel(tlsConfiguration: configuration, configuration: .init(streamConfiguration: streams), responder: { _, _, _ in })
+            _ = try HTTP2UpgradeChannel(
+                tlsConfiguration: configuration, configuration: .init(streamConfiguration: streams), responder: { _, _, _ in })
             return HTTPServerBuilder { responder in
                 RecordedChannel(
-                    base: try HTTP2UpgradeChannel(tlsConfiguration: configuration, configuration: .init(streamConfiguration: streams), responder: responder),
+                    base: try HTTP2UpgradeChannel(
+                        tlsConfiguration: configuration, configuration: .init(streamConfiguration: streams), responder: responder),
                     traffic: traffic)
             }
         }
         _ = try TLSChannel(HTTP1Channel(responder: { _, _, _ in }, configuration: streams), tlsConfiguration: configuration)
         return HTTPServerBuilder { responder in
             RecordedChannel(
-                base: try TLSChannel(HTTP1Channel(responder: responder, configuration: streams), tlsConfiguration: configuration), traffic: traffic)
+                base: try TLSChannel(HTTP1Channel(responder: responder, configuration: streams), tlsConfiguration: configuration),
+                traffic: traffic)
         }
     }
 }

@@ -58,7 +58,9 @@ struct TwilioSandboxCommand: AsyncParsableCommand {
     @Option(name: .customLong("tls-key"), help: ArgumentHelp("The private key of --tls-cert (PEM).", valueName: "file"))
     var tlsKey: String?
 
-    @Option(name: .customLong("tls-ca"), help: ArgumentHelp("The CA certificate clients should trust, printed as SSL_CERT_FILE.", valueName: "file"))
+    @Option(
+        name: .customLong("tls-ca"),
+        help: ArgumentHelp("The CA certificate clients should trust, printed as SSL_CERT_FILE.", valueName: "file"))
     var tlsCertificateAuthority: String?
 
     @Flag(name: .customLong("no-http2"), help: "Over TLS, offer HTTP/1.1 only.")
@@ -76,18 +78,21 @@ struct TwilioSandboxCommand: AsyncParsableCommand {
         if (tlsCertificate == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together: give both.") }
         if tlsCertificateAuthority != nil, tlsCertificate == nil { throw ValidationError("--tls-ca needs --tls-cert and --tls-key.") }
         if let tlsMaximumVersion, SandboxTLS.Version(rawValue: tlsMaximumVersion) == nil {
-            throw ValidationError("--tls-max-version must be one of \(SandboxTLS.Version.allCases.map(\.rawValue).joined(separator: ", ")), not '\(tlsMaximumVersion)'.")
+            throw ValidationError(
+                "--tls-max-version must be one of \(SandboxTLS.Version.allCases.map(\.rawValue).joined(separator: ", ")), not '\(tlsMaximumVersion)'."
+            )
         }
     }
 
     /// The TLS the options ask for; `nil` for plain HTTP.
     var tlsConfiguration: SandboxTLS? {
         guard tls || tlsCertificate != nil || noHTTP2 || tlsMaximumVersion != nil else { return nil }
-        let identity: SandboxTLS.Identity = if let tlsCertificate, let tlsKey {
-            .files(certificate: tlsCertificate, privateKey: tlsKey, certificateAuthority: tlsCertificateAuthority)
-        } else {
-            .generated
-        }
+        let identity: SandboxTLS.Identity =
+            if let tlsCertificate, let tlsKey {
+                .files(certificate: tlsCertificate, privateKey: tlsKey, certificateAuthority: tlsCertificateAuthority)
+            } else {
+                .generated
+            }
         return SandboxTLS(identity: identity, http2: !noHTTP2, maximumVersion: tlsMaximumVersion.flatMap(SandboxTLS.Version.init))
     }
 
@@ -95,10 +100,11 @@ struct TwilioSandboxCommand: AsyncParsableCommand {
         if resetState, let stateFile { try? FileManager.default.removeItem(atPath: stateFile) }
         let sandbox: RunningSandbox
         do {
-            sandbox = try await TwilioSandbox.start(SandboxConfiguration(
-                host: host, port: port, stateFile: stateFile, lifecycleStep: .milliseconds(stepMilliseconds),
-                logLevel: verbose ? .debug : .warning, tls: tlsConfiguration,
-                webhookClient: HTTPClientSettings(environment: ProcessInfo.processInfo.environment)))
+            sandbox = try await TwilioSandbox.start(
+                SandboxConfiguration(
+                    host: host, port: port, stateFile: stateFile, lifecycleStep: .milliseconds(stepMilliseconds),
+                    logLevel: verbose ? .debug : .warning, tls: tlsConfiguration,
+                    webhookClient: HTTPClientSettings(environment: ProcessInfo.processInfo.environment)))
         } catch let error as SandboxStateError {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(65)
@@ -107,15 +113,17 @@ struct TwilioSandboxCommand: AsyncParsableCommand {
             throw ExitCode(64)
         }
         let credentials = sandbox.credentials
-        FileHandle.standardOutput.write(Data("""
-            Twilio sandbox listening on \(sandbox.baseURL)
-              TWILIO_API_BASE_URL=\(sandbox.baseURL)
-              TWILIO_ACCOUNT_SID=\(credentials.accountSid)
-              TWILIO_AUTH_TOKEN=\(credentials.authToken)
-              TWILIO_API_KEY=\(credentials.apiKeySid)
-              TWILIO_API_SECRET=\(credentials.apiKeySecret)
-            \(sandbox.certificateAuthorityFile.map { "  SSL_CERT_FILE=\($0)\n" } ?? "")
-            """.utf8))
+        FileHandle.standardOutput.write(
+            Data(
+                """
+                Twilio sandbox listening on \(sandbox.baseURL)
+                  TWILIO_API_BASE_URL=\(sandbox.baseURL)
+                  TWILIO_ACCOUNT_SID=\(credentials.accountSid)
+                  TWILIO_AUTH_TOKEN=\(credentials.authToken)
+                  TWILIO_API_KEY=\(credentials.apiKeySid)
+                  TWILIO_API_SECRET=\(credentials.apiKeySecret)
+                \(sandbox.certificateAuthorityFile.map { "  SSL_CERT_FILE=\($0)\n" } ?? "")
+                """.utf8))
         // Serve until SIGINT or SIGTERM, then stop the server cleanly.
         let (signals, continuation) = AsyncStream.makeStream(of: Int32.self)
         var sources: [any DispatchSourceSignal] = []
@@ -127,7 +135,7 @@ struct TwilioSandboxCommand: AsyncParsableCommand {
             sources.append(source)
         }
         for await _ in signals { break }
-        sources.forEach { $0.cancel() }
+        for source in sources { source.cancel() }
         await sandbox.stop()
     }
 }

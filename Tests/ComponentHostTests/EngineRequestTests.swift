@@ -16,11 +16,13 @@ import Testing
     }
 
     @Test func readsEveryField() throws {
-        let request = try parse(#"""
+        let request = try parse(
+            #"""
             {"id": "r1", "action": "echo", "inputs": {"message": "hi", "count": 2},
              "connection": {"key": "token", "fields": {"user": "alice"}},
              "context": {"invocationId": "inv-1", "debug": true}}
-            """#).get()
+            """#
+        ).get()
         #expect(request.id == "r1")
         #expect(request.kind == .action)
         #expect(request.element == "echo")

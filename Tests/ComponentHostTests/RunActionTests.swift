@@ -27,14 +27,19 @@ import Testing
     @Test func printsTheEnvelope() async throws {
         let output = try await fixture.run(["echo", "--input", "message=hi", "--input", "count=2", "--compact"] + connection)
         #expect(output.exitCode == 0)
-        #expect(output.stdout == #"{"data":{"message":"hi","count":2,"loud":false,"ratio":null,"tags":null,"headers":null,"color":null,"day":null,"at":null,"payload":null,"pin":null,"connection":{"key":"token","user":"alice","token":"<redacted>"}}}"# + "\n")
+        #expect(
+            output.stdout
+                == #"{"data":{"message":"hi","count":2,"loud":false,"ratio":null,"tags":null,"headers":null,"color":null,"day":null,"at":null,"payload":null,"pin":null,"connection":{"key":"token","user":"alice","token":"<redacted>"}}}"#
+                + "\n")
         #expect(!output.stderr.contains("error"))
     }
 
     @Test func readsInputsAndConnectionFromFiles() async throws {
         let inputs = try temporaryFile(#"{"message": "from file", "loud": true, "tags": ["a", "b"], "count": "5"}"#)
         let connectionFile = try temporaryFile(#"{"key": "token", "fields": {"user": "bob", "token": "tok-aaaa1111"}}"#)
-        let output = try await fixture.run(["echo", "--inputs-file", inputs, "--input", "count=7", "--connection-file", connectionFile, "--compact"])
+        let output = try await fixture.run([
+            "echo", "--inputs-file", inputs, "--input", "count=7", "--connection-file", connectionFile, "--compact",
+        ])
         #expect(output.exitCode == 0)
         let data = try JSONParser.parse(output.stdout)["data"]
         #expect(data?["message"] == "FROM FILE")
@@ -44,7 +49,8 @@ import Testing
     }
 
     @Test func takesTheConnectionFromTheEnvironment() async throws {
-        let output = try await fixture.run(["whoami", "--compact"], environment: ["FIXTURE_USER": "carol", "FIXTURE_TOKEN": "tok-bbbb2222"])
+        let output = try await fixture.run(
+            ["whoami", "--compact"], environment: ["FIXTURE_USER": "carol", "FIXTURE_TOKEN": "tok-bbbb2222"])
         #expect(output.stdout == #"{"data":{"user":"carol"}}"# + "\n")
         #expect(output.exitCode == 0)
     }
@@ -52,12 +58,13 @@ import Testing
     @Test func reportsInputErrorsWithExitCode2() async throws {
         let output = try await fixture.run(["echo", "--input", "count=42abc", "--input", "colour=red"] + connection)
         #expect(output.exitCode == 2)
-        #expect(output.stderr == """
-            error: Unknown input 'colour' for action 'echo'. Did you mean 'color'? Known: message, count, loud, ratio, tags, headers, color, day, at, payload, pin.
-            Input 'message' (Message) is required; give it a value.
-            Input 'count' (Count) expects a whole number, but got '42abc'.
+        #expect(
+            output.stderr == """
+                error: Unknown input 'colour' for action 'echo'. Did you mean 'color'? Known: message, count, loud, ratio, tags, headers, color, day, at, payload, pin.
+                Input 'message' (Message) is required; give it a value.
+                Input 'count' (Count) expects a whole number, but got '42abc'.
 
-            """)
+                """)
         let envelope = try JSONParser.parse(output.stdout)
         #expect(envelope["error"]?["kind"] == "input")
         #expect(envelope["error"]?["input"] == "colour")
@@ -105,7 +112,8 @@ import Testing
     }
 
     @Test func refusesAnInvalidManifestWithItsDiagnostics() async throws {
-        let manifest = try temporaryFile("""
+        let manifest = try temporaryFile(
+            """
             key: fixture
             display:
               label: Fixture
@@ -121,13 +129,15 @@ import Testing
         let output = try await fixture.run(["echo", "--manifest", manifest])
         #expect(output.exitCode == 65)
         let name = (manifest as NSString).lastPathComponent
-        #expect(output.stderr.contains("""
-            \(name):11:15: error: Input 'message' of action 'echo' has unknown type 'strng'. Did you mean 'string'? \
-            Use one of: string, text, password, code, boolean, integer, number, data, date, timestamp, connection.
-                    type: strng
-                          ^
+        #expect(
+            output.stderr.contains(
+                """
+                \(name):11:15: error: Input 'message' of action 'echo' has unknown type 'strng'. Did you mean 'string'? \
+                Use one of: string, text, password, code, boolean, integer, number, data, date, timestamp, connection.
+                        type: strng
+                              ^
 
-            """))
+                """))
         #expect(output.stderr.hasPrefix("\(name):6:5: warning: The action 'echo' has no description;"))
         #expect(output.stdout.isEmpty)
     }
@@ -139,8 +149,12 @@ import Testing
         var outputs: [ProcessRunner.Output] = []
         let withSecrets = ["--connection", "token", "--connection-field", "user=alice", "--connection-field", "token=\(token)", "--debug"]
         outputs.append(try await fixture.run(["echo", "--input", "message=hi", "--input", "pin=\(pin)"] + withSecrets))
-        outputs.append(try await fixture.run(["echo", "--input", "message=hi", "--input", "pin=\(pin)", "--input", "count=x"] + withSecrets))
-        outputs.append(try await fixture.run(["echo", "--input", "pin=\(pin)", "--connection", "nope", "--connection-field", "token=\(token)", "--debug"]))
+        outputs.append(
+            try await fixture.run(["echo", "--input", "message=hi", "--input", "pin=\(pin)", "--input", "count=x"] + withSecrets))
+        outputs.append(
+            try await fixture.run([
+                "echo", "--input", "pin=\(pin)", "--connection", "nope", "--connection-field", "token=\(token)", "--debug",
+            ]))
         outputs.append(try await fixture.run(["whoami", "--debug"], environment: ["FIXTURE_USER": "alice", "FIXTURE_TOKEN": token]))
         #expect(outputs[0].exitCode == 0)
         #expect(outputs[0].stderr.contains("info echoing"))

@@ -26,7 +26,8 @@ import Testing
             return EchoOutput(message: input.message, count: input.count, pin: input.pin, user: context.connection?.string("user"))
         }
         handlers.action("whoami") { (_: NoInputs, context) -> JSONValue in
-            throw ComponentError(.upstream, code: 21211, message: "The service refused \(context.connection?.secret("token")?.reveal() ?? "")", status: 400)
+            throw ComponentError(
+                .upstream, code: 21211, message: "The service refused \(context.connection?.secret("token")?.reveal() ?? "")", status: 400)
         }
         return handlers
     }
@@ -39,7 +40,8 @@ import Testing
 
     @Test func wrapsTheResultInTheDataEnvelope() async throws {
         let result = try await runner().runAction(
-            InvocationRequest(element: "echo", inputs: ["message": "hi", "count": "3"], connection: connection), logger: LogCapture().logger())
+            InvocationRequest(element: "echo", inputs: ["message": "hi", "count": "3"], connection: connection),
+            logger: LogCapture().logger())
         #expect(result.exitCode == 0)
         #expect(JSONWriter.string(from: result.envelope) == #"{"data":{"message":"hi","count":3,"pin":null,"user":"alice"}}"#)
     }
@@ -57,7 +59,10 @@ import Testing
         } catch {
             #expect(error.problems.count == 2)
             #expect(error.problems[0].hasPrefix("The action 'whoami' is declared in the manifest (fixture.yaml:"))
-            #expect(error.problems[1] == "A handler is registered for the action 'shout', but the manifest declares no such action; add it to 'actions:' or remove the handler.")
+            #expect(
+                error.problems[1]
+                    == "A handler is registered for the action 'shout', but the manifest declares no such action; add it to 'actions:' or remove the handler."
+            )
         }
     }
 
@@ -75,22 +80,35 @@ import Testing
         #expect(noConnection.exitCode == 3)
 
         let wrongConnection = await runner.runAction(
-            InvocationRequest(element: "echo", inputs: ["message": "hi"], connection: RawConnection(key: "tokn", fields: [:])), logger: logger)
-        #expect(wrongConnection.error?.message == "Unknown connection 'tokn'. Did you mean 'token'? This component's connections are: token (Token Connection).")
+            InvocationRequest(element: "echo", inputs: ["message": "hi"], connection: RawConnection(key: "tokn", fields: [:])),
+            logger: logger)
+        #expect(
+            wrongConnection.error?.message
+                == "Unknown connection 'tokn'. Did you mean 'token'? This component's connections are: token (Token Connection).")
 
         let badField = await runner.runAction(
-            InvocationRequest(element: "echo", inputs: ["message": "hi"], connection: RawConnection(key: "token", fields: ["user": "Alice"])), logger: logger)
-        #expect(badField.error?.message == "Connection 'token' is not usable:\nField 'user' (User) must match the pattern ^[a-z]+$, but '<redacted>' does not.\nField 'token' (Token) is required; give it a value.")
+            InvocationRequest(
+                element: "echo", inputs: ["message": "hi"], connection: RawConnection(key: "token", fields: ["user": "Alice"])),
+            logger: logger)
+        #expect(
+            badField.error?.message
+                == "Connection 'token' is not usable:\nField 'user' (User) must match the pattern ^[a-z]+$, but '<redacted>' does not.\nField 'token' (Token) is required; give it a value."
+        )
 
         let upstream = await runner.runAction(InvocationRequest(element: "whoami", connection: connection), logger: logger)
         #expect(upstream.error?.kind == .upstream)
         #expect(upstream.exitCode == 4)
-        #expect(JSONWriter.string(from: upstream.envelope) == #"{"error":{"kind":"upstream","code":21211,"message":"The service refused <redacted>","status":400,"moreInfo":null,"retryable":false,"maybeSent":false,"input":null}}"#)
+        #expect(
+            JSONWriter.string(from: upstream.envelope)
+                == #"{"error":{"kind":"upstream","code":21211,"message":"The service refused <redacted>","status":400,"moreInfo":null,"retryable":false,"maybeSent":false,"input":null}}"#
+        )
     }
 
     @Test func takesAConnectionEmbeddedInTheInputs() async throws {
         let result = try await runner().runAction(
-            InvocationRequest(element: "echo", inputs: ["message": "hi", "connection": ["key": "token", "fields": ["user": "bob", "token": "tok-123456"]]]),
+            InvocationRequest(
+                element: "echo",
+                inputs: ["message": "hi", "connection": ["key": "token", "fields": ["user": "bob", "token": "tok-123456"]]]),
             logger: LogCapture().logger())
         #expect(result.envelope["data"]?["user"] == "bob")
     }
@@ -103,9 +121,12 @@ import Testing
         var outputs: [String] = []
         for request in [
             InvocationRequest(element: "echo", inputs: ["message": "hi", "pin": .string(pin)], connection: connection, debug: true),
-            InvocationRequest(element: "echo", inputs: ["message": "hi", "pin": .string(pin), "count": "x"], connection: connection, debug: true),
+            InvocationRequest(
+                element: "echo", inputs: ["message": "hi", "pin": .string(pin), "count": "x"], connection: connection, debug: true),
             InvocationRequest(element: "whoami", connection: connection, debug: true),
-            InvocationRequest(element: "echo", inputs: ["pin": .string(pin)], connection: RawConnection(key: "token", fields: ["token": .string(secret), "user": "A"]), debug: true),
+            InvocationRequest(
+                element: "echo", inputs: ["pin": .string(pin)],
+                connection: RawConnection(key: "token", fields: ["token": .string(secret), "user": "A"]), debug: true),
         ] {
             let result = await runner.runAction(request, logger: capture.logger())
             outputs.append(JSONWriter.string(from: result.envelope, style: .pretty))

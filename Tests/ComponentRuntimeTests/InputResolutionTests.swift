@@ -26,10 +26,11 @@ import Testing
         return nil
     }
 
-    @Test(arguments: [
-        ("true", true), ("TRUE", true), (" yes ", true), ("On", true), ("1", true),
-        ("false", false), ("No", false), ("off", false), ("0", false), ("\tFALSE\n", false),
-    ] as [(String, Bool)])
+    @Test(
+        arguments: [
+            ("true", true), ("TRUE", true), (" yes ", true), ("On", true), ("1", true),
+            ("false", false), ("No", false), ("off", false), ("0", false), ("\tFALSE\n", false),
+        ] as [(String, Bool)])
     func booleansAcceptOnlyTheirWords(text: String, expected: Bool) {
         #expect(value(.string(text), input(.boolean)) == .bool(expected))
     }
@@ -38,9 +39,13 @@ import Testing
         #expect(value(.bool(true), input(.boolean)) == .bool(true))
         #expect(value(.integer(0), input(.boolean)) == .bool(false))
         for text in ["t", "y", "abc", "2", "truee"] {
-            #expect(error(.string(text), input(.boolean)) == "Input 'value' (Value) expects true or false (also yes/no, on/off, 1/0), but got '\(text)'.")
+            #expect(
+                error(.string(text), input(.boolean))
+                    == "Input 'value' (Value) expects true or false (also yes/no, on/off, 1/0), but got '\(text)'.")
         }
-        #expect(error(.integer(2), input(.boolean)) == "Input 'value' (Value) expects true or false (also yes/no, on/off, 1/0), but got a number '2'.")
+        #expect(
+            error(.integer(2), input(.boolean))
+                == "Input 'value' (Value) expects true or false (also yes/no, on/off, 1/0), but got a number '2'.")
     }
 
     @Test func integersAreExact() {
@@ -53,7 +58,10 @@ import Testing
             #expect(error(.string(text), input(.integer)) == "Input 'value' (Value) expects a whole number, but got '\(text)'.")
         }
         #expect(error(.number(2.5), input(.integer)) == "Input 'value' (Value) expects a whole number, but got a number '2.5'.")
-        #expect(error("99999999999999999999", input(.integer)) == "Input 'value' (Value) expects a whole number between -9223372036854775808 and 9223372036854775807, but got '99999999999999999999', which is out of range.")
+        #expect(
+            error("99999999999999999999", input(.integer))
+                == "Input 'value' (Value) expects a whole number between -9223372036854775808 and 9223372036854775807, but got '99999999999999999999', which is out of range."
+        )
         #expect(error(.bool(true), input(.integer)) == "Input 'value' (Value) expects a whole number, but got a boolean 'true'.")
     }
 
@@ -68,17 +76,22 @@ import Testing
     }
 
     @Test func textTakesScalarsAndRefusesStructures() {
-        #expect(value(.integer(5551234567), input(.string)) == .string("5551234567"))
+        #expect(value(.integer(5_551_234_567), input(.string)) == .string("5551234567"))
         #expect(value(.bool(false), input(.text)) == .string("false"))
         #expect(error(["a": 1], input(.string)) == "Input 'value' (Value) expects text, but got an object '{\"a\":1}'.")
     }
 
     @Test func datesAndTimestamps() {
         #expect(value("2025-05-14", input(.date)) == "2025-05-14")
-        #expect(error("2025-02-30", input(.date)) == "Input 'value' (Value) expects a date written YYYY-MM-DD (such as 2025-05-14), but got '2025-02-30'.")
+        #expect(
+            error("2025-02-30", input(.date))
+                == "Input 'value' (Value) expects a date written YYYY-MM-DD (such as 2025-05-14), but got '2025-02-30'.")
         #expect(value("2025-05-15T00:42:25+02:00", input(.timestamp)) == "2025-05-14T22:42:25.000Z")
         #expect(value("2025-05-14", input(.timestamp)) == "2025-05-14T00:00:00.000Z")
-        #expect(error("2025-05-14T22:42:25", input(.timestamp)) == "Input 'value' (Value) expects an ISO 8601 timestamp with a zone (such as 2025-05-14T22:42:25Z), but got '2025-05-14T22:42:25'.")
+        #expect(
+            error("2025-05-14T22:42:25", input(.timestamp))
+                == "Input 'value' (Value) expects an ISO 8601 timestamp with a zone (such as 2025-05-14T22:42:25Z), but got '2025-05-14T22:42:25'."
+        )
         #expect(error("1616198400", input(.timestamp)) != nil)
     }
 
@@ -91,7 +104,8 @@ import Testing
         let method = input(.string) { $0.choices = ["GET", "POST", "DELETE"].map { InputChoice(value: $0, label: $0) } }
         #expect(value("POST", method) == "POST")
         #expect(value("post", method) == "POST")
-        #expect(error("PSOT", method) == "Input 'value' (Value) must be one of 'GET', 'POST', 'DELETE', but got 'PSOT'. Did you mean 'POST'?")
+        #expect(
+            error("PSOT", method) == "Input 'value' (Value) must be one of 'GET', 'POST', 'DELETE', but got 'PSOT'. Did you mean 'POST'?")
         let numbers = input(.integer) { $0.choices = [InputChoice(value: "1", label: "one"), InputChoice(value: "2", label: "two")] }
         #expect(value("2", numbers) == .integer(2))
         #expect(error("3", numbers) == "Input 'value' (Value) must be one of '1', '2', but got '3'.")
@@ -101,10 +115,16 @@ import Testing
         let sid = input(.string) { $0.pattern = "^AC[0-9a-f]{32}$" }
         #expect(value(.string("AC" + String(repeating: "a", count: 32)), sid) != nil)
         #expect(error("AC123", sid) == "Input 'value' (Value) must match the pattern ^AC[0-9a-f]{32}$, but 'AC123' does not.")
-        let short = input(.string) { $0.minLength = 2; $0.maxLength = 3 }
+        let short = input(.string) {
+            $0.minLength = 2
+            $0.maxLength = 3
+        }
         #expect(error("a", short) == "Input 'value' (Value) must be at least 2 characters long, but is 1.")
         #expect(error("abcd", short) == "Input 'value' (Value) must be at most 3 characters long, but is 4.")
-        let bounded = input(.integer) { $0.minimum = 0; $0.maximum = 10 }
+        let bounded = input(.integer) {
+            $0.minimum = 0
+            $0.maximum = 10
+        }
         #expect(error("11", bounded) == "Input 'value' (Value) must be at most 10, but got 11.")
         #expect(error("-1", bounded) == "Input 'value' (Value) must be at least 0, but got -1.")
     }
@@ -126,8 +146,12 @@ import Testing
         #expect(value(#"[{"key": "B", "value": "1"}, {"key": "A", "value": "x=y"}, {"key": "B", "value": "2"}]"#, headers) == expected)
         #expect(value(["Z": "1", "A": "2"], headers) == [["key": "Z", "value": "1"], ["key": "A", "value": "2"]])
         #expect(value("User-Agent: curl/7.64.1", headers) == [["key": "User-Agent", "value": "curl/7.64.1"]])
-        #expect(error("novalue", headers) == "Input 'value' (Value) expects key=value lines (or a JSON object), but line 1 has neither '=' nor ':'.")
-        #expect(error([["key": "a", "val": "b"]], headers) == "Input 'value' (Value) item 1 has an unknown field 'val'; write {\"key\": ..., \"value\": ...}.")
+        #expect(
+            error("novalue", headers)
+                == "Input 'value' (Value) expects key=value lines (or a JSON object), but line 1 has neither '=' nor ':'.")
+        #expect(
+            error([["key": "a", "val": "b"]], headers)
+                == "Input 'value' (Value) item 1 has an unknown field 'val'; write {\"key\": ..., \"value\": ...}.")
     }
 
     @Test func defaultsRequiredAndEmptyValues() {
@@ -147,11 +171,12 @@ import Testing
             Issue.record("expected failure")
             return
         }
-        #expect(errors.problems.map(\.message) == [
-            "Unknown input 'extra' for action 'send'. Known: to, count, note, flag.",
-            "Unknown input 'coutn' for action 'send'. Did you mean 'count'? Known: to, count, note, flag.",
-            "Input 'to' (To) is required but was empty; give it a value.",
-        ])
+        #expect(
+            errors.problems.map(\.message) == [
+                "Unknown input 'extra' for action 'send'. Known: to, count, note, flag.",
+                "Unknown input 'coutn' for action 'send'. Did you mean 'count'? Known: to, count, note, flag.",
+                "Input 'to' (To) is required but was empty; give it a value.",
+            ])
         guard case .failure(let missing) = resolver.resolve([:]) else {
             Issue.record("expected failure")
             return
@@ -161,7 +186,10 @@ import Testing
 
     @Test func secretValuesAreNeverRepeatedInErrors() {
         let pin = input(.password) { $0.pattern = "^[0-9]{4}$" }
-        #expect(error("hunter2-secret", pin) == "Input 'value' (Value) must match the pattern ^[0-9]{4}$, but a value that is not one (secret values are not repeated) does not.")
+        #expect(
+            error("hunter2-secret", pin)
+                == "Input 'value' (Value) must match the pattern ^[0-9]{4}$, but a value that is not one (secret values are not repeated) does not."
+        )
         let picked = input(.password) { $0.choices = [InputChoice(value: "a", label: "a")] }
         #expect(error("hunter2-secret", picked)?.contains("hunter2") == false)
     }

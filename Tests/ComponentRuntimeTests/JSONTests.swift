@@ -53,18 +53,19 @@ import Testing
 @Suite(.timingInsensitive) struct JSONWriterTests {
     @Test func writesPrettyLikeJavaScript() {
         let value: JSONValue = ["b": 1, "a": ["x", .null, 2.5], "e": [:], "l": []]
-        #expect(JSONWriter.string(from: value, style: .pretty) == """
-            {
-              "b": 1,
-              "a": [
-                "x",
-                null,
-                2.5
-              ],
-              "e": {},
-              "l": []
-            }
-            """)
+        #expect(
+            JSONWriter.string(from: value, style: .pretty) == """
+                {
+                  "b": 1,
+                  "a": [
+                    "x",
+                    null,
+                    2.5
+                  ],
+                  "e": {},
+                  "l": []
+                }
+                """)
     }
 
     @Test func escapesControlCharactersOnly() {
@@ -89,9 +90,13 @@ import Testing
     }
 
     @Test func encodesInCodingKeyOrderWithNullsKept() throws {
-        let value = try JSONValueEncoder().encode(Output(zeta: "z", alpha: nil, nested: .init(), when: Date(timeIntervalSince1970: 1_747_262_545)))
-        #expect(JSONWriter.string(from: value) == #"{"zeta":"z","alpha":null,"nested":{"last":true,"first":[1,2]},"when":"2025-05-14T22:42:25.000Z"}"#)
-        let dropped = try JSONValueEncoder(writesNilAsNull: false).encode(Output(zeta: "z", alpha: nil, nested: .init(), when: Date(timeIntervalSince1970: 0)))
+        let value = try JSONValueEncoder().encode(
+            Output(zeta: "z", alpha: nil, nested: .init(), when: Date(timeIntervalSince1970: 1_747_262_545)))
+        #expect(
+            JSONWriter.string(from: value)
+                == #"{"zeta":"z","alpha":null,"nested":{"last":true,"first":[1,2]},"when":"2025-05-14T22:42:25.000Z"}"#)
+        let dropped = try JSONValueEncoder(writesNilAsNull: false).encode(
+            Output(zeta: "z", alpha: nil, nested: .init(), when: Date(timeIntervalSince1970: 0)))
         #expect(dropped.objectValue?.keys == ["zeta", "nested", "when"])
     }
 

@@ -33,7 +33,10 @@ import Testing
         for pattern in Self.patterns {
             let simple = try #require(SimplePattern(pattern))
             let regex = try NSRegularExpression(pattern: pattern)
-            var samples: [String] = ["", "AC" + String(repeating: "a", count: 32), "SM" + String(repeating: "F", count: 32), "1", "999", "0", "abc", "ab", "abcc", "x\n", "a\n"]
+            var samples: [String] = [
+                "", "AC" + String(repeating: "a", count: 32), "SM" + String(repeating: "F", count: 32), "1", "999", "0", "abc", "ab",
+                "abcc", "x\n", "a\n",
+            ]
             for _ in 0..<400 {
                 let length = Int.random(in: 0...36, using: &generator)
                 var text = String.UnicodeScalarView()
@@ -46,7 +49,9 @@ import Testing
                     #expect(answer == expected, "\(pattern) on \(text.debugDescription)")
                     compared += 1
                 } else {
-                    #expect(text.unicodeScalars.last.map(SimplePattern.lineTerminators.contains) == true, "declined only for a trailing line terminator")
+                    #expect(
+                        text.unicodeScalars.last.map(SimplePattern.lineTerminators.contains) == true,
+                        "declined only for a trailing line terminator")
                 }
                 #expect(PatternCache.matches(text, pattern: pattern) == expected)
             }

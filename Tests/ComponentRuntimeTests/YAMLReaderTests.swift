@@ -1,8 +1,9 @@
 import ComponentCore
 import ComponentManifest
-@testable import ComponentYAML
 import TestSupport
 import Testing
+
+@testable import ComponentYAML
 
 @Suite(.timingInsensitive) struct YAMLReaderTests {
     func read(_ text: String) throws -> YAMLNode {
@@ -19,7 +20,8 @@ import Testing
     }
 
     @Test func marksAreOneBased() throws {
-        let root = try read("""
+        let root = try read(
+            """
             key: twilio
             actions:
               - key: sendSMS
@@ -36,7 +38,8 @@ import Testing
     }
 
     @Test func resolvesAnchorsAliasesAndMergeKeys() throws {
-        let root = try read("""
+        let root = try read(
+            """
             base: &base
               type: string
               required: true
@@ -54,36 +57,59 @@ import Testing
     }
 
     @Test func duplicateKeysAreAnError() {
-        #expect(failure("""
-            key: a
-            label: b
-            key: c
-            """) == "test.yaml:3:1: error: The key 'key' appears twice in this mapping (first at line 1, column 1); remove one of them.")
+        #expect(
+            failure(
+                """
+                key: a
+                label: b
+                key: c
+                """) == "test.yaml:3:1: error: The key 'key' appears twice in this mapping (first at line 1, column 1); remove one of them."
+        )
     }
 
     @Test func undefinedAliasIsAnError() {
-        #expect(failure("a: *nowhere\n") == "test.yaml:1:4: error: The alias '*nowhere' refers to no anchor; define '&nowhere' before using it.")
+        #expect(
+            failure("a: *nowhere\n") == "test.yaml:1:4: error: The alias '*nowhere' refers to no anchor; define '&nowhere' before using it."
+        )
     }
 
     @Test func syntaxErrorsCarryPositionAndLibyamlText() {
-        #expect(failure("""
-            key: a
-              label: b
-            """) == "test.yaml:2:8: error: YAML syntax error: mapping values are not allowed in this context. Quote values that contain ': ', or fix the indentation of this line.")
-        #expect(failure("""
-            key: "unclosed
-            label: b
-            """) == "test.yaml:2:9: error: YAML syntax error: found unexpected end of stream (while scanning a quoted scalar started at line 1, column 6). A quoted value is probably missing its closing quote.")
-        #expect(failure("key: a\n\tlabel: b\n") == "test.yaml:2:1: error: YAML syntax error: found a tab character that violates indentation (while scanning a plain scalar started at line 1, column 6). YAML does not allow tabs for indentation; indent with spaces.")
-        #expect(failure("""
-            actions:
-              - key: a
-             - key: b
-            """) == "test.yaml:3:2: error: YAML syntax error: did not find expected key (while parsing a block mapping started at line 1, column 1). Check the indentation of this line against the lines above it.")
+        #expect(
+            failure(
+                """
+                key: a
+                  label: b
+                """)
+                == "test.yaml:2:8: error: YAML syntax error: mapping values are not allowed in this context. Quote values that contain ': ', or fix the indentation of this line."
+        )
+        #expect(
+            failure(
+                """
+                key: "unclosed
+                label: b
+                """)
+                == "test.yaml:2:9: error: YAML syntax error: found unexpected end of stream (while scanning a quoted scalar started at line 1, column 6). A quoted value is probably missing its closing quote."
+        )
+        #expect(
+            failure("key: a\n\tlabel: b\n")
+                == "test.yaml:2:1: error: YAML syntax error: found a tab character that violates indentation (while scanning a plain scalar started at line 1, column 6). YAML does not allow tabs for indentation; indent with spaces."
+        )
+        #expect(
+            failure(
+                """
+                actions:
+                  - key: a
+                 - key: b
+                """)
+                == "test.yaml:3:2: error: YAML syntax error: did not find expected key (while parsing a block mapping started at line 1, column 1). Check the indentation of this line against the lines above it."
+        )
     }
 
     @Test func oneDocumentOnly() {
-        #expect(failure("a: 1\n---\nb: 2\n") == "test.yaml:3:1: error: The file holds more than one YAML document; a manifest is exactly one document, so remove the extra '---' section.")
+        #expect(
+            failure("a: 1\n---\nb: 2\n")
+                == "test.yaml:3:1: error: The file holds more than one YAML document; a manifest is exactly one document, so remove the extra '---' section."
+        )
         #expect((try? YAMLReader.read("# only a comment\n", file: "x")) ?? nil == nil)
     }
 
@@ -96,7 +122,8 @@ import Testing
     }
 
     @Test func convertsToJSONWithTheCoreSchema() throws {
-        let root = try read("""
+        let root = try read(
+            """
             s: "1"
             n: 1
             f: 1.5
@@ -107,9 +134,10 @@ import Testing
             t: !!str 12
             l: [a, 2]
             """)
-        #expect(try root.jsonValue(file: "test.yaml") == [
-            "s": "1", "n": 1, "f": 1.5, "b": true, "y": "yes", "z": nil, "e": nil, "t": "12", "l": ["a", 2],
-        ])
+        #expect(
+            try root.jsonValue(file: "test.yaml") == [
+                "s": "1", "n": 1, "f": 1.5, "b": true, "y": "yes", "z": nil, "e": nil, "t": "12", "l": ["a", 2],
+            ])
         #expect(throws: YAMLError.self) { try read("x: .nan").jsonValue(file: "test.yaml") }
     }
 }

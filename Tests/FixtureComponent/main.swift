@@ -55,7 +55,9 @@ let component =
         connectionHelp: "FIXTURE_USER with FIXTURE_TOKEN",
         makeHandlers: { _ in registry },
         prepare: { request in
-            guard let user = request.environment["FIXTURE_USER"], let token = request.environment["FIXTURE_TOKEN"] else { return HostServices() }
+            guard let user = request.environment["FIXTURE_USER"], let token = request.environment["FIXTURE_TOKEN"] else {
+                return HostServices()
+            }
             return HostServices(connection: RawConnection(key: "token", fields: ["user": .string(user), "token": .string(token)]))
         })
 // `fixture-component invoke|serve|...` is the engine front end; anything else is run-action.

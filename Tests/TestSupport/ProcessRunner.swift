@@ -34,7 +34,9 @@ public enum ProcessRunner {
     /// A child that exits before reading all its input must fail a write, not kill the tests.
     static let brokenPipesIgnored: Void = { signal(SIGPIPE, SIG_IGN) }()
 
-    private static func runBlocking(_ executable: String, _ arguments: [String], environment: [String: String], stdin: String?) throws -> Output {
+    private static func runBlocking(_ executable: String, _ arguments: [String], environment: [String: String], stdin: String?) throws
+        -> Output
+    {
         _ = ProcessRunner.brokenPipesIgnored
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)

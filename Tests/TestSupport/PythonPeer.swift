@@ -15,9 +15,12 @@ public enum PythonPeer {
     }
 
     /// Runs `Tests/Python/<script>` with `arguments`.
-    public static func run(script: String, arguments: [String], environment: [String: String?] = [:], stdin: String? = nil) async throws -> ProcessRunner.Output {
+    public static func run(script: String, arguments: [String], environment: [String: String?] = [:], stdin: String? = nil) async throws
+        -> ProcessRunner.Output
+    {
         try await ProcessRunner.run(
-            try await python(), [root.appendingPathComponent("Tests/Python/\(script)").path] + arguments, environment: environment, stdin: stdin)
+            try await python(), [root.appendingPathComponent("Tests/Python/\(script)").path] + arguments, environment: environment,
+            stdin: stdin)
     }
 }
 

@@ -1,12 +1,13 @@
+public import Foundation
+import Synchronization
+
 // A small HTTP/1.1 server on 127.0.0.1 for tests and benchmarks: real sockets, keep-alive, and
 // scripted misbehaviour (delays, dropped connections) that a well-behaved framework will not do.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
-public import Foundation
-import Synchronization
 
 /// A test server on `127.0.0.1` with an ephemeral port, answering each request with what its
 /// handler returns. Counts accepted connections and records every request it reads.
@@ -90,7 +91,10 @@ public final class TestHTTPServer: Sendable {
         try self.init(boundSocket: socket, port: reserved.port, dropOnAccept: { _ in false }, handler: handler)
     }
 
-    private init(boundSocket socket: Int32, port: Int, dropOnAccept: @escaping @Sendable (Int) -> Bool, handler: @escaping @Sendable (Request) -> Action) throws {
+    private init(
+        boundSocket socket: Int32, port: Int, dropOnAccept: @escaping @Sendable (Int) -> Bool,
+        handler: @escaping @Sendable (Request) -> Action
+    ) throws {
         guard listen(socket, 128) == 0 else {
             close(socket)
             throw POSIXError(.init(rawValue: errno) ?? .EIO)

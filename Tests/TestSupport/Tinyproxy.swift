@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 public import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A real HTTP CONNECT proxy for tests: Debian's `tinyproxy`, started on a free loopback port
 /// with a configuration of its own and stopped afterwards. `make test` installs it.

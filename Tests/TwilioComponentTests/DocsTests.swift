@@ -16,19 +16,26 @@ import TwilioComponent
             try rendered.write(toFile: Self.path, atomically: true, encoding: .utf8)
         }
         let committed = try String(contentsOfFile: Self.path, encoding: .utf8)
-        #expect(committed == rendered, "docs/twilio.md is out of date with component.yaml: run `make docs` (or the tests with RECORD_SNAPSHOTS=1).")
+        #expect(
+            committed == rendered,
+            "docs/twilio.md is out of date with component.yaml: run `make docs` (or the tests with RECORD_SNAPSHOTS=1).")
     }
 
     @Test func thePageFollowsTheDocumentedStructure() throws {
         let page = try String(contentsOfFile: Self.path, encoding: .utf8)
-        #expect(page.hasPrefix("<!-- Generated from component.yaml by run-action --docs; do not edit. -->\n# Twilio Component\n\nSend SMS messages through Twilio\n\nComponent key: `twilio`\n"))
+        #expect(
+            page.hasPrefix(
+                "<!-- Generated from component.yaml by run-action --docs; do not edit. -->\n# Twilio Component\n\nSend SMS messages through Twilio\n\nComponent key: `twilio`\n"
+            ))
         let headings = page.split(separator: "\n").filter { $0.hasPrefix("#") }.map(String.init)
-        #expect(headings == [
-            "# Twilio Component", "## Description", "## Connections", "### Twilio API Key Connection", "### Twilio Auth Token Connection",
-            "## Triggers", "### New Messages", "### Webhook",
-            "## Actions", "### Get SMS", "### List SMS messages", "### Raw Request", "### Send SMS",
-            "## Data Sources", "### Select Message",
-        ])
+        #expect(
+            headings == [
+                "# Twilio Component", "## Description", "## Connections", "### Twilio API Key Connection",
+                "### Twilio Auth Token Connection",
+                "## Triggers", "### New Messages", "### Webhook",
+                "## Actions", "### Get SMS", "### List SMS messages", "### Raw Request", "### Send SMS",
+                "## Data Sources", "### Select Message",
+            ])
         #expect(page.contains("Receive and validate webhook requests from Twilio for webhooks you configure. | key: `webhook`"))
         #expect(page.contains("picked from data source `selectMessage`"))
         // Each trigger and data source shows its example payload.
@@ -37,6 +44,8 @@ import TwilioComponent
         }
         #expect(page.contains("> **Consider API Keys instead**"))
         #expect(page.contains("Get an SMS message | key: `getSMS`"))
-        #expect(page.contains("| Message<br>`body` | The message body of the SMS message.<br>`text`; up to 1600 characters | `Hello from Acme!` |"))
+        #expect(
+            page.contains(
+                "| Message<br>`body` | The message body of the SMS message.<br>`text`; up to 1600 characters | `Hello from Acme!` |"))
     }
 }

@@ -62,7 +62,9 @@ import TwilioSandbox
             }
             let seedText = JSONWriter.string(from: seed, style: .pretty)
             #expect(normalized == seedText)
-            #expect(JSONWriter.string(from: try JSONParser.parse(JSONWriter.string(from: got.envelope)), style: .pretty).count == normalized.count)
+            #expect(
+                JSONWriter.string(from: try JSONParser.parse(JSONWriter.string(from: got.envelope)), style: .pretty).count
+                    == normalized.count)
             #expect(try await harness.protocolsSeen().requests == [transport.httpVersion])
         }
     }
@@ -75,7 +77,9 @@ import TwilioSandbox
             #expect(output.error["code"] == 20404)
             #expect(output.error["status"] == 404)
             let invalid = await harness.run(["getSMS", "--input", "messageSid=SM123"])
-            #expect(invalid.error["message"] == "Input 'messageSid' (Message SID) must match the pattern ^(SM|MM)[0-9a-fA-F]{32}$, but 'SM123' does not.")
+            #expect(
+                invalid.error["message"]
+                    == "Input 'messageSid' (Message SID) must match the pattern ^(SM|MM)[0-9a-fA-F]{32}$, but 'SM123' does not.")
         }
     }
 
@@ -107,7 +111,9 @@ import TwilioSandbox
             #expect(dated.data["messages"]?.arrayValue?.count == 7)
             let before = await harness.run(["listMessages"] + Harness.inputs(["dateSentBefore": "2020-01-01"]))
             #expect(before.data["messages"]?.arrayValue?.isEmpty == true)
-            let foreign = await harness.run(["listMessages", "--input", "cursor=/2010-04-01/Accounts/ACffffffffffffffffffffffffffffffff/Messages.json?PageSize=2"])
+            let foreign = await harness.run([
+                "listMessages", "--input", "cursor=/2010-04-01/Accounts/ACffffffffffffffffffffffffffffffff/Messages.json?PageSize=2",
+            ])
             #expect(foreign.error["input"] == "cursor")
         }
     }
@@ -123,7 +129,11 @@ import TwilioSandbox
             let collected = await runner.runAction(
                 InvocationRequest(
                     element: "listMessages", inputs: ["pageSize": "2", "limit": "0"],
-                    connection: RawConnection(key: "authToken", fields: ["accountSid": .string(harness.credentials.accountSid), "authToken": .string(harness.credentials.authToken)])),
+                    connection: RawConnection(
+                        key: "authToken",
+                        fields: [
+                            "accountSid": .string(harness.credentials.accountSid), "authToken": .string(harness.credentials.authToken),
+                        ])),
                 logger: .init(label: "test"))
             #expect(streamed.envelope == collected.envelope)
             #expect(collected.envelope["data"]?["messages"]?.arrayValue?.count == 5)

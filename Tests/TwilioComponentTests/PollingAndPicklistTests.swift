@@ -16,10 +16,13 @@ import TwilioSandbox
     }
 
     /// Polls with `state` after a JSON round trip (as an engine stores it), returning the SIDs and the new state.
-    static func poll(_ invoker: ComponentInvoker, _ harness: Harness, state: JSONValue?, inputs: JSONObject = [:]) async throws -> (sids: [String], messages: [JSONValue], state: JSONValue) {
+    static func poll(_ invoker: ComponentInvoker, _ harness: Harness, state: JSONValue?, inputs: JSONObject = [:]) async throws -> (
+        sids: [String], messages: [JSONValue], state: JSONValue
+    ) {
         let stored = try state.map { try JSONParser.parse(JSONWriter.string(from: $0)) }
         #expect(stored == state, "the state survives being stored as JSON")
-        let result = await invoker.run("pollMessages", inputs: inputs, connection: ComponentInvoker.authToken(harness.credentials.authToken), state: stored)
+        let result = await invoker.run(
+            "pollMessages", inputs: inputs, connection: ComponentInvoker.authToken(harness.credentials.authToken), state: stored)
         let payload = try #require(result.envelope["payload"], "\(result.envelope)")
         let messages = payload["body"]?["data"]?["messages"]?.arrayValue ?? []
         #expect(payload["body"]?["data"]?["count"]?.intValue == messages.count)
@@ -145,7 +148,8 @@ import TwilioSandbox
 
     @Test func picklistOfRecentMessages() async throws {
         try await withHarness { harness in
-            let long = try await Self.send(harness, body: "This is a rather long message whose body goes on well past what a dropdown shows")
+            let long = try await Self.send(
+                harness, body: "This is a rather long message whose body goes on well past what a dropdown shows")
             let short = try await Self.send(harness, body: "Short one", to: "+14155550199")
             let output = await harness.run(["selectMessage", "--input", "limit=2"])
             #expect(output.exitCode == 0, "\(output.stderr)")

@@ -11,24 +11,35 @@ import TwilioSandbox
     @Test(arguments: SandboxTransport.tls)
     func reachesTwilioEndpointsWithTheConnectionsCredentials(over transport: SandboxTransport) async throws {
         try await withHarness(transport: transport) { harness throws in
-            let created = await harness.run(["rawRequest", "--input", "method=POST", "--input", "url=/Accounts/$TWILIO_ACCOUNT_SID/Messages.json",
-                "--input", "data=To=%2B14155550100&From=%2B15005550006&Body=Raw+hello"])
+            let created = await harness.run([
+                "rawRequest", "--input", "method=POST", "--input", "url=/Accounts/$TWILIO_ACCOUNT_SID/Messages.json",
+                "--input", "data=To=%2B14155550100&From=%2B15005550006&Body=Raw+hello",
+            ])
             #expect(created.exitCode == 0, "\(created.stderr)")
             #expect(created.data["body"] == "Raw hello")  // Twilio's own snake_case shape
             #expect(created.data["account_sid"] == .string(harness.credentials.accountSid))
 
-            let listed = await harness.run(["rawRequest", "--input", "method=get", "--input", "url=/2010-04-01/Accounts/$TWILIO_ACCOUNT_SID/Messages.json",
-                "--input", "queryParams=To=+14155550100\nPageSize=5"])
+            let listed = await harness.run([
+                "rawRequest", "--input", "method=get", "--input", "url=/2010-04-01/Accounts/$TWILIO_ACCOUNT_SID/Messages.json",
+                "--input", "queryParams=To=+14155550100\nPageSize=5",
+            ])
             #expect(listed.data["page_size"] == 5)
             #expect(listed.data["messages"]?.arrayValue?.count == 1)
 
-            let text = await harness.run(["rawRequest", "--input", "method=GET", "--input", "url=Accounts/$TWILIO_ACCOUNT_SID.json", "--input", "responseType=text"])
+            let text = await harness.run([
+                "rawRequest", "--input", "method=GET", "--input", "url=Accounts/$TWILIO_ACCOUNT_SID.json", "--input", "responseType=text",
+            ])
             #expect(text.data.stringValue?.hasPrefix("{\"date_created\"") == true)
 
-            let absolute = await harness.run(["rawRequest", "--input", "method=GET", "--input", "url=\(harness.baseURL)/2010-04-01/Accounts/$TWILIO_ACCOUNT_SID.json"])
+            let absolute = await harness.run([
+                "rawRequest", "--input", "method=GET", "--input", "url=\(harness.baseURL)/2010-04-01/Accounts/$TWILIO_ACCOUNT_SID.json",
+            ])
             #expect(absolute.data["status"] == "active")
 
-            let notFound = await harness.run(["rawRequest", "--input", "method=GET", "--input", "url=/Accounts/$TWILIO_ACCOUNT_SID/Messages/SM\(String(repeating: "0", count: 32)).json"])
+            let notFound = await harness.run([
+                "rawRequest", "--input", "method=GET", "--input",
+                "url=/Accounts/$TWILIO_ACCOUNT_SID/Messages/SM\(String(repeating: "0", count: 32)).json",
+            ])
             #expect(notFound.error["kind"] == "upstream")
             #expect(notFound.error["code"] == 20404)
             #expect(try await harness.protocolsSeen().requests == [transport.httpVersion])
@@ -44,51 +55,73 @@ import TwilioSandbox
             let output = await harness.run(["rawRequest", "--input", "method=GET", "--input", "url=\(url)"])
             #expect(output.exitCode == 2)
             #expect(output.error["input"] == "url")
-            #expect(output.error["message"]?.stringValue?.contains("rawRequest only sends to https://*.twilio.com, so your credentials never go elsewhere") == true)
+            #expect(
+                output.error["message"]?.stringValue?.contains(
+                    "rawRequest only sends to https://*.twilio.com, so your credentials never go elsewhere") == true)
         }
     }
 
     @Test func refusesDataTogetherWithFormData() async throws {
         try await withHarness { harness throws in
-            let output = await harness.run(["rawRequest", "--input", "method=POST", "--input", "url=/x", "--input", "data=a=b", "--input", "formData=k=v"])
+            let output = await harness.run([
+                "rawRequest", "--input", "method=POST", "--input", "url=/x", "--input", "data=a=b", "--input", "formData=k=v",
+            ])
             #expect(output.error["input"] == "data")
-            #expect(output.error["message"] == "Input 'data' (Data) cannot be combined with Form Data or File Data: a request has one body. Send the fields as Form Data, or the whole body as Data.")
+            #expect(
+                output.error["message"]
+                    == "Input 'data' (Data) cannot be combined with Form Data or File Data: a request has one body. Send the fields as Form Data, or the whole body as Data."
+            )
             let method = await harness.run(["rawRequest", "--input", "method=FETCH", "--input", "url=/x"])
             #expect(method.error["input"] == "method")
         }
     }
 
     /// A server standing in for Twilio at the base URL, recording what arrives.
-    func withRecorder<T>(_ handler: @escaping @Sendable (TestHTTPServer.Request) -> TestHTTPServer.Action = { _ in .json(200, #"{"ok": true}"#) },
-                         _ body: (Harness, TestHTTPServer) async throws -> T) async throws -> T {
+    func withRecorder<T>(
+        _ handler: @escaping @Sendable (TestHTTPServer.Request) -> TestHTTPServer.Action = { _ in .json(200, #"{"ok": true}"#) },
+        _ body: (Harness, TestHTTPServer) async throws -> T
+    ) async throws -> T {
         try await withTestServer(handler: handler) { server in
-            try await body(Harness(endpoint: SandboxEndpoint(baseURL: server.baseURL, credentials: .default, certificateAuthorityFile: nil)), server)
+            try await body(
+                Harness(endpoint: SandboxEndpoint(baseURL: server.baseURL, credentials: .default, certificateAuthorityFile: nil)), server)
         }
     }
 
     @Test func sendsMultipartFormAndFileDataFieldByField() async throws {
         try await withRecorder { harness, server in
-            let output = await harness.run(["rawRequest", "--input", "method=POST", "--input", "url=/Upload",
+            let output = await harness.run([
+                "rawRequest", "--input", "method=POST", "--input", "url=/Upload",
                 "--input-json", #"formData=[{"key": "Example Key", "value": "Hello World"}]"#,
                 "--input-json", #"fileData=[{"key": "example", "value": "My File Contents"}, {"key": "report", "value": "{\"a\": 1}"}]"#,
-                "--input-json", #"fileDataFileNames=[{"key": "example", "value": "example.txt"}, {"key": "report", "value": "r.json"}]"#])
+                "--input-json", #"fileDataFileNames=[{"key": "example", "value": "example.txt"}, {"key": "report", "value": "r.json"}]"#,
+            ])
             #expect(output.exitCode == 0, "\(output.stderr)")
             let request = try #require(server.requests.last)
             #expect(request.target == "/2010-04-01/Upload")
-            #expect(request.header("Authorization") == "Basic " + Data("\(SandboxCredentials.default.accountSid):\(SandboxCredentials.default.authToken)".utf8).base64EncodedString())
+            #expect(
+                request.header("Authorization") == "Basic "
+                    + Data("\(SandboxCredentials.default.accountSid):\(SandboxCredentials.default.authToken)".utf8).base64EncodedString())
             let body = String(decoding: request.body, as: UTF8.self)
             #expect(request.header("Content-Type")?.hasPrefix("multipart/form-data; boundary=") == true)
             #expect(body.contains("Content-Disposition: form-data; name=\"Example Key\"\r\n\r\nHello World\r\n"))
-            #expect(body.contains("Content-Disposition: form-data; name=\"example\"; filename=\"example.txt\"\r\nContent-Type: text/plain\r\n\r\nMy File Contents\r\n"))
-            #expect(body.contains("Content-Disposition: form-data; name=\"report\"; filename=\"r.json\"\r\nContent-Type: application/json\r\n\r\n{\"a\": 1}\r\n"))
+            #expect(
+                body.contains(
+                    "Content-Disposition: form-data; name=\"example\"; filename=\"example.txt\"\r\nContent-Type: text/plain\r\n\r\nMy File Contents\r\n"
+                ))
+            #expect(
+                body.contains(
+                    "Content-Disposition: form-data; name=\"report\"; filename=\"r.json\"\r\nContent-Type: application/json\r\n\r\n{\"a\": 1}\r\n"
+                ))
         }
     }
 
     @Test func sendsDataHeadersAndQueryAsGiven() async throws {
         try await withRecorder { harness, server in
-            _ = await harness.run(["rawRequest", "--input", "method=PUT", "--input", "url=/Items?x=1",
+            _ = await harness.run([
+                "rawRequest", "--input", "method=PUT", "--input", "url=/Items?x=1",
                 "--input-json", #"data={"z": 1, "a": [true]}"#, "--input", "headers=X-Trace: abc\nAuthorization: Bearer stolen",
-                "--input", "queryParams=a=1\na=2"])
+                "--input", "queryParams=a=1\na=2",
+            ])
             let put = try #require(server.requests.last)
             #expect(put.method == "PUT")
             #expect(put.target == "/2010-04-01/Items?x=1&a=1&a=2")
@@ -102,7 +135,10 @@ import TwilioSandbox
             #expect(form.header("Content-Type") == "application/x-www-form-urlencoded")
             #expect(String(decoding: form.body, as: UTF8.self) == "To=%2B1&Body=hi")
 
-            _ = await harness.run(["rawRequest", "--input", "method=POST", "--input", "url=/Text", "--input", "data=plain", "--input", "headers=Content-Type=text/plain"])
+            _ = await harness.run([
+                "rawRequest", "--input", "method=POST", "--input", "url=/Text", "--input", "data=plain", "--input",
+                "headers=Content-Type=text/plain",
+            ])
             #expect(server.requests.last?.header("Content-Type") == "text/plain")
         }
     }
@@ -110,7 +146,9 @@ import TwilioSandbox
     @Test func returnsBinaryAsBase64() async throws {
         let bytes = Data([0, 1, 2, 250, 255])
         try await withRecorder({ _ in .respond(status: 200, headers: [("Content-Type", "image/png")], body: bytes) }) { harness, _ in
-            let output = await harness.run(["rawRequest", "--input", "method=GET", "--input", "url=/Media/ME1", "--input", "responseType=binary"])
+            let output = await harness.run([
+                "rawRequest", "--input", "method=GET", "--input", "url=/Media/ME1", "--input", "responseType=binary",
+            ])
             #expect(output.data == ["contentType": "image/png", "encoding": "base64", "data": .string(bytes.base64EncodedString())])
         }
     }
@@ -118,13 +156,16 @@ import TwilioSandbox
     @Test func retriesAsTheRetryInputsSay() async throws {
         let calls = Atomic<Int>(0)
         try await withRecorder({ _ in
-            calls.add(1, ordering: .relaxed).oldValue < 2 ? .json(503, #"{"code": 20503, "message": "busy", "status": 503}"#) : .json(200, "{}")
+            calls.add(1, ordering: .relaxed).oldValue < 2
+                ? .json(503, #"{"code": 20503, "message": "busy", "status": 503}"#) : .json(200, "{}")
         }) { harness, server in
             let none = await harness.run(["rawRequest", "--input", "method=GET", "--input", "url=/R"])
             #expect(none.exitCode == 4)
             #expect(none.error["code"] == 20503)
             #expect(server.requests.count == 1, "Max Retry Count defaults to 0")
-            let retried = await harness.run(["rawRequest", "--input", "method=GET", "--input", "url=/R", "--input", "maxRetries=3", "--input", "retryDelayMS=50"])
+            let retried = await harness.run([
+                "rawRequest", "--input", "method=GET", "--input", "url=/R", "--input", "maxRetries=3", "--input", "retryDelayMS=50",
+            ])
             #expect(retried.exitCode == 0)
             #expect(server.requests.count == 3)
             let gap = server.requests[2].receivedAt - server.requests[1].receivedAt
@@ -134,7 +175,9 @@ import TwilioSandbox
             let post = await harness.run(["rawRequest", "--input", "method=POST", "--input", "url=/R", "--input", "maxRetries=2"])
             #expect(post.error["code"] == 21211)
             #expect(server.requests.count == 1, "a 400 is not retried by default")
-            _ = await harness.run(["rawRequest", "--input", "method=POST", "--input", "url=/R", "--input", "maxRetries=2", "--input", "retryAllErrors=true"])
+            _ = await harness.run([
+                "rawRequest", "--input", "method=POST", "--input", "url=/R", "--input", "maxRetries=2", "--input", "retryAllErrors=true",
+            ])
             #expect(server.requests.count == 4, "Retry On All Errors retries the 400")
         }
     }
@@ -143,8 +186,10 @@ import TwilioSandbox
         try await withRecorder({ _ in .json(503, "{}") }) { harness, server in
             let clock = ContinuousClock()
             let started = clock.now
-            _ = await harness.run(["rawRequest", "--input", "method=GET", "--input", "url=/R", "--input", "maxRetries=1",
-                "--input", "retryDelayMS=5000", "--input", "useExponentialBackoff=true"])
+            _ = await harness.run([
+                "rawRequest", "--input", "method=GET", "--input", "url=/R", "--input", "maxRetries=1",
+                "--input", "retryDelayMS=5000", "--input", "useExponentialBackoff=true",
+            ])
             let gap = server.requests[1].receivedAt - server.requests[0].receivedAt
             // 0.5–1 s when the machine is idle; the bound only has to tell it from the 5 s asked for,
             // with room for a loaded machine.

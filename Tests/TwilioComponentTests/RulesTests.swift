@@ -1,6 +1,7 @@
-@testable import TwilioComponent
 import TestSupport
 import Testing
+
+@testable import TwilioComponent
 
 /// The component's own statement of Twilio's rules: addresses and hosts.
 @Suite(.timingInsensitive) struct RulesTests {
@@ -17,13 +18,19 @@ import Testing
     @Test func passesSenderIDsAndShortCodesForFromOnly() throws {
         #expect(try PhoneNumberNormalizer.normalize("Acme Inc", role: .from, defaultCountryCode: "1").get() == "Acme Inc")
         #expect(try PhoneNumberNormalizer.normalize("72345", role: .from, defaultCountryCode: "1").get() == "72345")
-        #expect(throws: PhoneNumberNormalizer.Refusal.self) { try PhoneNumberNormalizer.normalize("Acme Inc", role: .to, defaultCountryCode: "1").get() }
-        #expect(throws: PhoneNumberNormalizer.Refusal.self) { try PhoneNumberNormalizer.normalize("72345", role: .to, defaultCountryCode: "1").get() }
+        #expect(throws: PhoneNumberNormalizer.Refusal.self) {
+            try PhoneNumberNormalizer.normalize("Acme Inc", role: .to, defaultCountryCode: "1").get()
+        }
+        #expect(throws: PhoneNumberNormalizer.Refusal.self) {
+            try PhoneNumberNormalizer.normalize("72345", role: .to, defaultCountryCode: "1").get()
+        }
     }
 
     @Test(arguments: ["", "abc", "+0123456789", "+1234", "555-CALL-NOW", "whatsapp:", "+1234567890123456", "12345678901234567"])
     func refusesWhatIsNotANumber(raw: String) {
-        #expect(throws: PhoneNumberNormalizer.Refusal.self) { try PhoneNumberNormalizer.normalize(raw, role: .to, defaultCountryCode: "1").get() }
+        #expect(throws: PhoneNumberNormalizer.Refusal.self) {
+            try PhoneNumberNormalizer.normalize(raw, role: .to, defaultCountryCode: "1").get()
+        }
     }
 
     @Test func choosesTwiliosHosts() {

@@ -27,18 +27,23 @@ import TwilioSandbox
         let examples = PythonPeer.root.appendingPathComponent("examples/sendSMS.json").path
         let sent = try await ProcessRunner.run(runAction, ["sendSMS", "--inputs-file", examples], environment: isolated(cache))
         #expect(sent.exitCode == 0, "\(sent.stderr)")
-        #expect(sent.stderr.hasPrefix("No Twilio credentials set (TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN, or with TWILIO_API_KEY and TWILIO_API_SECRET): using the built-in sandbox at http://127.0.0.1:"))
+        #expect(
+            sent.stderr.hasPrefix(
+                "No Twilio credentials set (TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN, or with TWILIO_API_KEY and TWILIO_API_SECRET): using the built-in sandbox at http://127.0.0.1:"
+            ))
         #expect(sent.stderr.contains("keeps its messages in \(cache)/twilio-component/sandbox-state.json"))
         let envelope = try JSONParser.parse(sent.stdout)
         #expect(envelope["data"]?["status"] == "queued")
         #expect(envelope["data"]?["body"] == "Hello from the Twilio component!")
         let sid = try #require(envelope["data"]?["sid"]?.stringValue)
 
-        let fetched = try await ProcessRunner.run(runAction, ["getSMS", "--input", "messageSid=\(sid)", "--compact"], environment: isolated(cache))
+        let fetched = try await ProcessRunner.run(
+            runAction, ["getSMS", "--input", "messageSid=\(sid)", "--compact"], environment: isolated(cache))
         #expect(fetched.exitCode == 0, "\(fetched.stderr)")
         #expect(try JSONParser.parse(fetched.stdout)["data"]?["sid"] == .string(sid))
 
-        let reset = try await ProcessRunner.run(runAction, ["getSMS", "--input", "messageSid=\(sid)", "--reset-sandbox"], environment: isolated(cache))
+        let reset = try await ProcessRunner.run(
+            runAction, ["getSMS", "--input", "messageSid=\(sid)", "--reset-sandbox"], environment: isolated(cache))
         #expect(reset.exitCode == 4)
         #expect(try JSONParser.parse(reset.stdout)["error"]?["code"] == 20404)
     }
@@ -47,18 +52,32 @@ import TwilioSandbox
         try await withSandbox { baseURL, credentials throws in
             let cache = cacheDirectory()
             let send = ["sendSMS", "--input", "from=+15005550006", "--input", "to=+14155550100", "--input", "body=env", "--compact"]
-            let token = try await ProcessRunner.run(runAction, send, environment: isolated(cache, [
-                "TWILIO_ACCOUNT_SID": credentials.accountSid, "TWILIO_AUTH_TOKEN": credentials.authToken, "TWILIO_API_BASE_URL": baseURL,
-            ]))
+            let token = try await ProcessRunner.run(
+                runAction, send,
+                environment: isolated(
+                    cache,
+                    [
+                        "TWILIO_ACCOUNT_SID": credentials.accountSid, "TWILIO_AUTH_TOKEN": credentials.authToken,
+                        "TWILIO_API_BASE_URL": baseURL,
+                    ]))
             #expect(token.exitCode == 0, "\(token.stderr)")
             #expect(token.stderr.isEmpty, "no sandbox notice with credentials set")
-            let key = try await ProcessRunner.run(runAction, send + ["--base-url", baseURL], environment: isolated(cache, [
-                "TWILIO_ACCOUNT_SID": credentials.accountSid, "TWILIO_API_KEY": credentials.apiKeySid, "TWILIO_API_SECRET": credentials.apiKeySecret,
-            ]))
+            let key = try await ProcessRunner.run(
+                runAction, send + ["--base-url", baseURL],
+                environment: isolated(
+                    cache,
+                    [
+                        "TWILIO_ACCOUNT_SID": credentials.accountSid, "TWILIO_API_KEY": credentials.apiKeySid,
+                        "TWILIO_API_SECRET": credentials.apiKeySecret,
+                    ]))
             #expect(key.exitCode == 0, "\(key.stderr)")
-            let partial = try await ProcessRunner.run(runAction, send, environment: isolated(cache, ["TWILIO_ACCOUNT_SID": credentials.accountSid]))
+            let partial = try await ProcessRunner.run(
+                runAction, send, environment: isolated(cache, ["TWILIO_ACCOUNT_SID": credentials.accountSid]))
             #expect(partial.exitCode == 3)
-            #expect(partial.stderr == "error: TWILIO_ACCOUNT_SID is set, but not TWILIO_AUTH_TOKEN, nor TWILIO_API_KEY with TWILIO_API_SECRET: set one of them, or unset TWILIO_ACCOUNT_SID to use the built-in sandbox.\n")
+            #expect(
+                partial.stderr
+                    == "error: TWILIO_ACCOUNT_SID is set, but not TWILIO_AUTH_TOKEN, nor TWILIO_API_KEY with TWILIO_API_SECRET: set one of them, or unset TWILIO_ACCOUNT_SID to use the built-in sandbox.\n"
+            )
             let baseOnly = try await ProcessRunner.run(runAction, send + ["--base-url", baseURL], environment: isolated(cache))
             #expect(baseOnly.exitCode == 3)
             #expect(try JSONParser.parse(baseOnly.stdout)["error"]?["code"] == "missing_connection")
@@ -68,7 +87,12 @@ import TwilioSandbox
     @Test func secretsStayOutOfEveryOutputInDebugMode() async throws {
         try await withSandbox { baseURL, credentials throws in
             let cache = cacheDirectory()
-            let environment = isolated(cache, ["TWILIO_ACCOUNT_SID": credentials.accountSid, "TWILIO_API_KEY": credentials.apiKeySid, "TWILIO_API_SECRET": credentials.apiKeySecret])
+            let environment = isolated(
+                cache,
+                [
+                    "TWILIO_ACCOUNT_SID": credentials.accountSid, "TWILIO_API_KEY": credentials.apiKeySid,
+                    "TWILIO_API_SECRET": credentials.apiKeySecret,
+                ])
             var outputs: [ProcessRunner.Output] = []
             for arguments in [
                 ["sendSMS", "--input", "from=+15005550006", "--input", "to=+14155550100", "--input", "body=x"],
@@ -77,7 +101,8 @@ import TwilioSandbox
                 ["rawRequest", "--input", "method=GET", "--input", "url=/Accounts/$TWILIO_ACCOUNT_SID.json"],
                 ["rawRequest", "--input", "method=GET", "--input", "url=https://evil.test/x"],
             ] {
-                outputs.append(try await ProcessRunner.run(runAction, arguments + ["--debug", "--base-url", baseURL], environment: environment))
+                outputs.append(
+                    try await ProcessRunner.run(runAction, arguments + ["--debug", "--base-url", baseURL], environment: environment))
             }
             #expect(outputs[0].stderr.contains("HTTP POST \(baseURL)/2010-04-01/Accounts/\(credentials.accountSid)/Messages.json → 201"))
             let basic = Data("\(credentials.apiKeySid):\(credentials.apiKeySecret)".utf8).base64EncodedString()

@@ -1,8 +1,8 @@
 import ComponentCore
 import Foundation
 import TestSupport
-import TwilioSandbox
 import Testing
+import TwilioSandbox
 
 /// sendSMS end to end: run-action (in-process) → libcurl → the sandbox.
 @Suite(.timingInsensitive) struct SendSMSTests {
@@ -11,7 +11,8 @@ import Testing
     @Test(arguments: SandboxTransport.tls)
     func sendsTheSeedsCallUnchanged(over transport: SandboxTransport) async throws {
         try await withHarness(transport: transport) { harness throws in
-            let output = await harness.run(["sendSMS"] + Harness.inputs(["from": "5555551234", "body": "Hello from Acme!", "to": "5551234567"]))
+            let output = await harness.run(
+                ["sendSMS"] + Harness.inputs(["from": "5555551234", "body": "Hello from Acme!", "to": "5551234567"]))
             #expect(output.exitCode == 0, "\(output.stderr)")
             #expect(output.data["from"] == "+15555551234")
             #expect(output.data["to"] == "+15551234567")
@@ -31,25 +32,32 @@ import Testing
             let media = try #require(unknown.envelope["error"]?["input"])
             #expect(media == "mediaUrl")  // an unknown input is refused, with its key
 
-            let mms = await harness.run(["sendSMS", "--input", "mediaUrls=https://example.com/a.png", "--input", "mediaUrls=https://example.com/b.png",
-                "--input", "statusCallback=https://hooks.example.com/s", "--input", "validityPeriod=600"] + Harness.inputs(Self.send))
+            let mms = await harness.run(
+                [
+                    "sendSMS", "--input", "mediaUrls=https://example.com/a.png", "--input", "mediaUrls=https://example.com/b.png",
+                    "--input", "statusCallback=https://hooks.example.com/s", "--input", "validityPeriod=600",
+                ] + Harness.inputs(Self.send))
             #expect(mms.exitCode == 0, "\(mms.stderr)")
             #expect(mms.data["numMedia"] == "2")
             #expect(mms.data["sid"]?.stringValue?.hasPrefix("MM") == true)
 
-            let viaService = await harness.run(["sendSMS"] + Harness.inputs(["messagingServiceSid": service, "to": "+14155550100", "body": "Hi"]))
+            let viaService = await harness.run(
+                ["sendSMS"] + Harness.inputs(["messagingServiceSid": service, "to": "+14155550100", "body": "Hi"]))
             #expect(viaService.data["status"] == "accepted")
             #expect(viaService.data["messagingServiceSid"] == .string(service))
 
             let sendAt = ISO8601Timestamp.string(from: Date().addingTimeInterval(3600))
-            let scheduled = await harness.run(["sendSMS"] + Harness.inputs(["messagingServiceSid": service, "to": "+14155550100", "body": "Later", "sendAt": sendAt]))
+            let scheduled = await harness.run(
+                ["sendSMS"] + Harness.inputs(["messagingServiceSid": service, "to": "+14155550100", "body": "Later", "sendAt": sendAt]))
             #expect(scheduled.data["status"] == "scheduled")
 
-            let whatsapp = await harness.run(["sendSMS"] + Harness.inputs(["from": "whatsapp:+15005550006", "to": "WhatsApp:4155550100", "body": "Hi"]))
+            let whatsapp = await harness.run(
+                ["sendSMS"] + Harness.inputs(["from": "whatsapp:+15005550006", "to": "WhatsApp:4155550100", "body": "Hi"]))
             #expect(whatsapp.data["to"] == "whatsapp:+14155550100")
             #expect(whatsapp.data["from"] == "whatsapp:+15005550006")
 
-            let uk = await harness.run(["sendSMS"] + Harness.inputs(["from": "Acme", "to": "07911 123456", "defaultCountryCode": "44", "body": "Hi"]))
+            let uk = await harness.run(
+                ["sendSMS"] + Harness.inputs(["from": "Acme", "to": "07911 123456", "defaultCountryCode": "44", "body": "Hi"]))
             #expect(uk.data["to"] == "+447911123456")
             #expect(uk.data["from"] == "Acme")
             #expect(try await harness.sandboxMessages().count == 5)
@@ -75,21 +83,64 @@ import Testing
         }
     }
 
-    @Test(arguments: [
-        (["to": "abc", "from": "+15005550006", "body": "x"], "to", "Input 'to' (To) 'abc' is not a phone number; write it as E.164 (+14155550100), national digits with the Default Country Code, or a channel address such as whatsapp:+14155550100."),
-        (["to": "555123", "from": "+15005550006", "body": "x"], "to", "Input 'to' (To) '555123' has 6 digits, but a US or Canadian number has 10 (or 11 with a leading 1); write it as E.164 (+14155550100), national digits with the Default Country Code, or a channel address such as whatsapp:+14155550100."),
-        (["to": "+14155550100", "from": "not/valid!", "body": "x"], "from", "Input 'from' (From) 'not/valid!' is not a phone number; write it as E.164 (+14155550100), national digits with the Default Country Code, a short code, an alphanumeric sender ID, or a channel address such as whatsapp:+14155550100."),
-        (["to": "+14155550100", "body": "x"], "from", "Input 'from' (From) is required unless a Messaging Service SID is given: Twilio needs a sender (error 21603)."),
-        (["to": "+14155550100", "from": "+15005550006"], "body", "Input 'body' (Message) is required unless Media URLs are given: Twilio needs something to send (error 21602)."),
-        (["to": "+14155550100", "from": "+15005550006", "body": "x", "mediaUrls": "ftp://example.com/a.png"], "mediaUrls", "Input 'mediaUrls' (Media URLs) holds 'ftp://example.com/a.png', which is not an http or https URL Twilio can fetch."),
-        (["to": "+14155550100", "from": "+15005550006", "body": "x", "statusCallback": "nope"], "statusCallback", "Input 'statusCallback' (Status Callback URL) 'nope' is not an http or https URL."),
-        (["to": "+14155550100", "from": "+15005550006", "body": "x", "sendAt": ISO8601Timestamp.string(from: Date().addingTimeInterval(86_400))], "sendAt", "Input 'sendAt' (Send At) needs a Messaging Service SID: Twilio schedules messages only through a Messaging Service."),
-        (["to": "+14155550100", "from": "+15005550006", "body": "x", "validityPeriod": "36001"], "validityPeriod", "Input 'validityPeriod' (Validity Period) must be at most 36000, but got 36001."),
-        (["to": "+14155550100", "from": "+15005550006", "body": "x", "messagingServiceSid": "MG123"], "messagingServiceSid", "Input 'messagingServiceSid' (Messaging Service SID) must match the pattern ^MG[0-9a-fA-F]{32}$, but 'MG123' does not."),
-        (["to": "+14155550100", "from": "+15005550006", "body": "x", "defaultCountryCode": "+1"], "defaultCountryCode", "Input 'defaultCountryCode' (Default Country Code) must match the pattern ^[1-9][0-9]{0,2}$, but '+1' does not."),
-        (["to": "+14155550100", "from": "+14155550100", "body": "x"], "to", "Input 'to' (To) is the same as From; Twilio does not send a message to its sender (error 21266)."),
-        (["to": "+14155550100", "from": "+15005550006", "body": "x", "dryRun": "maybe"], "dryRun", "Input 'dryRun' (Dry Run) expects true or false (also yes/no, on/off, 1/0), but got 'maybe'."),
-    ] as [([String: String], String, String)])
+    @Test(
+        arguments: [
+            (
+                ["to": "abc", "from": "+15005550006", "body": "x"], "to",
+                "Input 'to' (To) 'abc' is not a phone number; write it as E.164 (+14155550100), national digits with the Default Country Code, or a channel address such as whatsapp:+14155550100."
+            ),
+            (
+                ["to": "555123", "from": "+15005550006", "body": "x"], "to",
+                "Input 'to' (To) '555123' has 6 digits, but a US or Canadian number has 10 (or 11 with a leading 1); write it as E.164 (+14155550100), national digits with the Default Country Code, or a channel address such as whatsapp:+14155550100."
+            ),
+            (
+                ["to": "+14155550100", "from": "not/valid!", "body": "x"], "from",
+                "Input 'from' (From) 'not/valid!' is not a phone number; write it as E.164 (+14155550100), national digits with the Default Country Code, a short code, an alphanumeric sender ID, or a channel address such as whatsapp:+14155550100."
+            ),
+            (
+                ["to": "+14155550100", "body": "x"], "from",
+                "Input 'from' (From) is required unless a Messaging Service SID is given: Twilio needs a sender (error 21603)."
+            ),
+            (
+                ["to": "+14155550100", "from": "+15005550006"], "body",
+                "Input 'body' (Message) is required unless Media URLs are given: Twilio needs something to send (error 21602)."
+            ),
+            (
+                ["to": "+14155550100", "from": "+15005550006", "body": "x", "mediaUrls": "ftp://example.com/a.png"], "mediaUrls",
+                "Input 'mediaUrls' (Media URLs) holds 'ftp://example.com/a.png', which is not an http or https URL Twilio can fetch."
+            ),
+            (
+                ["to": "+14155550100", "from": "+15005550006", "body": "x", "statusCallback": "nope"], "statusCallback",
+                "Input 'statusCallback' (Status Callback URL) 'nope' is not an http or https URL."
+            ),
+            (
+                [
+                    "to": "+14155550100", "from": "+15005550006", "body": "x",
+                    "sendAt": ISO8601Timestamp.string(from: Date().addingTimeInterval(86_400)),
+                ], "sendAt",
+                "Input 'sendAt' (Send At) needs a Messaging Service SID: Twilio schedules messages only through a Messaging Service."
+            ),
+            (
+                ["to": "+14155550100", "from": "+15005550006", "body": "x", "validityPeriod": "36001"], "validityPeriod",
+                "Input 'validityPeriod' (Validity Period) must be at most 36000, but got 36001."
+            ),
+            (
+                ["to": "+14155550100", "from": "+15005550006", "body": "x", "messagingServiceSid": "MG123"], "messagingServiceSid",
+                "Input 'messagingServiceSid' (Messaging Service SID) must match the pattern ^MG[0-9a-fA-F]{32}$, but 'MG123' does not."
+            ),
+            (
+                ["to": "+14155550100", "from": "+15005550006", "body": "x", "defaultCountryCode": "+1"], "defaultCountryCode",
+                "Input 'defaultCountryCode' (Default Country Code) must match the pattern ^[1-9][0-9]{0,2}$, but '+1' does not."
+            ),
+            (
+                ["to": "+14155550100", "from": "+14155550100", "body": "x"], "to",
+                "Input 'to' (To) is the same as From; Twilio does not send a message to its sender (error 21266)."
+            ),
+            (
+                ["to": "+14155550100", "from": "+15005550006", "body": "x", "dryRun": "maybe"], "dryRun",
+                "Input 'dryRun' (Dry Run) expects true or false (also yes/no, on/off, 1/0), but got 'maybe'."
+            ),
+        ] as [([String: String], String, String)])
     func refusesInvalidInputsBeforeAnyRequest(inputs: [String: String], key: String, message: String) async throws {
         try await withHarness { harness throws in
             let output = await harness.run(["sendSMS"] + Harness.inputs(inputs))
@@ -105,32 +156,43 @@ import Testing
         try await withHarness { harness throws in
             let service = "MG" + String(repeating: "a", count: 32)
             let soon = ISO8601Timestamp.string(from: Date().addingTimeInterval(60))
-            let output = await harness.run(["sendSMS"] + Harness.inputs(["messagingServiceSid": service, "to": "+14155550100", "body": "x", "sendAt": soon]))
+            let output = await harness.run(
+                ["sendSMS"] + Harness.inputs(["messagingServiceSid": service, "to": "+14155550100", "body": "x", "sendAt": soon]))
             #expect(output.error["input"] == "sendAt")
-            #expect(output.error["message"]?.stringValue?.hasPrefix("Input 'sendAt' (Send At) must be more than 5 minutes and at most 35 days ahead") == true)
+            #expect(
+                output.error["message"]?.stringValue?.hasPrefix(
+                    "Input 'sendAt' (Send At) must be more than 5 minutes and at most 35 days ahead") == true)
         }
     }
 
     @Test func aDryRunSendsNothing() async throws {
         try await withHarness { harness throws in
-            let output = await harness.run(["sendSMS", "--input", "dryRun=true", "--input", "mediaUrls=https://example.com/a.png"] + Harness.inputs(["from": "5555551234", "to": "5551234567", "body": "Olá {mundo}"]))
+            let output = await harness.run(
+                ["sendSMS", "--input", "dryRun=true", "--input", "mediaUrls=https://example.com/a.png"]
+                    + Harness.inputs(["from": "5555551234", "to": "5551234567", "body": "Olá {mundo}"]))
             #expect(output.exitCode == 0)
-            #expect(output.data == [
-                "dryRun": true, "method": "POST", "url": .string(harness.baseURL + "/2010-04-01/Accounts/\(harness.credentials.accountSid)/Messages.json"),
-                "form": ["To": "+15551234567", "From": "+15555551234", "Body": "Olá {mundo}", "MediaUrl": ["https://example.com/a.png"]],
-                "encoding": "UCS-2", "segments": 1, "characters": 11,
-            ])
+            #expect(
+                output.data == [
+                    "dryRun": true, "method": "POST",
+                    "url": .string(harness.baseURL + "/2010-04-01/Accounts/\(harness.credentials.accountSid)/Messages.json"),
+                    "form": [
+                        "To": "+15551234567", "From": "+15555551234", "Body": "Olá {mundo}", "MediaUrl": ["https://example.com/a.png"],
+                    ],
+                    "encoding": "UCS-2", "segments": 1, "characters": 11,
+                ])
             #expect(try await harness.sandboxMessages().isEmpty)
         }
     }
 
     @Test(arguments: [
         "Hello", String(repeating: "a", count: 161), String(repeating: "a", count: 152) + "€" + String(repeating: "a", count: 152),
-        String(repeating: "ç", count: 71), String(repeating: "a", count: 66) + "😀" + String(repeating: "a", count: 66), "Café {50%} ~ ok", "👍🏽 thumbs",
+        String(repeating: "ç", count: 71), String(repeating: "a", count: 66) + "😀" + String(repeating: "a", count: 66), "Café {50%} ~ ok",
+        "👍🏽 thumbs",
     ])
     func theDryRunsSegmentsAgreeWithTheSandboxs(body: String) async throws {
         try await withHarness { harness throws in
-            let dry = await harness.run(["sendSMS", "--input", "dryRun=true"] + Harness.inputs(["from": "+15005550006", "to": "+14155550100", "body": body]))
+            let dry = await harness.run(
+                ["sendSMS", "--input", "dryRun=true"] + Harness.inputs(["from": "+15005550006", "to": "+14155550100", "body": body]))
             let sent = await harness.run(["sendSMS"] + Harness.inputs(["from": "+15005550006", "to": "+14155550100", "body": body]))
             // Both must have answered: two failures would agree on nothing (nil == nil).
             #expect(dry.exitCode == 0 && sent.exitCode == 0)
@@ -189,34 +251,52 @@ import Testing
     @Test func badCredentialsAreAConnectionError() async throws {
         try await withHarness { harness throws in
             let output = await harness.run(
-                ["sendSMS", "--connection", "authToken", "--connection-field", "accountSid=\(harness.credentials.accountSid)",
-                 "--connection-field", "authToken=0123456789abcdef0123456789abcdef"] + Harness.inputs(Self.send),
+                [
+                    "sendSMS", "--connection", "authToken", "--connection-field", "accountSid=\(harness.credentials.accountSid)",
+                    "--connection-field", "authToken=0123456789abcdef0123456789abcdef",
+                ] + Harness.inputs(Self.send),
                 withConnection: false)
             #expect(output.exitCode == 3)
             #expect(output.error["kind"] == "connection")
             #expect(output.error["code"] == 20003)
-            #expect(output.error["message"] == "Twilio refused the credentials of the authToken connection (Authenticate: Your AccountSid or AuthToken was incorrect, error 20003); check the Account SID and the Auth Token.")
-            #expect(!output.stdout.contains("0123456789abcdef0123456789abcdef") && !output.stderr.contains("0123456789abcdef0123456789abcdef"))
+            #expect(
+                output.error["message"]
+                    == "Twilio refused the credentials of the authToken connection (Authenticate: Your AccountSid or AuthToken was incorrect, error 20003); check the Account SID and the Auth Token."
+            )
+            #expect(
+                !output.stdout.contains("0123456789abcdef0123456789abcdef") && !output.stderr.contains("0123456789abcdef0123456789abcdef"))
 
             let key = await harness.run(
-                ["sendSMS", "--connection", "apiKey", "--connection-field", "accountSid=\(harness.credentials.accountSid)",
-                 "--connection-field", "apiKey=\(harness.credentials.apiKeySid)", "--connection-field", "apiSecret=wrong-secret-value"] + Harness.inputs(Self.send),
+                [
+                    "sendSMS", "--connection", "apiKey", "--connection-field", "accountSid=\(harness.credentials.accountSid)",
+                    "--connection-field", "apiKey=\(harness.credentials.apiKeySid)", "--connection-field", "apiSecret=wrong-secret-value",
+                ] + Harness.inputs(Self.send),
                 withConnection: false)
             #expect(key.error["kind"] == "connection")
-            #expect(key.error["message"]?.stringValue?.hasSuffix("check the Account SID, the API Key SID and its secret (an API key works only in its own region).") == true)
+            #expect(
+                key.error["message"]?.stringValue?.hasSuffix(
+                    "check the Account SID, the API Key SID and its secret (an API key works only in its own region).") == true)
 
             let good = await harness.run(
-                ["sendSMS", "--connection", "apiKey", "--connection-field", "accountSid=\(harness.credentials.accountSid)",
-                 "--connection-field", "apiKey=\(harness.credentials.apiKeySid)", "--connection-field", "apiSecret=\(harness.credentials.apiKeySecret)"] + Harness.inputs(Self.send),
+                [
+                    "sendSMS", "--connection", "apiKey", "--connection-field", "accountSid=\(harness.credentials.accountSid)",
+                    "--connection-field", "apiKey=\(harness.credentials.apiKeySid)", "--connection-field",
+                    "apiSecret=\(harness.credentials.apiKeySecret)",
+                ] + Harness.inputs(Self.send),
                 withConnection: false)
             #expect(good.exitCode == 0)
 
             let malformed = await harness.run(
-                ["sendSMS", "--connection", "apiKey", "--connection-field", "accountSid=\(harness.credentials.apiKeySid)",
-                 "--connection-field", "apiKey=\(harness.credentials.accountSid)", "--connection-field", "apiSecret=x"] + Harness.inputs(Self.send),
+                [
+                    "sendSMS", "--connection", "apiKey", "--connection-field", "accountSid=\(harness.credentials.apiKeySid)",
+                    "--connection-field", "apiKey=\(harness.credentials.accountSid)", "--connection-field", "apiSecret=x",
+                ] + Harness.inputs(Self.send),
                 withConnection: false)
             #expect(malformed.error["kind"] == "connection")
-            #expect(malformed.error["message"] == "Connection 'apiKey' is not usable:\nField 'accountSid' (Account SID) must match the pattern ^AC[0-9a-fA-F]{32}$, but '<redacted>' does not.\nField 'apiKey' (API Key SID) must match the pattern ^SK[0-9a-fA-F]{32}$, but '<redacted>' does not.\nThe value given for 'accountSid' (Account SID) fits 'apiKey' (API Key SID): were the two swapped?\nThe value given for 'apiKey' (API Key SID) fits 'accountSid' (Account SID): were the two swapped?")
+            #expect(
+                malformed.error["message"]
+                    == "Connection 'apiKey' is not usable:\nField 'accountSid' (Account SID) must match the pattern ^AC[0-9a-fA-F]{32}$, but '<redacted>' does not.\nField 'apiKey' (API Key SID) must match the pattern ^SK[0-9a-fA-F]{32}$, but '<redacted>' does not.\nThe value given for 'accountSid' (Account SID) fits 'apiKey' (API Key SID): were the two swapped?\nThe value given for 'apiKey' (API Key SID) fits 'accountSid' (Account SID): were the two swapped?"
+            )
         }
     }
 }

@@ -29,9 +29,10 @@ import TwilioSandbox
             let first = try await client.create(Self.send)
             #expect(first.status == 429)
             #expect(first.headers["Retry-After"] == "2")
-            #expect(try client.json(first) == [
-                "code": 20429, "message": "Too Many Requests", "more_info": "https://www.twilio.com/docs/errors/20429", "status": 429,
-            ])
+            #expect(
+                try client.json(first) == [
+                    "code": 20429, "message": "Too Many Requests", "more_info": "https://www.twilio.com/docs/errors/20429", "status": 429,
+                ])
             let second = try await client.create(Self.send)
             #expect(second.status == 429)
             #expect(second.headers["Retry-After"] == nil)
@@ -93,7 +94,8 @@ import TwilioSandbox
             #expect(try await client.control(.post, "reset").status == 204)
             #expect(try client.json(try await client.control(.get, "faults"))["pending"] == [:])
             #expect(try await client.create(Self.send).status == 201)
-            let refused = try await client.control(.post, "faults", json: ["route": "messages.nope", "fault": ["type": "status", "status": 500]])
+            let refused = try await client.control(
+                .post, "faults", json: ["route": "messages.nope", "fault": ["type": "status", "status": 500]])
             #expect(refused.status == 400)
         }
     }

@@ -8,7 +8,9 @@ import TwilioSandbox
 /// The Messages API: validation and error codes, the message shape, listing and paging, updates,
 /// deletion, authentication, segments and persistence.
 @Suite(.timingInsensitive) struct SandboxMessagesTests {
-    func withClient<T>(_ configuration: SandboxConfiguration = SandboxConfiguration(lifecycleStep: .zero), _ body: (SandboxTestClient) async throws -> T) async throws -> T {
+    func withClient<T>(
+        _ configuration: SandboxConfiguration = SandboxConfiguration(lifecycleStep: .zero), _ body: (SandboxTestClient) async throws -> T
+    ) async throws -> T {
         try await withSandbox(configuration) { baseURL, credentials in
             try await body(SandboxTestClient(baseURL: baseURL, credentials: credentials))
         }
@@ -27,11 +29,12 @@ import TwilioSandbox
             let response = try await client.create(Self.valid)
             #expect(response.status == 201)
             let message = try client.json(response)
-            #expect(message.objectValue?.keys == [
-                "account_sid", "api_version", "body", "date_created", "date_sent", "date_updated", "direction", "error_code",
-                "error_message", "from", "messaging_service_sid", "num_media", "num_segments", "price", "price_unit", "sid",
-                "status", "subresource_uris", "to", "uri",
-            ])
+            #expect(
+                message.objectValue?.keys == [
+                    "account_sid", "api_version", "body", "date_created", "date_sent", "date_updated", "direction", "error_code",
+                    "error_message", "from", "messaging_service_sid", "num_media", "num_segments", "price", "price_unit", "sid",
+                    "status", "subresource_uris", "to", "uri",
+                ])
             let sid = try #require(message["sid"]?.stringValue)
             #expect(sid.count == 34 && sid.hasPrefix("SM") && sid.dropFirst(2).allSatisfy { $0.isHexDigit && !$0.isUppercase })
             #expect(message["status"] == "queued")
@@ -41,37 +44,51 @@ import TwilioSandbox
             #expect(message["price"] == .null)
             #expect(message["direction"] == "outbound-api")
             #expect(message["uri"] == .string(client.messagePath(sid)))
-            #expect(message["subresource_uris"] == ["media": .string("/2010-04-01/Accounts/\(client.credentials.accountSid)/Messages/\(sid)/Media.json")])
+            #expect(
+                message["subresource_uris"] == [
+                    "media": .string("/2010-04-01/Accounts/\(client.credentials.accountSid)/Messages/\(sid)/Media.json")
+                ])
             let created = try #require(message["date_created"]?.stringValue)
-            #expect(created.range(of: #"^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} \+0000$"#, options: .regularExpression) != nil)
+            #expect(
+                created.range(of: #"^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} \+0000$"#, options: .regularExpression)
+                    != nil)
         }
     }
 
-    @Test(arguments: [
-        (replacing("From", with: nil), 21603, 400),
-        (replacing("To", with: nil), 21604, 400),
-        (replacing("Body", with: nil), 21602, 400),
-        (replacing("Body", with: String(repeating: "a", count: 1601)), 21617, 400),
-        (replacing("To", with: "5551234567"), 21211, 400),
-        (replacing("From", with: "not a number!"), 21212, 400),
-        (replacing("From", with: "+15005550001"), 21212, 400),
-        (replacing("From", with: "+15005550007"), 21606, 400),
-        (replacing("From", with: "+15005550008"), 21611, 400),
-        (replacing("To", with: "+15005550001"), 21211, 400),
-        (replacing("To", with: "+15005550002"), 21612, 400),
-        (replacing("To", with: "+15005550003"), 21408, 400),
-        (replacing("To", with: "+15005550004"), 21610, 400),
-        (replacing("To", with: "+15005550009"), 21614, 400),
-        (replacing("To", with: "+15005550006"), 21266, 400),
-        (valid + [("MediaUrl", "ftp://example.com/a.png")], 21620, 400),
-        (valid + Array(repeating: ("MediaUrl", "https://example.com/a.png"), count: 11), 21623, 400),
-        (valid + [("StatusCallback", "not a url")], 21609, 400),
-        (valid + [("ValidityPeriod", "36001")], 20001, 400),
-        (valid + [("ScheduleType", "fixed")], 35111, 400),
-        (valid + [("ScheduleType", "fixed"), ("SendAt", "2099-01-01T00:00:00Z")], 35118, 400),
-        (replacing("From", with: "MG" + String(repeating: "a", count: 32)) + [("ScheduleType", "fixed"), ("SendAt", ISO8601Timestamp.string(from: Date().addingTimeInterval(60)))], 35114, 400),
-        (replacing("From", with: "MG" + String(repeating: "a", count: 32)) + [("ScheduleType", "fixed"), ("SendAt", ISO8601Timestamp.string(from: Date().addingTimeInterval(40 * 86_400)))], 35115, 400),
-    ] as [([(String, String)], Int, Int)])
+    @Test(
+        arguments: [
+            (replacing("From", with: nil), 21603, 400),
+            (replacing("To", with: nil), 21604, 400),
+            (replacing("Body", with: nil), 21602, 400),
+            (replacing("Body", with: String(repeating: "a", count: 1601)), 21617, 400),
+            (replacing("To", with: "5551234567"), 21211, 400),
+            (replacing("From", with: "not a number!"), 21212, 400),
+            (replacing("From", with: "+15005550001"), 21212, 400),
+            (replacing("From", with: "+15005550007"), 21606, 400),
+            (replacing("From", with: "+15005550008"), 21611, 400),
+            (replacing("To", with: "+15005550001"), 21211, 400),
+            (replacing("To", with: "+15005550002"), 21612, 400),
+            (replacing("To", with: "+15005550003"), 21408, 400),
+            (replacing("To", with: "+15005550004"), 21610, 400),
+            (replacing("To", with: "+15005550009"), 21614, 400),
+            (replacing("To", with: "+15005550006"), 21266, 400),
+            (valid + [("MediaUrl", "ftp://example.com/a.png")], 21620, 400),
+            (valid + Array(repeating: ("MediaUrl", "https://example.com/a.png"), count: 11), 21623, 400),
+            (valid + [("StatusCallback", "not a url")], 21609, 400),
+            (valid + [("ValidityPeriod", "36001")], 20001, 400),
+            (valid + [("ScheduleType", "fixed")], 35111, 400),
+            (valid + [("ScheduleType", "fixed"), ("SendAt", "2099-01-01T00:00:00Z")], 35118, 400),
+            (
+                replacing("From", with: "MG" + String(repeating: "a", count: 32)) + [
+                    ("ScheduleType", "fixed"), ("SendAt", ISO8601Timestamp.string(from: Date().addingTimeInterval(60))),
+                ], 35114, 400
+            ),
+            (
+                replacing("From", with: "MG" + String(repeating: "a", count: 32)) + [
+                    ("ScheduleType", "fixed"), ("SendAt", ISO8601Timestamp.string(from: Date().addingTimeInterval(40 * 86_400))),
+                ], 35115, 400
+            ),
+        ] as [([(String, String)], Int, Int)])
     func rejectsInvalidSendsWithTwiliosCodes(form: [(String, String)], code: Int, status: Int) async throws {
         try await withClient { client in
             let response = try await client.create(form)
@@ -90,7 +107,8 @@ import TwilioSandbox
     @Test func authenticatesWithTheAuthTokenOrTheAPIKey() async throws {
         try await withClient { client in
             let credentials = client.credentials
-            let key = try await client.send(.get, client.messagesPath, auth: BasicAuth(username: credentials.apiKeySid, password: Secret(credentials.apiKeySecret)))
+            let key = try await client.send(
+                .get, client.messagesPath, auth: BasicAuth(username: credentials.apiKeySid, password: Secret(credentials.apiKeySecret)))
             #expect(key.status == 200)
             for auth in [
                 BasicAuth(username: credentials.accountSid, password: Secret("0123456789abcdef0123456789abcdef")),
@@ -98,12 +116,14 @@ import TwilioSandbox
             ] {
                 let refused = try await client.send(.get, client.messagesPath, auth: auth)
                 #expect(refused.status == 401)
-                #expect(try client.json(refused) == [
-                    "code": 20003, "detail": "Your AccountSid or AuthToken was incorrect.", "message": "Authenticate",
-                    "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401,
-                ])
+                #expect(
+                    try client.json(refused) == [
+                        "code": 20003, "detail": "Your AccountSid or AuthToken was incorrect.", "message": "Authenticate",
+                        "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401,
+                    ])
             }
-            let missing = try await client.http.send(HTTPRequest(method: .get, url: client.baseURL + client.messagesPath, retry: .none, acceptedStatuses: 100..<600))
+            let missing = try await client.http.send(
+                HTTPRequest(method: .get, url: client.baseURL + client.messagesPath, retry: .none, acceptedStatuses: 100..<600))
             #expect(missing.status == 401)
             let other = "/2010-04-01/Accounts/AC" + String(repeating: "0", count: 32) + "/Messages.json"
             let unknown = try await client.send(.get, other)
@@ -122,10 +142,11 @@ import TwilioSandbox
             let missingSid = "SM" + String(repeating: "f", count: 32)
             let missing = try await client.send(.get, client.messagePath(missingSid))
             #expect(missing.status == 404)
-            #expect(try client.json(missing) == [
-                "code": 20404, "message": .string("The requested resource \(client.messagePath(missingSid)) was not found"),
-                "more_info": "https://www.twilio.com/docs/errors/20404", "status": 404,
-            ])
+            #expect(
+                try client.json(missing) == [
+                    "code": 20404, "message": .string("The requested resource \(client.messagePath(missingSid)) was not found"),
+                    "more_info": "https://www.twilio.com/docs/errors/20404", "status": 404,
+                ])
 
             let redacted = try await client.send(.post, client.messagePath(sid), form: [("Body", "")])
             #expect(redacted.status == 200)
@@ -150,9 +171,11 @@ import TwilioSandbox
         try await withClient { client in
             let service = "MG" + String(repeating: "c", count: 32)
             let sendAt = ISO8601Timestamp.string(from: Date().addingTimeInterval(3600))
-            let created = try client.json(try await client.create([
-                ("To", "+14155550100"), ("MessagingServiceSid", service), ("Body", "Later"), ("ScheduleType", "fixed"), ("SendAt", sendAt),
-            ]))
+            let created = try client.json(
+                try await client.create([
+                    ("To", "+14155550100"), ("MessagingServiceSid", service), ("Body", "Later"), ("ScheduleType", "fixed"),
+                    ("SendAt", sendAt),
+                ]))
             #expect(created["status"] == "scheduled")
             #expect(created["from"] == .null)
             #expect(created["num_segments"] == "0")
@@ -179,7 +202,10 @@ import TwilioSandbox
             var sids: [String] = []
             for index in 0..<7 {
                 let to = index.isMultiple(of: 2) ? "+14155550100" : "+14155550101"
-                sids.append(try #require(try client.json(try await client.create([("To", to), ("From", "+15005550006"), ("Body", "n\(index)")]))["sid"]?.stringValue))
+                sids.append(
+                    try #require(
+                        try client.json(try await client.create([("To", to), ("From", "+15005550006"), ("Body", "n\(index)")]))["sid"]?
+                            .stringValue))
             }
             let all = try client.json(try await client.send(.get, client.messagesPath))
             #expect(all["messages"]?.arrayValue?.compactMap { $0["sid"]?.stringValue } == sids.reversed())
@@ -187,7 +213,8 @@ import TwilioSandbox
             #expect(all["start"] == 0 && all["end"] == 6)
             #expect(all["next_page_uri"] == .null && all["previous_page_uri"] == .null)
 
-            let first = try client.json(try await client.send(.get, client.messagesPath, query: [("To", "+14155550100"), ("PageSize", "2")]))
+            let first = try client.json(
+                try await client.send(.get, client.messagesPath, query: [("To", "+14155550100"), ("PageSize", "2")]))
             let evens = sids.enumerated().filter { $0.offset.isMultiple(of: 2) }.map(\.element).reversed().map { $0 }
             #expect(first["messages"]?.arrayValue?.compactMap { $0["sid"]?.stringValue } == Array(evens[0..<2]))
             #expect(first["uri"] == .string(client.messagesPath + "?To=%2B14155550100&PageSize=2&Page=0"))
@@ -197,15 +224,21 @@ import TwilioSandbox
             #expect(second["messages"]?.arrayValue?.compactMap { $0["sid"]?.stringValue } == Array(evens[2..<4]))
             #expect(second["page"] == 1 && second["start"] == 2 && second["end"] == 3)
             #expect(second["next_page_uri"] == .null)
-            #expect(second["previous_page_uri"] == .string(client.messagesPath + "?To=%2B14155550100&PageSize=2&Page=0&PageToken=PB\(evens[2])"))
+            #expect(
+                second["previous_page_uri"] == .string(client.messagesPath + "?To=%2B14155550100&PageSize=2&Page=0&PageToken=PB\(evens[2])")
+            )
 
             let noToken = try await client.send(.get, client.messagesPath, query: [("Page", "1")])
             #expect(noToken.status == 400)
-            #expect(try client.json(noToken) == [
-                "code": 20001, "message": "PageToken is required for paging.", "more_info": "https://www.twilio.com/docs/errors/20001", "status": 400,
-            ])
+            #expect(
+                try client.json(noToken) == [
+                    "code": 20001, "message": "PageToken is required for paging.", "more_info": "https://www.twilio.com/docs/errors/20001",
+                    "status": 400,
+                ])
             let today = String(ISO8601Timestamp.string(from: Date()).prefix(10))
-            for (name, value, count) in [("DateSent", today, 7), ("DateSent<", "2000-01-01", 0), ("DateSent>", today, 7), ("DateSent>", "2999-01-01", 0)] {
+            for (name, value, count) in [
+                ("DateSent", today, 7), ("DateSent<", "2000-01-01", 0), ("DateSent>", today, 7), ("DateSent>", "2999-01-01", 0),
+            ] {
                 let filtered = try client.json(try await client.send(.get, client.messagesPath, query: [(name, value)]))
                 #expect(filtered["messages"]?.arrayValue?.count == count, "\(name)=\(value)")
             }
@@ -230,7 +263,8 @@ import TwilioSandbox
     @Test(arguments: [
         ("", 1), ("Hello", 1), (String(repeating: "a", count: 160), 1), (String(repeating: "a", count: 161), 2),
         (String(repeating: "a", count: 306), 2), (String(repeating: "a", count: 307), 3),
-        (String(repeating: "€", count: 80), 1), (String(repeating: "€", count: 81), 2), (String(repeating: "a", count: 152) + "€", 1), (String(repeating: "a", count: 152) + "€" + String(repeating: "a", count: 152), 3),
+        (String(repeating: "€", count: 80), 1), (String(repeating: "€", count: 81), 2), (String(repeating: "a", count: 152) + "€", 1),
+        (String(repeating: "a", count: 152) + "€" + String(repeating: "a", count: 152), 3),
         (String(repeating: "é", count: 160), 1), (String(repeating: "ç", count: 70), 1), (String(repeating: "ç", count: 71), 2),
         (String(repeating: "ç", count: 134), 2), (String(repeating: "ç", count: 135), 3), (String(repeating: "😀", count: 35), 1),
         (String(repeating: "😀", count: 36), 2), (String(repeating: "a", count: 66) + "😀", 1), (String(repeating: "a", count: 69) + "😀", 2),
@@ -238,7 +272,8 @@ import TwilioSandbox
     ])
     func countsSegmentsByGSMAndUCS2Rules(body: String, segments: Int) async throws {
         try await withClient { client in
-            let form: [(String, String)] = body.isEmpty
+            let form: [(String, String)] =
+                body.isEmpty
                 ? [("To", "+14155550100"), ("From", "+15005550006"), ("MediaUrl", "https://example.com/a.png")]
                 : [("To", "+14155550100"), ("From", "+15005550006"), ("Body", body)]
             let message = try client.json(try await client.create(form))

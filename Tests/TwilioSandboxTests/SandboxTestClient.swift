@@ -14,7 +14,9 @@ struct SandboxTestClient {
     func messagePath(_ sid: String) -> String { "/2010-04-01/Accounts/\(credentials.accountSid)/Messages/\(sid).json" }
 
     /// Sends a request with the account's Auth Token (or other credentials) and no retries; any status comes back.
-    func send(_ method: HTTPMethod, _ path: String, form: [(String, String)]? = nil, query: [(String, String)] = [], auth: BasicAuth? = nil) async throws -> HTTPResponse {
+    func send(_ method: HTTPMethod, _ path: String, form: [(String, String)]? = nil, query: [(String, String)] = [], auth: BasicAuth? = nil)
+        async throws -> HTTPResponse
+    {
         let request = HTTPRequest(
             method: method, url: baseURL + path, query: query, body: form.map { .form($0) } ?? .none,
             auth: auth ?? BasicAuth(username: credentials.accountSid, password: Secret(credentials.authToken)),
@@ -32,8 +34,9 @@ struct SandboxTestClient {
 
     /// The sandbox's control API.
     func control(_ method: HTTPMethod, _ name: String, json: JSONValue? = nil) async throws -> HTTPResponse {
-        try await http.send(HTTPRequest(
-            method: method, url: baseURL + "/__sandbox/" + name, body: json.map { .json($0) } ?? .none, retry: .none,
-            acceptedStatuses: 100..<600))
+        try await http.send(
+            HTTPRequest(
+                method: method, url: baseURL + "/__sandbox/" + name, body: json.map { .json($0) } ?? .none, retry: .none,
+                acceptedStatuses: 100..<600))
     }
 }

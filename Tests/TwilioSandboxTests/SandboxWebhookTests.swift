@@ -12,9 +12,11 @@ import TwilioSandbox
         try await withTestServer(handler: { _ in .respond(status: 200, body: Data("<Response/>".utf8)) }) { receiver in
             try await withSandbox(SandboxConfiguration(lifecycleStep: .milliseconds(300))) { baseURL, credentials in
                 let client = SandboxTestClient(baseURL: baseURL, credentials: credentials)
-                let created = try client.json(try await client.create([
-                    ("To", "+14155550100"), ("From", "+15005550006"), ("Body", "Hi"), ("StatusCallback", receiver.baseURL + "/status?x=1"),
-                ]))
+                let created = try client.json(
+                    try await client.create([
+                        ("To", "+14155550100"), ("From", "+15005550006"), ("Body", "Hi"),
+                        ("StatusCallback", receiver.baseURL + "/status?x=1"),
+                    ]))
                 let sid = try #require(created["sid"]?.stringValue)
                 var seen: [String] = []
                 let clock = ContinuousClock()
@@ -33,9 +35,12 @@ import TwilioSandbox
                 while receiver.requests.count < 3, clock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
                 let callbacks = receiver.requests
                 #expect(callbacks.map { $0.target } == ["/status?x=1", "/status?x=1", "/status?x=1"])
-                let parameters = callbacks.map { Dictionary(FormEncoding.decodeForm(String(decoding: $0.body, as: UTF8.self)) ?? [], uniquingKeysWith: { $1 }) }
+                let parameters = callbacks.map {
+                    Dictionary(FormEncoding.decodeForm(String(decoding: $0.body, as: UTF8.self)) ?? [], uniquingKeysWith: { $1 })
+                }
                 #expect(parameters.map { $0["MessageStatus"] } == ["sending", "sent", "delivered"])
-                #expect(parameters.allSatisfy { $0["MessageSid"] == sid && $0["SmsSid"] == sid && $0["AccountSid"] == credentials.accountSid })
+                #expect(
+                    parameters.allSatisfy { $0["MessageSid"] == sid && $0["SmsSid"] == sid && $0["AccountSid"] == credentials.accountSid })
                 #expect(parameters[2]["RawDlrDoneDate"]?.count == 10)
                 #expect(callbacks.allSatisfy { $0.header("X-Twilio-Signature")?.count == 28 })
                 let tokens = callbacks.compactMap { $0.header("I-Twilio-Idempotency-Token") }
@@ -61,7 +66,8 @@ import TwilioSandbox
                 let requests = receiver.requests
                 #expect(requests.count == 4)
                 #expect(requests[0].header("I-Twilio-Idempotency-Token") == requests[1].header("I-Twilio-Idempotency-Token"))
-                let last = Dictionary(FormEncoding.decodeForm(String(decoding: requests[3].body, as: UTF8.self)) ?? [], uniquingKeysWith: { $1 })
+                let last = Dictionary(
+                    FormEncoding.decodeForm(String(decoding: requests[3].body, as: UTF8.self)) ?? [], uniquingKeysWith: { $1 })
                 #expect(last["MessageStatus"] == "undelivered")
                 #expect(last["ErrorCode"] == "30003")
                 let log = try client.json(try await client.control(.get, "webhooks"))["deliveries"]?.arrayValue ?? []
@@ -73,14 +79,17 @@ import TwilioSandbox
 
     @Test func deliversAnInboundMessageAsASignedWebhook() async throws {
         try await withTestServer(handler: { _ in
-            .respond(status: 200, headers: [("Content-Type", "text/xml")], body: Data("<Response><Message>Thanks</Message></Response>".utf8))
+            .respond(
+                status: 200, headers: [("Content-Type", "text/xml")], body: Data("<Response><Message>Thanks</Message></Response>".utf8))
         }) { receiver in
             try await withSandbox { baseURL, credentials in
                 let client = SandboxTestClient(baseURL: baseURL, credentials: credentials)
-                let response = try await client.control(.post, "inbound", json: [
-                    "from": "+14155550100", "to": "+15005550006", "body": "Hello there", "mediaUrls": ["https://example.com/cat.png"],
-                    "url": .string(receiver.baseURL + "/sms"),
-                ])
+                let response = try await client.control(
+                    .post, "inbound",
+                    json: [
+                        "from": "+14155550100", "to": "+15005550006", "body": "Hello there", "mediaUrls": ["https://example.com/cat.png"],
+                        "url": .string(receiver.baseURL + "/sms"),
+                    ])
                 #expect(response.status == 200)
                 let result = try client.json(response)
                 #expect(result["delivery"]?["status"] == 200)
@@ -88,7 +97,8 @@ import TwilioSandbox
                 #expect(result["message"]?["direction"] == "inbound")
                 #expect(result["message"]?["status"] == "received")
                 let request = try #require(receiver.requests.first)
-                let parameters = Dictionary(FormEncoding.decodeForm(String(decoding: request.body, as: UTF8.self)) ?? [], uniquingKeysWith: { $1 })
+                let parameters = Dictionary(
+                    FormEncoding.decodeForm(String(decoding: request.body, as: UTF8.self)) ?? [], uniquingKeysWith: { $1 })
                 #expect(parameters["Body"] == "Hello there")
                 #expect(parameters["NumMedia"] == "1")
                 #expect(parameters["MediaUrl0"] == "https://example.com/cat.png")

@@ -26,7 +26,8 @@ let configPath = FileManager.default.temporaryDirectory.appendingPathComponent("
 var config = ""
 for index in 0..<requests {
     if index > 0 { config += "next\n" }
-    config += "url = \"\(url)\"\ndata = \"\(formText)\"\nuser = \"AC00000000000000000000000000000000:token\"\noutput = \"/dev/null\"\nsilent\n"
+    config +=
+        "url = \"\(url)\"\ndata = \"\(formText)\"\nuser = \"AC00000000000000000000000000000000:token\"\noutput = \"/dev/null\"\nsilent\n"
 }
 try config.write(toFile: configPath, atomically: true, encoding: .utf8)
 defer { try? FileManager.default.removeItem(atPath: configPath) }
@@ -74,5 +75,7 @@ print("| client | requests/s | ratio to curl |")
 print("| --- | ---: | ---: |")
 print("| CurlHTTPClient (Swift, libcurl multi) | \(Int(clientMedian)) | \(String(format: "%.2f", clientMedian / curlMedian)) |")
 print("| curl \(Libcurl.version.split(separator: " ").first ?? "") tool, one process, -K config | \(Int(curlMedian)) | 1.00 |")
-print("connections accepted by the server: \(server.acceptedConnections) (\(requests * (rounds + 1)) requests from the client, \(requests * rounds) from curl)")
+print(
+    "connections accepted by the server: \(server.acceptedConnections) (\(requests * (rounds + 1)) requests from the client, \(requests * rounds) from curl)"
+)
 server.stop()

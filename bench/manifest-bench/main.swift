@@ -75,7 +75,8 @@ func generateManifest(actions: Int, inputs: Int) -> String {
             """
         for input in 0..<inputs {
             let kind = input == inputs - 1 ? kinds[9] : kinds[input % 9]
-            text += "      - key: input\(input)\n        label: Input \(input)\n        comments: The input number \(input).\n        \(kind)\n"
+            text +=
+                "      - key: input\(input)\n        label: Input \(input)\n        comments: The input number \(input).\n        \(kind)\n"
         }
         text += "    examplePayload:\n      data:\n        id: \(action)\n        status: queued\n"
     }
@@ -97,18 +98,19 @@ func milliseconds(_ duration: Duration) -> Double {
 func libyamlOnly(_ text: String) -> Double {
     var text = text
     return text.withUTF8 { bytes in
-        milliseconds(ContinuousClock().measure {
-            var parser = yaml_parser_t()
-            guard yaml_parser_initialize(&parser) == 1 else { fatalError("libyaml cannot start") }
-            yaml_parser_set_input_string(&parser, bytes.baseAddress, bytes.count)
-            var event = yaml_event_t()
-            while yaml_parser_parse(&parser, &event) == 1 {
-                let done = event.type == YAML_STREAM_END_EVENT
-                yaml_event_delete(&event)
-                if done { break }
-            }
-            yaml_parser_delete(&parser)
-        })
+        milliseconds(
+            ContinuousClock().measure {
+                var parser = yaml_parser_t()
+                guard yaml_parser_initialize(&parser) == 1 else { fatalError("libyaml cannot start") }
+                yaml_parser_set_input_string(&parser, bytes.baseAddress, bytes.count)
+                var event = yaml_event_t()
+                while yaml_parser_parse(&parser, &event) == 1 {
+                    let done = event.type == YAML_STREAM_END_EVENT
+                    yaml_event_delete(&event)
+                    if done { break }
+                }
+                yaml_parser_delete(&parser)
+            })
     }
 }
 
@@ -136,18 +138,24 @@ func measure(_ text: String, file: String, runs: Int) -> (median: Double, yaml: 
 }
 
 print("Manifest load + validate, median of \(runs) runs, \(inputsPerAction) inputs per action")
-print("| actions | inputs | YAML bytes | load + validate ms | of which YAML ms | of which validate ms | libyaml alone ms | ratio to libyaml | µs per action |")
+print(
+    "| actions | inputs | YAML bytes | load + validate ms | of which YAML ms | of which validate ms | libyaml alone ms | ratio to libyaml | µs per action |"
+)
 print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 var exceeded = false
 if let component = FileManager.default.contents(atPath: "component.yaml").flatMap({ String(data: $0, encoding: .utf8) }) {
     let result = measure(component, file: "component.yaml", runs: runs)
-    print("| component.yaml (\(result.actions)) | – | \(component.utf8.count) | \(format(result.median)) | \(format(result.yaml)) | \(format(result.validate)) | \(format(result.libyaml)) | \(String(format: "%.2f", result.median / result.libyaml)) | – |")
+    print(
+        "| component.yaml (\(result.actions)) | – | \(component.utf8.count) | \(format(result.median)) | \(format(result.yaml)) | \(format(result.validate)) | \(format(result.libyaml)) | \(String(format: "%.2f", result.median / result.libyaml)) | – |"
+    )
 }
 for size in sizes {
     let text = generateManifest(actions: size, inputs: inputsPerAction)
     let result = measure(text, file: "generated.yaml", runs: runs)
     precondition(result.actions == size)
-    print("| \(size) | \(size * inputsPerAction) | \(text.utf8.count) | \(format(result.median)) | \(format(result.yaml)) | \(format(result.validate)) | \(format(result.libyaml)) | \(String(format: "%.2f", result.median / result.libyaml)) | \(String(format: "%.1f", result.median * 1000 / Double(size))) |")
+    print(
+        "| \(size) | \(size * inputsPerAction) | \(text.utf8.count) | \(format(result.median)) | \(format(result.yaml)) | \(format(result.validate)) | \(format(result.libyaml)) | \(String(format: "%.2f", result.median / result.libyaml)) | \(String(format: "%.1f", result.median * 1000 / Double(size))) |"
+    )
     if size == 1_000, result.median > budgetMilliseconds {
         exceeded = true
     }

@@ -15,7 +15,9 @@ guard let file = arguments.popFirst() else {
 }
 var rounds = 5
 while let flag = arguments.popFirst() {
-    if flag == "--rounds", let value = arguments.popFirst().flatMap({ Int($0) }) { rounds = value } else {
+    if flag == "--rounds", let value = arguments.popFirst().flatMap({ Int($0) }) {
+        rounds = value
+    } else {
         FileHandle.standardError.write(Data("unknown flag \(flag)\n".utf8))
         exit(64)
     }
@@ -54,6 +56,7 @@ for _ in 0..<rounds {
     seconds.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
     valid = count
 }
-print(JSONWriter.string(from: [
-    "count": .integer(cases.count), "valid": .integer(valid), "seconds": .array(seconds.map(JSONValue.number)),
-]))
+print(
+    JSONWriter.string(from: [
+        "count": .integer(cases.count), "valid": .integer(valid), "seconds": .array(seconds.map(JSONValue.number)),
+    ]))

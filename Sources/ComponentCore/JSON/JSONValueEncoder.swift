@@ -176,7 +176,9 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
         if let value { try encode(value, forKey: key) } else if options.writesNilAsNull { set(.null, key) }
     }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<
+        NestedKey
+    > {
         let child = box.child(forKey: key.stringValue)
         child.makeObject()
         return KeyedEncodingContainer(KeyedContainer<NestedKey>(box: child, codingPath: codingPath + [key], options: options))

@@ -81,7 +81,9 @@ final class CurlEventLoop: @unchecked Sendable {
                 return (inbox.submitted, inbox.cancelled, inbox.shuttingDown)
             }
             if shuttingDown {
-                for item in submitted { item.continuation.resume(returning: CurlAttemptResult(response: nil, failure: Self.cancelledFailure)) }
+                for item in submitted {
+                    item.continuation.resume(returning: CurlAttemptResult(response: nil, failure: Self.cancelledFailure))
+                }
                 for transfer in active.values {
                     curl_multi_remove_handle(multi, transfer.easy.raw)
                     finish(transfer, result: CurlAttemptResult(response: nil, failure: Self.cancelledFailure))
@@ -132,8 +134,13 @@ final class CurlEventLoop: @unchecked Sendable {
         do {
             try transfer.configure()
         } catch {
-            finish(transfer, result: CurlAttemptResult(response: nil, failure: TransportFailure(
-                kind: .network, curlCode: error.code, message: error.description, requestMayHaveBeenSent: false, isPermanent: true)))
+            finish(
+                transfer,
+                result: CurlAttemptResult(
+                    response: nil,
+                    failure: TransportFailure(
+                        kind: .network, curlCode: error.code, message: error.description, requestMayHaveBeenSent: false, isPermanent: true))
+            )
             return
         }
         active[id] = transfer

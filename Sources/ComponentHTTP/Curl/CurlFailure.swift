@@ -20,7 +20,8 @@ enum CurlFailure {
         }
         if let tls = tlsFailure(code: code, detail: detail) {
             return TransportFailure(
-                kind: .tls, curlCode: raw, message: tlsMessage(tls, code: code, detail: detail.isEmpty ? message : detail, attempt: attempt, proxyNote: proxyNote),
+                kind: .tls, curlCode: raw,
+                message: tlsMessage(tls, code: code, detail: detail.isEmpty ? message : detail, attempt: attempt, proxyNote: proxyNote),
                 requestMayHaveBeenSent: false, isPermanent: true, tls: tls)
         }
         // Whether any request byte was written: the transfer phase never began when the
@@ -29,10 +30,12 @@ enum CurlFailure {
         switch code {
         case CURLE_COULDNT_RESOLVE_PROXY:
             return TransportFailure(
-                kind: .network, curlCode: raw, message: message + proxyNote + "; check the proxy's host name, or exempt this host with NO_PROXY",
+                kind: .network, curlCode: raw,
+                message: message + proxyNote + "; check the proxy's host name, or exempt this host with NO_PROXY",
                 requestMayHaveBeenSent: false)
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_CONNECT, CURLE_SSL_CONNECT_ERROR:
-            let hint = attempt.proxy == nil || code == CURLE_COULDNT_RESOLVE_HOST
+            let hint =
+                attempt.proxy == nil || code == CURLE_COULDNT_RESOLVE_HOST
                 ? "" : proxyNote + "; check that the proxy runs and is reachable, or exempt this host with NO_PROXY"
             return TransportFailure(kind: .network, curlCode: raw, message: message + hint, requestMayHaveBeenSent: false)
         case CURLE_RECV_ERROR where attempt.proxy != nil && detail.hasPrefix("CONNECT tunnel failed"):
@@ -41,7 +44,8 @@ enum CurlFailure {
             let refusedByRule = detail.contains("response 4")
             return TransportFailure(
                 kind: .network, curlCode: raw,
-                message: message + proxyNote + "; check the proxy's rules (the ports it may CONNECT to, whom it allows, its credentials), or exempt this host with NO_PROXY",
+                message: message + proxyNote
+                    + "; check the proxy's rules (the ports it may CONNECT to, whom it allows, its credentials), or exempt this host with NO_PROXY",
                 requestMayHaveBeenSent: false, isPermanent: refusedByRule)
         case CURLE_OPERATION_TIMEDOUT:
             return TransportFailure(kind: .timeout, curlCode: raw, message: message, requestMayHaveBeenSent: started)
@@ -87,15 +91,20 @@ enum CurlFailure {
         let host = HTTPProxySettings.host(of: attempt.url)
         switch failure {
         case .untrustedCertificate where code == CURLE_SSL_CACERT_BADFILE:
-            return "the CA certificates to trust cannot be read (\(detail)); trusted: \(trusted)\(proxyNote). Point SSL_CERT_FILE at a PEM file of CA certificates, or SSL_CERT_DIR at a directory of them."
+            return
+                "the CA certificates to trust cannot be read (\(detail)); trusted: \(trusted)\(proxyNote). Point SSL_CERT_FILE at a PEM file of CA certificates, or SSL_CERT_DIR at a directory of them."
         case .untrustedCertificate:
-            return "the TLS certificate of \(host)\(proxyNote) is not trusted (\(detail)); trusted: \(trusted). If the server, or a proxy that inspects TLS, uses its own CA, name that CA's certificate file with SSL_CERT_FILE (or a directory of CA certificates with SSL_CERT_DIR). Certificate checks cannot be turned off."
+            return
+                "the TLS certificate of \(host)\(proxyNote) is not trusted (\(detail)); trusted: \(trusted). If the server, or a proxy that inspects TLS, uses its own CA, name that CA's certificate file with SSL_CERT_FILE (or a directory of CA certificates with SSL_CERT_DIR). Certificate checks cannot be turned off."
         case .hostnameMismatch:
-            return "the TLS certificate the server showed\(proxyNote) is not for \(host) (\(detail)); trusted: \(trusted). Use the host name the certificate names in the URL (an IP address needs a certificate that lists it), or check the proxy if one sits in between."
+            return
+                "the TLS certificate the server showed\(proxyNote) is not for \(host) (\(detail)); trusted: \(trusted). Use the host name the certificate names in the URL (an IP address needs a certificate that lists it), or check the proxy if one sits in between."
         case .unsupportedVersion:
-            return "\(host)\(proxyNote) and this client share no TLS version (\(detail)): TLS 1.2 or newer is required. Check the server's TLS settings, or the proxy if one sits in between; trusted: \(trusted)."
+            return
+                "\(host)\(proxyNote) and this client share no TLS version (\(detail)): TLS 1.2 or newer is required. Check the server's TLS settings, or the proxy if one sits in between; trusted: \(trusted)."
         case .handshakeFailed:
-            return "the TLS handshake with \(host)\(proxyNote) failed (\(detail)). Check that the port speaks HTTPS (not plain HTTP), and the proxy if one sits in between; trusted: \(trusted)."
+            return
+                "the TLS handshake with \(host)\(proxyNote) failed (\(detail)). Check that the port speaks HTTPS (not plain HTTP), and the proxy if one sits in between; trusted: \(trusted)."
         }
     }
 }

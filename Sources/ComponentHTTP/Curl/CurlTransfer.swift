@@ -21,7 +21,10 @@ final class CurlTransfer {
     /// How the server ended the loop's connections.
     private let endings: ConnectionEndLog
 
-    init(id: Int, easy: EasyHandle, attempt: CurlAttempt, endings: ConnectionEndLog, continuation: CheckedContinuation<CurlAttemptResult, Never>) {
+    init(
+        id: Int, easy: EasyHandle, attempt: CurlAttempt, endings: ConnectionEndLog,
+        continuation: CheckedContinuation<CurlAttemptResult, Never>
+    ) {
         self.id = id
         self.easy = easy
         self.attempt = attempt

@@ -67,7 +67,8 @@ struct HTTP2Evidence {
         guard let stream, sentOverHTTP2, rewindAskedWithoutError || failedQuietly else { return nil }
         if endings.errorGoAwayArrived(since: stream.openedAt) { return nil }
         if let goAway = endings.latestGoAway(connection: stream.connection, since: stream.openedAt), goAway.lastStreamID < stream.id {
-            return "the server sent GOAWAY with last stream \(goAway.lastStreamID), so it did not process this request's stream \(stream.id)"
+            return
+                "the server sent GOAWAY with last stream \(goAway.lastStreamID), so it did not process this request's stream \(stream.id)"
         }
         // A quiet rewind after the server closed the connection is its end of stream, not a refusal.
         if rewindAskedWithoutError, !endings.closed(connection: stream.connection, since: stream.openedAt) {

@@ -36,7 +36,9 @@ public enum ComponentTool {
         }
     }
 
-    private static func runIdentified(_ component: HostedComponent, arguments: [String], environment: [String: String], io: HostIO) async -> Int32 {
+    private static func runIdentified(_ component: HostedComponent, arguments: [String], environment: [String: String], io: HostIO) async
+        -> Int32
+    {
         // Help and usage errors: help on standard output with 0, anything else on standard error with 64.
         func report(_ error: any Error) -> Int32 {
             let code = ComponentToolCommand.exitCode(for: error).rawValue
@@ -62,7 +64,8 @@ public enum ComponentTool {
         case let command as CheckCommand:
             return await oneShot(component, kind: .check, options: command.options, environment: environment, io: io)
         case let command as ServeCommand:
-            return await ServeLoop.run(component, concurrency: command.concurrency, options: command.engine, environment: environment, io: io)
+            return await ServeLoop.run(
+                component, concurrency: command.concurrency, options: command.engine, environment: environment, io: io)
         case let command as MCPCommand:
             return await MCPBridge.run(component, options: command.engine, environment: environment, io: io)
         case is DocsCommand:
@@ -137,7 +140,9 @@ public enum ComponentTool {
     }
 
     /// `invoke`, `trigger`, `data-source` and `check`: one request in, one result out.
-    static func oneShot(_ component: HostedComponent, kind: EngineElementKind, options: OneShotOptions, environment: [String: String], io: HostIO) async -> Int32 {
+    static func oneShot(
+        _ component: HostedComponent, kind: EngineElementKind, options: OneShotOptions, environment: [String: String], io: HostIO
+    ) async -> Int32 {
         let style: JSONWriter.Style = options.pretty ? .pretty : .compact
         let text: [UInt8]
         do {
@@ -149,7 +154,8 @@ public enum ComponentTool {
         let request: EngineRequest
         do {
             // A check with no request checks the environment's connection.
-            request = kind == .check && EngineRequest.isBlank(text)
+            request =
+                kind == .check && EngineRequest.isBlank(text)
                 ? EngineRequest(id: .null, kind: .check, element: "", inputs: [:], connection: nil, invocationID: nil, debug: false)
                 : try EngineRequest.parse(text, expected: kind)
         } catch {
@@ -159,7 +165,8 @@ public enum ComponentTool {
         }
         let session: EngineSession
         do {
-            session = try await EngineSession.start(component, options: options.engine, environment: environment, io: io, label: component.commandName)
+            session = try await EngineSession.start(
+                component, options: options.engine, environment: environment, io: io, label: component.commandName)
         } catch {
             io.writeErr(error.message + "\n")
             return error.exitCode

@@ -5,7 +5,8 @@ import ArgumentParser
 
 /// Where a front end finds its service and connection.
 struct EngineOptions: ParsableArguments {
-    @Option(name: .customLong("base-url"), help: ArgumentHelp("Send the component's API requests here (a sandbox, a proxy).", valueName: "url"))
+    @Option(
+        name: .customLong("base-url"), help: ArgumentHelp("Send the component's API requests here (a sandbox, a proxy).", valueName: "url"))
     var baseURL: String?
 
     @Flag(name: .customLong("sandbox"), help: "Use the built-in sandbox when neither the request nor the environment gives a connection.")
@@ -24,30 +25,31 @@ struct HostIdentity: Sendable {
 struct ComponentToolCommand: ParsableCommand {
     static var configuration: CommandConfiguration {
         CommandConfiguration(
-        commandName: HostIdentity.current.commandName,
-        abstract: "The component as workflow engines load it: its manifest, one-shot and long-lived invocation, connection checks, MCP.",
-        discussion: """
-            Requests and results are JSON (docs/protocol.md): a request names what to run and \
-            carries its inputs (strings or typed JSON), its connection ({"key", "fields"}) and \
-            context ({"invocationId", "debug"}). Results are {"data": ...} for an action, \
-            {"payload", "response", "state"} for a trigger, {"result": ...} for a data source, or \
-            {"error": {"kind", "code", "message", ...}}. Logs go to standard error. Secrets never \
-            appear in any output.
+            commandName: HostIdentity.current.commandName,
+            abstract:
+                "The component as workflow engines load it: its manifest, one-shot and long-lived invocation, connection checks, MCP.",
+            discussion: """
+                Requests and results are JSON (docs/protocol.md): a request names what to run and \
+                carries its inputs (strings or typed JSON), its connection ({"key", "fields"}) and \
+                context ({"invocationId", "debug"}). Results are {"data": ...} for an action, \
+                {"payload", "response", "state"} for a trigger, {"result": ...} for a data source, or \
+                {"error": {"kind", "code", "message", ...}}. Logs go to standard error. Secrets never \
+                appear in any output.
 
-            A request without a connection uses the one in the environment \
-            (\(HostIdentity.current.connectionHelp)), else fails with a connection error; \
-            --sandbox lets a built-in sandbox stand in instead.
+                A request without a connection uses the one in the environment \
+                (\(HostIdentity.current.connectionHelp)), else fails with a connection error; \
+                --sandbox lets a built-in sandbox stand in instead.
 
-            \(HelpText.transport)
+                \(HelpText.transport)
 
-            Exit codes: 0 success; 1 internal error; 2 invalid input; 3 connection problem; \
-            4 upstream (the service answered with an error); 5 timeout; 6 network; 7 protocol \
-            (malformed request, unknown action); 64 bad command line; 65 invalid manifest.
-            """,
-        subcommands: [
-            ManifestCommand.self, InvokeCommand.self, TriggerCommand.self, DataSourceCommand.self, CheckCommand.self,
-            ServeCommand.self, MCPCommand.self, DocsCommand.self, ValidateCommand.self,
-        ])
+                Exit codes: 0 success; 1 internal error; 2 invalid input; 3 connection problem; \
+                4 upstream (the service answered with an error); 5 timeout; 6 network; 7 protocol \
+                (malformed request, unknown action); 64 bad command line; 65 invalid manifest.
+                """,
+            subcommands: [
+                ManifestCommand.self, InvokeCommand.self, TriggerCommand.self, DataSourceCommand.self, CheckCommand.self,
+                ServeCommand.self, MCPCommand.self, DocsCommand.self, ValidateCommand.self,
+            ])
     }
 }
 
@@ -62,7 +64,9 @@ struct ManifestCommand: ParsableCommand {
 
 /// What the one-shot subcommands share: where the request comes from and how the result is printed.
 struct OneShotOptions: ParsableArguments {
-    @Option(name: .customLong("request"), help: ArgumentHelp("Read the JSON request from this file instead of standard input.", valueName: "file"))
+    @Option(
+        name: .customLong("request"),
+        help: ArgumentHelp("Read the JSON request from this file instead of standard input.", valueName: "file"))
     var requestFile: String?
 
     @Flag(name: .customLong("pretty"), help: "Print the result indented instead of on one line.")
@@ -144,14 +148,14 @@ struct ServeCommand: ParsableCommand {
 struct MCPCommand: ParsableCommand {
     static var configuration: CommandConfiguration {
         CommandConfiguration(
-        commandName: "mcp",
-        abstract: "Serve the component's actions as MCP tools over standard input and output.",
-        discussion: """
-            Each action is a tool whose input schema is the action's inputs, without its connection: \
-            the connection comes from the environment (\(HostIdentity.current.connectionHelp)) or, with --sandbox, from \
-            the built-in sandbox. A call returns the result envelope as structured content, with \
-            isError set when it failed.
-            """)
+            commandName: "mcp",
+            abstract: "Serve the component's actions as MCP tools over standard input and output.",
+            discussion: """
+                Each action is a tool whose input schema is the action's inputs, without its connection: \
+                the connection comes from the environment (\(HostIdentity.current.connectionHelp)) or, with --sandbox, from \
+                the built-in sandbox. A call returns the result envelope as structured content, with \
+                isError set when it failed.
+                """)
     }
 
     @OptionGroup var engine: EngineOptions

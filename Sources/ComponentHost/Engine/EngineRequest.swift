@@ -54,15 +54,21 @@ public struct EngineRequest: Sendable {
     ///   the text, which may hold secrets.
     public static func parse(_ text: some Collection<UInt8>, expected: EngineElementKind?) throws(EngineRequestError) -> EngineRequest {
         if isBlank(text) {
-            throw EngineRequestError(id: .null, error: ComponentError(
-                .protocol, code: "empty_request", message: "The request is empty. Send one JSON object, such as {\"action\": \"sendSMS\", \"inputs\": {...}}."))
+            throw EngineRequestError(
+                id: .null,
+                error: ComponentError(
+                    .protocol, code: "empty_request",
+                    message: "The request is empty. Send one JSON object, such as {\"action\": \"sendSMS\", \"inputs\": {...}}."))
         }
         let json: JSONValue
         do {
             json = try JSONParser.parse(text)
         } catch {
-            throw EngineRequestError(id: .null, error: ComponentError(
-                .protocol, code: "malformed_json", message: "The request is not valid JSON: \(error.description). Send one JSON object."))
+            throw EngineRequestError(
+                id: .null,
+                error: ComponentError(
+                    .protocol, code: "malformed_json", message: "The request is not valid JSON: \(error.description). Send one JSON object."
+                ))
         }
         return try parse(json, expected: expected)
     }
@@ -77,11 +83,14 @@ public struct EngineRequest: Sendable {
         case .null, .string, .integer, .number: break
         default:
             // An id that is not one cannot be echoed: the answer would look like another request's.
-            throw EngineRequestError(id: .null, error: invalid("The request's 'id' must be a string or a number, not \(id.kindDescription)."))
+            throw EngineRequestError(
+                id: .null, error: invalid("The request's 'id' must be a string or a number, not \(id.kindDescription)."))
         }
         func fail(_ message: String) -> EngineRequestError { EngineRequestError(id: id, error: invalid(message)) }
         for key in object.keys where !fields.contains(key) {
-            throw fail("Unknown field '\(key)' in the request.\(Suggestion.didYouMean(key, among: fields)) The fields are: \(fields.joined(separator: ", ")).")
+            throw fail(
+                "Unknown field '\(key)' in the request.\(Suggestion.didYouMean(key, among: fields)) The fields are: \(fields.joined(separator: ", "))."
+            )
         }
 
         let named = EngineElementKind.allCases.filter { object[$0.field] != nil }
@@ -102,7 +111,9 @@ public struct EngineRequest: Sendable {
             }
         } else {
             guard case .string(let key)? = object[kind.field], !key.isEmpty else {
-                throw fail("The request's '\(kind.field)' must be the non-empty key of the \(kind == .dataSource ? "data source" : kind.rawValue) to run.")
+                throw fail(
+                    "The request's '\(kind.field)' must be the non-empty key of the \(kind == .dataSource ? "data source" : kind.rawValue) to run."
+                )
             }
             element = key
         }
@@ -140,7 +151,9 @@ public struct EngineRequest: Sendable {
         case nil, .null?: break
         case .object(let context)?:
             for key in context.keys where !contextFields.contains(key) {
-                throw fail("Unknown field '\(key)' in the request's 'context'.\(Suggestion.didYouMean(key, among: contextFields)) The fields are: \(contextFields.joined(separator: ", ")).")
+                throw fail(
+                    "Unknown field '\(key)' in the request's 'context'.\(Suggestion.didYouMean(key, among: contextFields)) The fields are: \(contextFields.joined(separator: ", "))."
+                )
             }
             switch context["invocationId"] {
             case nil, .null?: break
@@ -156,7 +169,9 @@ public struct EngineRequest: Sendable {
         }
 
         if kind != .trigger, object["payload"] != nil || object["state"] != nil {
-            throw fail("'payload' and 'state' are for triggers; this request runs \(kind == .check ? "a connection check" : "the \(kind == .dataSource ? "data source" : kind.rawValue) '\(element)'").")
+            throw fail(
+                "'payload' and 'state' are for triggers; this request runs \(kind == .check ? "a connection check" : "the \(kind == .dataSource ? "data source" : kind.rawValue) '\(element)'")."
+            )
         }
         return EngineRequest(
             id: id, kind: kind, element: element, inputs: inputs, connection: connection, invocationID: invocationID, debug: debug,

@@ -49,7 +49,9 @@ final class EngineSession: Sendable {
             return EngineSession(runner: runner, services: services, logger: io.logger(label: label, level: .info))
         } catch {
             await services.stop()
-            throw StartFailure(message: "error: the manifest and the component's handlers disagree:\n\(error)", exitCode: ComponentError.Kind.internal.exitCode)
+            throw StartFailure(
+                message: "error: the manifest and the component's handlers disagree:\n\(error)",
+                exitCode: ComponentError.Kind.internal.exitCode)
         }
     }
 
@@ -78,12 +80,13 @@ final class EngineSession: Sendable {
     /// else the one configured at start.
     private func connection(for request: EngineRequest) -> RawConnection? {
         if let connection = request.connection { return connection }
-        let element: (any ManifestElement)? = switch request.kind {
-        case .action: manifest.action(request.element)
-        case .trigger: manifest.trigger(request.element)
-        case .dataSource: manifest.dataSource(request.element)
-        case .check: nil
-        }
+        let element: (any ManifestElement)? =
+            switch request.kind {
+            case .action: manifest.action(request.element)
+            case .trigger: manifest.trigger(request.element)
+            case .dataSource: manifest.dataSource(request.element)
+            case .check: nil
+            }
         if let key = element?.connectionInput?.key, request.inputs[key] != nil { return nil }
         return services.connection
     }

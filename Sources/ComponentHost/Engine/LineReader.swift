@@ -62,7 +62,8 @@ final class LineReader: Sendable {
             for index in 0..<count where buffer[index] == 0x0A {
                 let piece = buffer[start..<index]
                 start = index + 1
-                let element: Line = overflow > 0 || line.count + piece.count > maximumLength
+                let element: Line =
+                    overflow > 0 || line.count + piece.count > maximumLength
                     ? .tooLong(max(overflow, line.count) + piece.count) : .text(line + piece)
                 line.removeAll(keepingCapacity: line.capacity <= 64 * 1024)
                 overflow = 0

@@ -12,7 +12,8 @@ enum MCPBridge {
     static func run(_ component: HostedComponent, options: EngineOptions, environment: [String: String], io: HostIO) async -> Int32 {
         let session: EngineSession
         do {
-            session = try await EngineSession.start(component, options: options, environment: environment, io: io, label: "\(component.commandName) mcp")
+            session = try await EngineSession.start(
+                component, options: options, environment: environment, io: io, label: "\(component.commandName) mcp")
         } catch {
             io.writeErr(error.message + "\n")
             return error.exitCode

@@ -8,11 +8,14 @@ import Synchronization
 /// each answer carrying its request's `id`. Runs up to `concurrency` requests at once through one
 /// session, so HTTP connections are reused across requests.
 enum ServeLoop {
-    static func run(_ component: HostedComponent, concurrency: Int, options: EngineOptions, environment: [String: String], io: HostIO) async -> Int32 {
+    static func run(_ component: HostedComponent, concurrency: Int, options: EngineOptions, environment: [String: String], io: HostIO) async
+        -> Int32
+    {
         let session: EngineSession
         do {
             session = try await EngineSession.start(
-                component, options: options, environment: environment, io: io, label: "\(component.commandName) serve", concurrency: concurrency)
+                component, options: options, environment: environment, io: io, label: "\(component.commandName) serve",
+                concurrency: concurrency)
         } catch {
             io.writeErr(error.message + "\n")
             return error.exitCode
@@ -41,7 +44,9 @@ enum ServeLoop {
         termination.cancel()
         await session.stop()
         let final = writer.tally
-        io.writeErr("\(component.commandName) serve: answered \(final.answered) requests (\(final.failed) failed, \(final.unreadable) unreadable).\n")
+        io.writeErr(
+            "\(component.commandName) serve: answered \(final.answered) requests (\(final.failed) failed, \(final.unreadable) unreadable).\n"
+        )
         return 0
     }
 
@@ -89,7 +94,10 @@ enum ServeLoop {
         switch line {
         case .tooLong(let length):
             let error = ComponentError(
-                .protocol, code: "request_too_large", message: "A request line of \(length) bytes is over the limit of \(LineReader.defaultMaximumLength) bytes; send large values by reference.")
+                .protocol, code: "request_too_large",
+                message:
+                    "A request line of \(length) bytes is over the limit of \(LineReader.defaultMaximumLength) bytes; send large values by reference."
+            )
             return Answer(json: envelope(id: .null, error.envelope), failed: true, unreadable: true)
         case .text(let bytes):
             do {

@@ -1,7 +1,7 @@
-import Foundation
 import ComponentCore
 import ComponentManifest
 import ComponentRuntime
+import Foundation
 
 /// A command line or request file that cannot be used; exit code 64.
 struct UsageError: Error, CustomStringConvertible {
@@ -36,7 +36,9 @@ enum RawInputBuilder {
             do {
                 inputs[key] = try JSONParser.parse(text)
             } catch {
-                throw UsageError("--input-json \(key)=...: the value is not valid JSON (\(error)). Quote text as \"...\", or use --input for plain text.")
+                throw UsageError(
+                    "--input-json \(key)=...: the value is not valid JSON (\(error)). Quote text as \"...\", or use --input for plain text."
+                )
             }
         }
         return inputs

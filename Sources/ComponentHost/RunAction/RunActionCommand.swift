@@ -36,16 +36,22 @@ struct RunActionCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The key of the action, trigger or data source to run (see --list).", valueName: "key"))
     var action: String?
 
-    @Option(name: .customLong("payload"), help: ArgumentHelp("For a trigger: a JSON file holding the engine's payload (the webhook request).", valueName: "file"))
+    @Option(
+        name: .customLong("payload"),
+        help: ArgumentHelp("For a trigger: a JSON file holding the engine's payload (the webhook request).", valueName: "file"))
     var payloadFile: String?
 
-    @Option(name: .customLong("state"), help: ArgumentHelp("For a polling trigger: a JSON file holding its state; rewritten with the new state.", valueName: "file"))
+    @Option(
+        name: .customLong("state"),
+        help: ArgumentHelp("For a polling trigger: a JSON file holding its state; rewritten with the new state.", valueName: "file"))
     var stateFile: String?
 
     @Option(name: .customLong("input"), help: ArgumentHelp("An input value; repeat for more inputs or list items.", valueName: "key=value"))
     var inputs: [String] = []
 
-    @Option(name: .customLong("input-json"), help: ArgumentHelp("An input value as typed JSON (a number, list or object).", valueName: "key=json"))
+    @Option(
+        name: .customLong("input-json"),
+        help: ArgumentHelp("An input value as typed JSON (a number, list or object).", valueName: "key=json"))
     var jsonInputs: [String] = []
 
     @Option(name: .customLong("inputs-file"), help: ArgumentHelp("A JSON file holding an object of input values.", valueName: "file"))
@@ -54,19 +60,25 @@ struct RunActionCommand: ParsableCommand {
     @Option(name: .customLong("connection"), help: ArgumentHelp("The key of the connection to use.", valueName: "key"))
     var connectionKey: String?
 
-    @Option(name: .customLong("connection-field"), help: ArgumentHelp("A connection field; repeat for each field.", valueName: "name=value"))
+    @Option(
+        name: .customLong("connection-field"), help: ArgumentHelp("A connection field; repeat for each field.", valueName: "name=value"))
     var connectionFields: [String] = []
 
-    @Option(name: .customLong("connection-file"), help: ArgumentHelp("A JSON file holding {\"key\": ..., \"fields\": {...}}.", valueName: "file"))
+    @Option(
+        name: .customLong("connection-file"),
+        help: ArgumentHelp("A JSON file holding {\"key\": ..., \"fields\": {...}}.", valueName: "file"))
     var connectionFile: String?
 
     @Option(name: .customLong("manifest"), help: ArgumentHelp("Use this manifest instead of the built-in one.", valueName: "path"))
     var manifestPath: String?
 
-    @Option(name: .customLong("invocation-id"), help: ArgumentHelp("An id for this invocation, shown in logs (random by default).", valueName: "id"))
+    @Option(
+        name: .customLong("invocation-id"),
+        help: ArgumentHelp("An id for this invocation, shown in logs (random by default).", valueName: "id"))
     var invocationID: String?
 
-    @Option(name: .customLong("base-url"), help: ArgumentHelp("Send the component's API requests here (a sandbox, a proxy).", valueName: "url"))
+    @Option(
+        name: .customLong("base-url"), help: ArgumentHelp("Send the component's API requests here (a sandbox, a proxy).", valueName: "url"))
     var baseURL: String?
 
     @Flag(name: .customLong("reset-sandbox"), help: "Start the built-in sandbox from an empty state.")

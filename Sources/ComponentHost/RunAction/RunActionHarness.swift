@@ -51,12 +51,15 @@ public enum RunActionHarness {
                 io.writeErr("error: the manifest and the component's handlers disagree:\n\(error)\n")
                 return ComponentError.Kind.internal.exitCode
             }
-            io.writeOut(command.docs ? renderDocs(loaded.manifest, generator: "\(component.commandName) --docs") : ActionListing.render(loaded.manifest))
+            io.writeOut(
+                command.docs
+                    ? renderDocs(loaded.manifest, generator: "\(component.commandName) --docs") : ActionListing.render(loaded.manifest))
             return 0
         }
         guard let action = command.action else {
             let manifest = loaded.manifest
-            let keys = (manifest.actions.map(\.key) + manifest.triggers.map(\.key) + manifest.dataSources.map(\.key)).joined(separator: ", ")
+            let keys = (manifest.actions.map(\.key) + manifest.triggers.map(\.key) + manifest.dataSources.map(\.key)).joined(
+                separator: ", ")
             io.writeErr("error: name what to run, one of: \(keys). See --list for their inputs.\n")
             return usageExitCode
         }
@@ -77,16 +80,17 @@ public enum RunActionHarness {
             io.writeErr("error: \(error)\n")
             return usageExitCode
         }
-        if (payload != nil || command.stateFile != nil), loaded.manifest.trigger(action) == nil {
+        if payload != nil || command.stateFile != nil, loaded.manifest.trigger(action) == nil {
             io.writeErr("error: --payload and --state are for triggers, and '\(action)' is not one.\n")
             return usageExitCode
         }
 
         let services: HostServices
         do {
-            services = try await component.services(for: HostRequest(
-                environment: environment, connection: explicitConnection, baseURL: command.baseURL,
-                resetSandbox: command.resetSandbox, notice: { io.writeErr($0 + "\n") }))
+            services = try await component.services(
+                for: HostRequest(
+                    environment: environment, connection: explicitConnection, baseURL: command.baseURL,
+                    resetSandbox: command.resetSandbox, notice: { io.writeErr($0 + "\n") }))
         } catch {
             io.writeErr("error: \(error)\n")
             return ComponentError.Kind.connection.exitCode

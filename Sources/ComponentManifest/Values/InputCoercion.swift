@@ -150,7 +150,9 @@ package enum InputCoercion {
             guard isDecimalNumeral(trimmed), let number = Double(trimmed), number.isFinite else {
                 return .failure(expected(what, raw, input))
             }
-            if !trimmed.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }), let integer = Int(trimmed.first == "+" ? String(trimmed.dropFirst()) : trimmed) {
+            if !trimmed.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }),
+                let integer = Int(trimmed.first == "+" ? String(trimmed.dropFirst()) : trimmed)
+            {
                 return .success(.integer(integer))
             }
             return .success(.number(number))
@@ -287,7 +289,8 @@ package enum InputCoercion {
                         return .failure(Failure(reason: "item \(offset + 1) needs a non-empty text 'key'."))
                     }
                     if let extra = object.keys.first(where: { $0 != "key" && $0 != "value" }) {
-                        return .failure(Failure(reason: "item \(offset + 1) has an unknown field '\(extra)'; write {\"key\": ..., \"value\": ...}."))
+                        return .failure(
+                            Failure(reason: "item \(offset + 1) has an unknown field '\(extra)'; write {\"key\": ..., \"value\": ...}."))
                     }
                     pairs.append((key, object["value"] ?? .string("")))
                 case .string(let line):
@@ -296,7 +299,11 @@ package enum InputCoercion {
                     }
                     pairs.append((pair.0, .string(pair.1)))
                 default:
-                    return .failure(Failure(reason: "item \(offset + 1) must be {\"key\": ..., \"value\": ...} or key=value text, not \(element.kindDescription)."))
+                    return .failure(
+                        Failure(
+                            reason:
+                                "item \(offset + 1) must be {\"key\": ..., \"value\": ...} or key=value text, not \(element.kindDescription)."
+                        ))
                 }
             }
         case .string(let text):
@@ -305,7 +312,8 @@ package enum InputCoercion {
             }
             for (offset, line) in lines(text).enumerated() {
                 guard let pair = splitPair(line) else {
-                    return .failure(Failure(reason: "expects key=value lines (or a JSON object), but line \(offset + 1) has neither '=' nor ':'."))
+                    return .failure(
+                        Failure(reason: "expects key=value lines (or a JSON object), but line \(offset + 1) has neither '=' nor ':'."))
                 }
                 pairs.append((pair.0, .string(pair.1)))
             }

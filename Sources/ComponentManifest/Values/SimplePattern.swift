@@ -187,7 +187,9 @@ struct SimplePattern: Sendable {
         }
     }
 
-    private func repeatGroup(_ options: [[Unicode.Scalar]], item: Item, index: Int, count: Int, at position: Int, in text: [Unicode.Scalar]) -> Bool {
+    private func repeatGroup(_ options: [[Unicode.Scalar]], item: Item, index: Int, count: Int, at position: Int, in text: [Unicode.Scalar])
+        -> Bool
+    {
         if count < item.maximum {
             // Greedy, alternatives in order, as a backtracking engine tries them.
             for option in options where position + option.count <= text.count {

@@ -21,17 +21,19 @@ public struct ConnectionResolver: Sendable {
         let owner = "The \(type(of: element).kindName) '\(element.key)'"
         guard let raw else {
             guard connectionInput.required else { return .success(nil) }
-            return .failure(ComponentError(
-                .connection, code: "missing_connection",
-                message: "\(owner) needs a connection, and none was given. Pass one of: \(knownList).",
-                input: connectionInput.key))
+            return .failure(
+                ComponentError(
+                    .connection, code: "missing_connection",
+                    message: "\(owner) needs a connection, and none was given. Pass one of: \(knownList).",
+                    input: connectionInput.key))
         }
         guard let definition = connections.first(where: { $0.key == raw.key }) else {
             let suggestion = Suggestion.didYouMean(raw.key, among: connections.map(\.key))
-            return .failure(ComponentError(
-                .connection, code: "unknown_connection",
-                message: "Unknown connection '\(raw.key)'.\(suggestion) This component's connections are: \(knownList).",
-                input: connectionInput.key))
+            return .failure(
+                ComponentError(
+                    .connection, code: "unknown_connection",
+                    message: "Unknown connection '\(raw.key)'.\(suggestion) This component's connections are: \(knownList).",
+                    input: connectionInput.key))
         }
         return resolveFields(raw, definition: definition).map { $0 }
     }
@@ -51,11 +53,12 @@ public struct ConnectionResolver: Sendable {
             error.details = error.details.map(quoted.scrub)
             // Problems name the connection, so a field cannot be mistaken for an input of the same name.
             if case .object(var details)? = error.details, let problems = details["problems"]?.arrayValue {
-                details["problems"] = .array(problems.map { problem in
-                    guard case .object(var object) = problem else { return problem }
-                    object["connection"] = .string(definition.key)
-                    return .object(object)
-                })
+                details["problems"] = .array(
+                    problems.map { problem in
+                        guard case .object(var object) = problem else { return problem }
+                        object["connection"] = .string(definition.key)
+                        return .object(object)
+                    })
                 error.details = .object(details)
             }
             return .failure(error)
@@ -67,8 +70,11 @@ public struct ConnectionResolver: Sendable {
     static func swapHints(_ raw: RawConnection, definition: ConnectionDefinition) -> String {
         var hints = ""
         for field in definition.inputs {
-            guard case .string(let value)? = raw.fields[field.key], let own = field.pattern, !PatternCache.matches(value, pattern: own) else { continue }
-            if let other = definition.inputs.first(where: { $0.key != field.key && $0.pattern.map { PatternCache.matches(value, pattern: $0) } == true }) {
+            guard case .string(let value)? = raw.fields[field.key], let own = field.pattern, !PatternCache.matches(value, pattern: own)
+            else { continue }
+            if let other = definition.inputs.first(where: {
+                $0.key != field.key && $0.pattern.map { PatternCache.matches(value, pattern: $0) } == true
+            }) {
                 hints += "\nThe value given for \(field.displayName) fits \(other.displayName): were the two swapped?"
             }
         }

@@ -114,6 +114,7 @@ private struct DocsPage {
 
     /// Table cells cannot hold pipes or line breaks.
     func cell(_ text: String) -> String {
-        text.split(whereSeparator: \.isNewline).joined(separator: " ").split(separator: "|", omittingEmptySubsequences: false).joined(separator: "\\|")
+        text.split(whereSeparator: \.isNewline).joined(separator: " ").split(separator: "|", omittingEmptySubsequences: false).joined(
+            separator: "\\|")
     }
 }

@@ -86,9 +86,11 @@ public struct SecretScrubber: Sendable {
     /// runs on every string an invocation returns or logs.
     public func containsSecret(_ text: String) -> Bool {
         guard !needles.isEmpty, text.utf8.count >= shortestNeedle else { return false }
-        guard allASCII, let found = text.utf8.withContiguousStorageIfAvailable({ haystack -> Bool in
-            needleBytes.contains { Self.occurs($0, in: haystack) }
-        }) else {
+        guard allASCII,
+            let found = text.utf8.withContiguousStorageIfAvailable({ haystack -> Bool in
+                needleBytes.contains { Self.occurs($0, in: haystack) }
+            })
+        else {
             return needles.contains { text.contains($0) }
         }
         return found

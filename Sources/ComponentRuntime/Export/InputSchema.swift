@@ -73,9 +73,10 @@ public enum InputSchema {
             schema["additionalProperties"] = false
         }
         if let choices = input.choices {
-            schema["enum"] = .array(choices.map { choice in
-                (try? InputCoercion.coerceElement(.string(choice.value), for: input).get()) ?? .string(choice.value)
-            })
+            schema["enum"] = .array(
+                choices.map { choice in
+                    (try? InputCoercion.coerceElement(.string(choice.value), for: input).get()) ?? .string(choice.value)
+                })
         }
         if let pattern = input.pattern { schema["pattern"] = .string(pattern) }
         if let minLength = input.minLength { schema["minLength"] = .integer(minLength) }

@@ -11,7 +11,9 @@ public enum ManifestExport {
     /// The export of `manifest`.
     public static func json(_ manifest: ComponentManifest, version: String? = nil) -> JSONValue {
         let connectionKeys = manifest.connections.map(\.key)
-        var component: JSONObject = ["key": .string(manifest.key), "label": .string(manifest.display.label), "description": .string(manifest.display.description)]
+        var component: JSONObject = [
+            "key": .string(manifest.key), "label": .string(manifest.display.label), "description": .string(manifest.display.description),
+        ]
         if let category = manifest.display.category { component["category"] = .string(category) }
         if let longDescription = manifest.display.longDescription { component["longDescription"] = .string(longDescription) }
         if let version { component["version"] = .string(version) }
@@ -72,9 +74,10 @@ public enum ManifestExport {
         object["collection"] = input.collection.map { .string($0.rawValue) } ?? .null
         object["comments"] = input.comments.map(JSONValue.string) ?? .null
         object["placeholder"] = input.placeholder.map(JSONValue.string) ?? .null
-        object["choices"] = input.choices.map { choices in
-            .array(choices.map { ["value": .string($0.value), "label": .string($0.label)] })
-        } ?? .null
+        object["choices"] =
+            input.choices.map { choices in
+                .array(choices.map { ["value": .string($0.value), "label": .string($0.label)] })
+            } ?? .null
         object["dataSource"] = input.dataSource.map(JSONValue.string) ?? .null
         if input.type == .code { object["language"] = input.language.map(JSONValue.string) ?? .null }
         object["schema"] = InputSchema.schema(for: input, connections: connections)

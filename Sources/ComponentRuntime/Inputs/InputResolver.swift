@@ -71,7 +71,8 @@ public struct InputResolver: Sendable {
                 if input.required {
                     let state = given == nil || given == .null ? "is required" : "is required but was empty"
                     problems.append(
-                        InputProblem(key: input.key, label: input.label, message: "\(noun) \(input.displayName) \(state); give it a value."))
+                        InputProblem(key: input.key, label: input.label, message: "\(noun) \(input.displayName) \(state); give it a value.")
+                    )
                 }
                 continue
             }

@@ -57,7 +57,8 @@ public struct StreamedList: Sendable, Encodable {
 
     /// A streamed list is written by the runtime, element by element, not encoded.
     public func encode(to encoder: any Encoder) throws {
-        throw EncodingError.invalidValue(self, .init(codingPath: encoder.codingPath, debugDescription: "A StreamedList is written by the runtime, not encoded."))
+        throw EncodingError.invalidValue(
+            self, .init(codingPath: encoder.codingPath, debugDescription: "A StreamedList is written by the runtime, not encoded."))
     }
 }
 

@@ -24,7 +24,8 @@ public struct InvocationRequest: Sendable {
 
     /// A request; a random invocation id is made when none is given.
     public init(
-        element: String, inputs: JSONObject = JSONObject(), connection: RawConnection? = nil, invocationID: String? = nil, debug: Bool = false,
+        element: String, inputs: JSONObject = JSONObject(), connection: RawConnection? = nil, invocationID: String? = nil,
+        debug: Bool = false,
         payload: JSONValue? = nil, state: JSONValue? = nil
     ) {
         self.element = element
@@ -97,7 +98,9 @@ public final class ComponentRunner: Sendable {
         handlers = definition.handlers
         connections = ConnectionResolver(connections: definition.manifest.connections)
         func resolvers<Element: ManifestElement>(_ elements: [Element]) -> [String: InputResolver] {
-            Dictionary(elements.map { ($0.key, InputResolver(inputs: $0.inputs, owner: "\(Element.kindName) '\($0.key)'")) }, uniquingKeysWith: { first, _ in first })
+            Dictionary(
+                elements.map { ($0.key, InputResolver(inputs: $0.inputs, owner: "\(Element.kindName) '\($0.key)'")) },
+                uniquingKeysWith: { first, _ in first })
         }
         actionResolvers = resolvers(definition.manifest.actions)
         triggerResolvers = resolvers(definition.manifest.triggers)
@@ -105,7 +108,9 @@ public final class ComponentRunner: Sendable {
     }
 
     /// Runs the action, trigger or data source `request.element`, whichever the manifest declares.
-    public func run(_ request: InvocationRequest, logger: Logger, options: InvocationOptions = InvocationOptions()) async -> InvocationResult {
+    public func run(_ request: InvocationRequest, logger: Logger, options: InvocationOptions = InvocationOptions()) async
+        -> InvocationResult
+    {
         if manifest.trigger(request.element) != nil { return await runTrigger(request, logger: logger) }
         if manifest.dataSource(request.element) != nil { return await runDataSource(request, logger: logger) }
         return await runAction(request, logger: logger, options: options)
@@ -136,7 +141,9 @@ public final class ComponentRunner: Sendable {
     /// Runs the data source `request.element`: the envelope is `{"result": ...}`.
     public func runDataSource(_ request: InvocationRequest, logger: Logger) async -> InvocationResult {
         let (dataSource, handler, prepared): (DataSourceDefinition, AnyDataSourceHandler, PreparedInvocation)
-        switch start(request, logger: logger, elements: manifest.dataSources, handlers: handlers.dataSources, resolvers: dataSourceResolvers) {
+        switch start(
+            request, logger: logger, elements: manifest.dataSources, handlers: handlers.dataSources, resolvers: dataSourceResolvers)
+        {
         case .ready(let element, let found, let value): (dataSource, handler, prepared) = (element, found, value)
         case .finished(let result): return result
         }
@@ -171,11 +178,15 @@ public final class ComponentRunner: Sendable {
     private func unknownElement(_ key: String, kind: String, keys: [String]) -> ComponentError {
         ComponentError(
             .protocol, code: .string("unknown_" + kind.replacingOccurrences(of: " ", with: "_")),
-            message: "Unknown \(kind) '\(key)'.\(Suggestion.didYouMean(key, among: keys)) This component's \(kind)s are: \(keys.isEmpty ? "none" : keys.joined(separator: ", ")).")
+            message:
+                "Unknown \(kind) '\(key)'.\(Suggestion.didYouMean(key, among: keys)) This component's \(kind)s are: \(keys.isEmpty ? "none" : keys.joined(separator: ", "))."
+        )
     }
 
     /// Runs the action `request.element`. Never throws: every failure becomes an error envelope.
-    public func runAction(_ request: InvocationRequest, logger: Logger, options: InvocationOptions = InvocationOptions()) async -> InvocationResult {
+    public func runAction(_ request: InvocationRequest, logger: Logger, options: InvocationOptions = InvocationOptions()) async
+        -> InvocationResult
+    {
         let (action, handler, prepared): (ActionDefinition, AnyActionHandler, PreparedInvocation)
         switch start(request, logger: logger, elements: manifest.actions, handlers: handlers.actions, resolvers: actionResolvers) {
         case .ready(let element, let found, let value): (action, handler, prepared) = (element, found, value)
@@ -220,7 +231,8 @@ public final class ComponentRunner: Sendable {
         case let error as ComponentError: return error
         case let error as HTTPError: return ComponentError(error)
         case is CancellationError:
-            return ComponentError(.internal, code: "cancelled", message: "The \(kind) '\(key)' was cancelled before it finished.", retryable: true)
+            return ComponentError(
+                .internal, code: "cancelled", message: "The \(kind) '\(key)' was cancelled before it finished.", retryable: true)
         default:
             return ComponentError(.internal, code: "handler_failed", message: "The \(kind) '\(key)' failed: \(error).")
         }
@@ -260,32 +272,45 @@ public final class ComponentRunner: Sendable {
         let connectionResult = connections.resolve(rawConnection, for: element)
         switch (inputResult, connectionResult) {
         case (.success(let resolvedInputs), .success(let connection)):
-            let companions = connection.map { connection in
-                connection.fields.values.keys.filter { !connection.fields.secretKeys.contains($0) }
-                    .compactMap { connection.fields[$0]?.stringValue }
-            } ?? []
+            let companions =
+                connection.map { connection in
+                    connection.fields.values.keys.filter { !connection.fields.secretKeys.contains($0) }
+                        .compactMap { connection.fields[$0]?.stringValue }
+                } ?? []
             let scrubber = SecretScrubber(
                 secrets: resolvedInputs.secretTexts + (connection?.fields.secretTexts ?? []), companions: companions)
             var invocationLogger = logger
             invocationLogger.handler = ScrubbingLogHandler(wrapping: logger.handler, scrubber: scrubber)
             invocationLogger[metadataKey: "invocation"] = .string(request.invocationID)
             if request.debug, invocationLogger.logLevel > .debug { invocationLogger.logLevel = .debug }
-            return .success(PreparedInvocation(inputs: resolvedInputs, connection: connection, scrubber: scrubber, logger: invocationLogger))
+            return .success(
+                PreparedInvocation(inputs: resolvedInputs, connection: connection, scrubber: scrubber, logger: invocationLogger))
         case (.failure(let inputErrors), .failure(let connectionError)):
             var error = ComponentError(inputErrors)
             error.message += "\n" + connectionError.message
             if case .object(var details)? = error.details, case .array(var problems)? = details["problems"] {
-                let connectionProblems = connectionError.details?["problems"]?.arrayValue
-                    ?? [.object(["input": connectionError.input.map(JSONValue.string) ?? .null, "label": .null, "message": .string(connectionError.message)])]
+                let connectionProblems =
+                    connectionError.details?["problems"]?.arrayValue
+                    ?? [
+                        .object([
+                            "input": connectionError.input.map(JSONValue.string) ?? .null, "label": .null,
+                            "message": .string(connectionError.message),
+                        ])
+                    ]
                 problems += connectionProblems
                 details["problems"] = .array(problems)
                 error.details = .object(details)
             }
-            return .failure(PreparationFailure(error: error, scrubber: scrubber(rawInputs: inputs, element: element, connection: rawConnection)))
+            return .failure(
+                PreparationFailure(error: error, scrubber: scrubber(rawInputs: inputs, element: element, connection: rawConnection)))
         case (.failure(let inputErrors), _):
-            return .failure(PreparationFailure(error: ComponentError(inputErrors), scrubber: scrubber(rawInputs: inputs, element: element, connection: rawConnection)))
+            return .failure(
+                PreparationFailure(
+                    error: ComponentError(inputErrors), scrubber: scrubber(rawInputs: inputs, element: element, connection: rawConnection)))
         case (_, .failure(let connectionError)):
-            return .failure(PreparationFailure(error: connectionError, scrubber: scrubber(rawInputs: inputs, element: element, connection: rawConnection)))
+            return .failure(
+                PreparationFailure(
+                    error: connectionError, scrubber: scrubber(rawInputs: inputs, element: element, connection: rawConnection)))
         }
     }
 
@@ -314,7 +339,8 @@ public final class ComponentRunner: Sendable {
         case .success:
             logger.debug("The \(kind) '\(element.key)' succeeded", metadata: ["elapsed": .string("\(elapsed)")])
         case .failure(let error):
-            logger.debug("The \(kind) '\(element.key)' failed", metadata: ["kind": .string(error.kind.rawValue), "elapsed": .string("\(elapsed)")])
+            logger.debug(
+                "The \(kind) '\(element.key)' failed", metadata: ["kind": .string(error.kind.rawValue), "elapsed": .string("\(elapsed)")])
         }
         return outcome
     }
@@ -347,10 +373,12 @@ public final class ComponentRunner: Sendable {
     /// A connection sent as an input value: `{"key": ..., "fields": {...}}`.
     static func connection(fromInput value: JSONValue, key: String) -> Result<RawConnection, ComponentError> {
         guard case .object(let object) = value, case .string(let connectionKey)? = object["key"] else {
-            return .failure(ComponentError(
-                .connection, code: "invalid_connection",
-                message: "The input '\(key)' holds a connection and must be {\"key\": ..., \"fields\": {...}}, not \(value.kindDescription).",
-                input: key))
+            return .failure(
+                ComponentError(
+                    .connection, code: "invalid_connection",
+                    message:
+                        "The input '\(key)' holds a connection and must be {\"key\": ..., \"fields\": {...}}, not \(value.kindDescription).",
+                    input: key))
         }
         let fields = object["fields"]?.objectValue ?? JSONObject()
         return .success(RawConnection(key: connectionKey, fields: fields))

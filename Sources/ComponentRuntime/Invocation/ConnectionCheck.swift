@@ -15,12 +15,16 @@ extension ComponentRunner {
     /// Tests `raw` against the manifest's connection of the same key, then with the component's
     /// ``ConnectionCheck``. The envelope is `{"data": {"connection", "ok": true, "details"}}` or
     /// `{"error": ...}` with the kind that says what to fix.
-    public func checkConnection(_ raw: RawConnection?, invocationID: String? = nil, debug: Bool = false, logger: Logger) async -> InvocationResult {
+    public func checkConnection(_ raw: RawConnection?, invocationID: String? = nil, debug: Bool = false, logger: Logger) async
+        -> InvocationResult
+    {
         let invocationID = invocationID ?? UUID().uuidString.lowercased()
         let known = manifest.connections.map { "\($0.key) (\($0.label))" }.joined(separator: ", ")
         guard let raw else {
-            return finish(.failure(ComponentError(
-                .connection, code: "missing_connection", message: "No connection was given to check. Pass one of: \(known).")),
+            return finish(
+                .failure(
+                    ComponentError(
+                        .connection, code: "missing_connection", message: "No connection was given to check. Pass one of: \(known).")),
                 scrubber: SecretScrubber(secrets: []))
         }
         // Before the fields are checked, any field not known to be public may be a secret.
@@ -30,14 +34,20 @@ extension ComponentRunner {
         }
         let rawScrubber = SecretScrubber(secrets: rawSecrets)
         guard let definition = manifest.connection(raw.key) else {
-            return finish(.failure(ComponentError(
-                .connection, code: "unknown_connection",
-                message: "Unknown connection '\(raw.key)'.\(Suggestion.didYouMean(raw.key, among: manifest.connections.map(\.key))) This component's connections are: \(known).")),
+            return finish(
+                .failure(
+                    ComponentError(
+                        .connection, code: "unknown_connection",
+                        message:
+                            "Unknown connection '\(raw.key)'.\(Suggestion.didYouMean(raw.key, among: manifest.connections.map(\.key))) This component's connections are: \(known)."
+                    )),
                 scrubber: rawScrubber)
         }
         guard let check = handlers.connectionCheck else {
-            return finish(.failure(ComponentError(
-                .internal, code: "no_connection_check", message: "This component does not say how to test its connections.")),
+            return finish(
+                .failure(
+                    ComponentError(
+                        .internal, code: "no_connection_check", message: "This component does not say how to test its connections.")),
                 scrubber: rawScrubber)
         }
         let connection: ResolvedConnection
@@ -50,7 +60,8 @@ extension ComponentRunner {
         checkLogger.handler = ScrubbingLogHandler(wrapping: logger.handler, scrubber: scrubber)
         checkLogger[metadataKey: "invocation"] = .string(invocationID)
         if debug, checkLogger.logLevel > .debug { checkLogger.logLevel = .debug }
-        let context = ActionContext(logger: checkLogger, connection: connection, invocationID: invocationID, debug: debug, elementKey: definition.key)
+        let context = ActionContext(
+            logger: checkLogger, connection: connection, invocationID: invocationID, debug: debug, elementKey: definition.key)
         do {
             let details = try await check.check(context: context)
             return finish(.success(["connection": .string(definition.key), "ok": true, "details": details]), scrubber: scrubber)

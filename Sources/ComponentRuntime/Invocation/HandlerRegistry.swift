@@ -57,10 +57,14 @@ public struct HandlerRegistry: Sendable {
             let declared = Set(elements.map(\.key))
             for element in elements where !registered.contains(element.key) {
                 let place = element.locations.element.map { " (\($0))" } ?? ""
-                problems.append("The \(Element.kindName) '\(element.key)' is declared in the manifest\(place) but has no handler; register one with registry.\(method)(\"\(element.key)\", ...).")
+                problems.append(
+                    "The \(Element.kindName) '\(element.key)' is declared in the manifest\(place) but has no handler; register one with registry.\(method)(\"\(element.key)\", ...)."
+                )
             }
             for key in registered.sorted() where !declared.contains(key) {
-                problems.append("A handler is registered for the \(Element.kindName) '\(key)', but the manifest declares no such \(Element.kindName); add it to '\(section):' or remove the handler.")
+                problems.append(
+                    "A handler is registered for the \(Element.kindName) '\(key)', but the manifest declares no such \(Element.kindName); add it to '\(section):' or remove the handler."
+                )
             }
         }
         check(manifest.actions, registered: actions.keys, method: "action", section: "actions")

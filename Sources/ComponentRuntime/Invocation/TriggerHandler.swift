@@ -102,12 +102,15 @@ struct AnyDataSourceHandler: Sendable {
 }
 
 /// Decodes resolved inputs into a handler's `Input`; a mismatch is a bug in the component.
-func decodeInputs<Input: Decodable>(_ type: Input.Type, _ inputs: ResolvedInputs, _ context: ActionContext) throws(ComponentError) -> Input {
+func decodeInputs<Input: Decodable>(_ type: Input.Type, _ inputs: ResolvedInputs, _ context: ActionContext) throws(ComponentError) -> Input
+{
     do {
         return try inputs.decode(Input.self)
     } catch {
         throw ComponentError(
             .internal, code: "input_type_mismatch",
-            message: "The handler of '\(context.elementKey)' cannot read its inputs: \(describe(error)) The manifest and the handler's Input type disagree; this is a bug in the component.")
+            message:
+                "The handler of '\(context.elementKey)' cannot read its inputs: \(describe(error)) The manifest and the handler's Input type disagree; this is a bug in the component."
+        )
     }
 }

@@ -26,11 +26,18 @@ struct ListMessages: ActionHandler {
         let first: String
         if let cursor = input.cursor {
             guard cursor.hasPrefix(listPath + "?") else {
-                throw ComponentError.invalidInput("cursor", label: "Cursor", message: "Input 'cursor' (Cursor) is not a cursor this connection's listing returned; it must start with \(listPath)?.", owner: "action 'listMessages'")
+                throw ComponentError.invalidInput(
+                    "cursor", label: "Cursor",
+                    message: "Input 'cursor' (Cursor) is not a cursor this connection's listing returned; it must start with \(listPath)?.",
+                    owner: "action 'listMessages'")
             }
             first = cursor
         } else {
-            first = listPath + "?" + (try Self.filters(input).map { FormEncoding.percentEncode($0.0) + "=" + FormEncoding.percentEncode($0.1) } + ["PageSize=\(input.pageSize)"])
+            first =
+                listPath + "?"
+                + (try Self.filters(input).map { FormEncoding.percentEncode($0.0) + "=" + FormEncoding.percentEncode($0.1) } + [
+                    "PageSize=\(input.pageSize)"
+                ])
                 .joined(separator: "&")
         }
 
@@ -84,7 +91,8 @@ struct ListMessages: ActionHandler {
 
     /// The filter parameters, in Twilio's order, with addresses normalised.
     static func filters(_ input: Input) throws(ComponentError) -> [(String, String)] {
-        var filters = try addressFilters(to: input.to, from: input.from, defaultCountryCode: input.defaultCountryCode, owner: "action 'listMessages'")
+        var filters = try addressFilters(
+            to: input.to, from: input.from, defaultCountryCode: input.defaultCountryCode, owner: "action 'listMessages'")
         if let date = input.dateSent { filters.append(("DateSent", date)) }
         if let date = input.dateSentBefore { filters.append(("DateSent<", date)) }
         if let date = input.dateSentAfter { filters.append(("DateSent>", date)) }
@@ -93,7 +101,9 @@ struct ListMessages: ActionHandler {
 
     /// The `To` and `From` filters, normalised as Twilio stores addresses; every unusable one is
     /// reported at once, naming its input (`to`, `from`).
-    static func addressFilters(to: String?, from: String?, defaultCountryCode: String, owner: String) throws(ComponentError) -> [(String, String)] {
+    static func addressFilters(to: String?, from: String?, defaultCountryCode: String, owner: String) throws(ComponentError) -> [(
+        String, String
+    )] {
         var filters: [(String, String)] = []
         var problems: [InputProblem] = []
         for (key, label, name, value) in [("to", "To", "To", to), ("from", "From", "From", from)] {
@@ -101,7 +111,10 @@ struct ListMessages: ActionHandler {
             switch PhoneNumberNormalizer.normalize(value, role: .filter, defaultCountryCode: defaultCountryCode) {
             case .success(let normalized): filters.append((name, normalized))
             case .failure(let refusal):
-                problems.append(InputProblem(key: key, label: label, message: "Input '\(key)' (\(label)) '\(value)' \(refusal.reason); write it as +14155550100 or as national digits."))
+                problems.append(
+                    InputProblem(
+                        key: key, label: label,
+                        message: "Input '\(key)' (\(label)) '\(value)' \(refusal.reason); write it as +14155550100 or as national digits."))
             }
         }
         if !problems.isEmpty { throw ComponentError(InputErrors(owner: owner, problems: problems)) }

@@ -33,14 +33,19 @@ struct RawRequest: ActionHandler {
 
     /// Exponential backoff's fixed strategy: 1 s, 2 s, 4 s... capped at 30 s, jittered. It does not
     /// use Retry Delay (ms).
-    static let exponentialBackoff = RetryPolicy.Backoff.exponential(initial: .seconds(1), multiplier: 2, maximum: .seconds(30), jitter: true)
+    static let exponentialBackoff = RetryPolicy.Backoff.exponential(
+        initial: .seconds(1), multiplier: 2, maximum: .seconds(30), jitter: true)
 
     func handle(_ input: Input, context: ActionContext) async throws -> JSONValue {
         let api = try TwilioAPI(context: context, configuration: configuration)
         let url = try Self.resolve(input.url, api: api)
         let hasParts = !(input.formData ?? []).isEmpty || !(input.fileData ?? []).isEmpty
         if let data = input.data, data != .null, hasParts {
-            throw ComponentError.invalidInput("data", label: "Data", message: "Input 'data' (Data) cannot be combined with Form Data or File Data: a request has one body. Send the fields as Form Data, or the whole body as Data.", owner: "action 'rawRequest'")
+            throw ComponentError.invalidInput(
+                "data", label: "Data",
+                message:
+                    "Input 'data' (Data) cannot be combined with Form Data or File Data: a request has one body. Send the fields as Form Data, or the whole body as Data.",
+                owner: "action 'rawRequest'")
         }
 
         var headers = HTTPHeaders()
@@ -53,7 +58,8 @@ struct RawRequest: ActionHandler {
             var parts = (input.formData ?? []).map { MultipartPart.field($0.key, $0.value) }
             for file in input.fileData ?? [] {
                 let fileName = names[file.key] ?? file.key
-                parts.append(.file(file.key, fileName: fileName, contentType: Self.contentType(forFileName: fileName), data: Data(file.value.utf8)))
+                parts.append(
+                    .file(file.key, fileName: fileName, contentType: Self.contentType(forFileName: fileName), data: Data(file.value.utf8)))
             }
             body = .multipart(parts)
         } else {
@@ -61,14 +67,18 @@ struct RawRequest: ActionHandler {
             case nil, .null?: body = .none
             case .string(let text)?:
                 // Twilio's 2010 API takes form bodies: text is sent as such unless a Content-Type says otherwise.
-                body = text.isEmpty ? .none : .bytes(Data(text.utf8), contentType: headers["Content-Type"] == nil ? "application/x-www-form-urlencoded" : nil)
+                body =
+                    text.isEmpty
+                    ? .none
+                    : .bytes(Data(text.utf8), contentType: headers["Content-Type"] == nil ? "application/x-www-form-urlencoded" : nil)
             case let value?: body = .json(value)
             }
         }
 
         var timeouts = HTTPTimeouts()
         if let timeout = input.timeout { timeouts.perAttempt = .milliseconds(timeout) }
-        let backoff: RetryPolicy.Backoff = input.useExponentialBackoff
+        let backoff: RetryPolicy.Backoff =
+            input.useExponentialBackoff
             ? Self.exponentialBackoff : input.retryDelayMS > 0 ? .fixed(.milliseconds(input.retryDelayMS)) : .none
         let request = HTTPRequest(
             method: HTTPMethod(rawValue: input.method), url: url, headers: headers,
@@ -81,7 +91,8 @@ struct RawRequest: ActionHandler {
     /// The full URL: `$TWILIO_ACCOUNT_SID` replaced; a path joined to the API base; an absolute URL
     /// only to Twilio's hosts (or the configured base URL's).
     static func resolve(_ raw: String, api: TwilioAPI) throws(ComponentError) -> String {
-        let text = raw.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "$TWILIO_ACCOUNT_SID", with: api.credentials.accountSid)
+        let text = raw.trimmingCharacters(in: .whitespaces).replacingOccurrences(
+            of: "$TWILIO_ACCOUNT_SID", with: api.credentials.accountSid)
         let isAbsolute = text.hasPrefix("//") || text.range(of: "^[A-Za-z][A-Za-z0-9+.-]*://", options: .regularExpression) != nil
         guard isAbsolute else {
             var path = text.drop(while: { $0 == "/" })
@@ -90,11 +101,16 @@ struct RawRequest: ActionHandler {
         }
         let components = URLComponents(string: text.hasPrefix("//") ? "https:" + text : text)
         let host = components?.host ?? ""
-        let allowedOverride = api.configuration.baseURL.flatMap { URLComponents(string: $0) }.map { base in
-            base.host == components?.host && base.port == components?.port && base.scheme == components?.scheme
-        } ?? false
+        let allowedOverride =
+            api.configuration.baseURL.flatMap { URLComponents(string: $0) }.map { base in
+                base.host == components?.host && base.port == components?.port && base.scheme == components?.scheme
+            } ?? false
         guard allowedOverride || (components?.scheme?.lowercased() == "https" && TwilioHosts.isTwilioHost(host)) else {
-            throw ComponentError.invalidInput("url", label: "URL", message: "Input 'url' (URL) points to \(host.isEmpty ? "an unknown host" : host), which is not Twilio: rawRequest only sends to https://*.twilio.com, so your credentials never go elsewhere. Give a path such as /Accounts/$TWILIO_ACCOUNT_SID/Messages.json.", owner: "action 'rawRequest'")
+            throw ComponentError.invalidInput(
+                "url", label: "URL",
+                message:
+                    "Input 'url' (URL) points to \(host.isEmpty ? "an unknown host" : host), which is not Twilio: rawRequest only sends to https://*.twilio.com, so your credentials never go elsewhere. Give a path such as /Accounts/$TWILIO_ACCOUNT_SID/Messages.json.",
+                owner: "action 'rawRequest'")
         }
         return text
     }

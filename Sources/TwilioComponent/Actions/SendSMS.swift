@@ -55,7 +55,8 @@ struct SendSMS: ActionHandler {
             switch PhoneNumberNormalizer.normalize(value, role: role, defaultCountryCode: input.defaultCountryCode) {
             case .success(let normalized): return normalized
             case .failure(let refusal):
-                let forms = role == .from
+                let forms =
+                    role == .from
                     ? "E.164 (+14155550100), national digits with the Default Country Code, a short code, an alphanumeric sender ID, or a channel address such as whatsapp:+14155550100"
                     : "E.164 (+14155550100), national digits with the Default Country Code, or a channel address such as whatsapp:+14155550100"
                 problem(key, label, "'\(value)' \(refusal.reason); write it as \(forms).")
@@ -83,13 +84,19 @@ struct SendSMS: ActionHandler {
             problem("statusCallback", "Status Callback URL", "'\(callback)' is not an http or https URL.")
         }
         if let sendAt = input.sendAt {
-            if service == nil { problem("sendAt", "Send At", "needs a Messaging Service SID: Twilio schedules messages only through a Messaging Service.") }
+            if service == nil {
+                problem("sendAt", "Send At", "needs a Messaging Service SID: Twilio schedules messages only through a Messaging Service.")
+            }
             let ahead = sendAt.timeIntervalSinceNow
             if ahead <= 300 || ahead > 35 * 86_400 {
-                problem("sendAt", "Send At", "must be more than 5 minutes and at most 35 days ahead, but is \(ISO8601Timestamp.string(from: sendAt)).")
+                problem(
+                    "sendAt", "Send At",
+                    "must be more than 5 minutes and at most 35 days ahead, but is \(ISO8601Timestamp.string(from: sendAt)).")
             }
         }
-        if let to, let from, to == from { problem("to", "To", "is the same as From; Twilio does not send a message to its sender (error 21266).") }
+        if let to, let from, to == from {
+            problem("to", "To", "is the same as From; Twilio does not send a message to its sender (error 21266).")
+        }
         guard problems.isEmpty, let to else { throw ComponentError(InputErrors(owner: "action 'sendSMS'", problems: problems)) }
 
         var form: [(String, String)] = [("To", to)]

@@ -14,7 +14,9 @@ struct AccountCheck: ConnectionCheck {
         guard status == "active" else {
             throw ComponentError(
                 .connection, code: "account_not_active",
-                message: "The credentials work, but the account \(api.credentials.accountSid) is \(status): Twilio will refuse to send from it. Reactivate it in the Twilio Console, or use another account.")
+                message:
+                    "The credentials work, but the account \(api.credentials.accountSid) is \(status): Twilio will refuse to send from it. Reactivate it in the Twilio Console, or use another account."
+            )
         }
         return [
             "accountSid": account["sid"] ?? .string(api.credentials.accountSid),

@@ -46,7 +46,8 @@ struct TwilioAPI: Sendable {
         guard let json = response.json else {
             throw ComponentError(
                 .protocol, code: "invalid_response",
-                message: "Twilio answered \(response.status) with a body that is not JSON; the request may have gone to the wrong host (\(baseURL)).",
+                message:
+                    "Twilio answered \(response.status) with a body that is not JSON; the request may have gone to the wrong host (\(baseURL)).",
                 status: response.status)
         }
         return json
@@ -68,7 +69,8 @@ enum TwilioErrors {
         let described = summary.isEmpty ? "status \(status)" : summary
         if status == 401 || code == 20003 || code == 20008 {
             component.kind = .connection
-            component.message = "Twilio refused the credentials of the \(credentials.connectionKey) connection (\(described), error \(code ?? status)); \(credentials.checkHint)."
+            component.message =
+                "Twilio refused the credentials of the \(credentials.connectionKey) connection (\(described), error \(code ?? status)); \(credentials.checkHint)."
         } else {
             component.message = "Twilio answered \(status): \(described)" + (code.map { " (error \($0))" } ?? "") + "."
             if error.maybeSent { component.message += " The request may have been processed: check before sending it again." }

@@ -12,7 +12,8 @@ public struct TwilioConfiguration: Sendable {
 
     /// A configuration; by default Twilio's hosts through the process's shared libcurl client.
     public init(
-        baseURL: String? = nil, http: any HTTPClient = CurlHTTPClient(userAgent: TwilioConfiguration.userAgent), timeouts: HTTPTimeouts = HTTPTimeouts()
+        baseURL: String? = nil, http: any HTTPClient = CurlHTTPClient(userAgent: TwilioConfiguration.userAgent),
+        timeouts: HTTPTimeouts = HTTPTimeouts()
     ) {
         self.baseURL = baseURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         self.http = http

@@ -22,7 +22,8 @@ struct TwilioCredentials: Sendable {
 
     init(_ connection: ResolvedConnection?) throws(ComponentError) {
         guard let connection else {
-            throw ComponentError(.connection, code: "missing_connection", message: "This action needs a Twilio connection (apiKey or authToken).")
+            throw ComponentError(
+                .connection, code: "missing_connection", message: "This action needs a Twilio connection (apiKey or authToken).")
         }
         guard let accountSid = connection.string("accountSid") else {
             throw ComponentError(.connection, code: "invalid_connection", message: "The connection '\(connection.key)' has no Account SID.")
@@ -34,7 +35,8 @@ struct TwilioCredentials: Sendable {
         switch connection.key {
         case "apiKey":
             guard let key = connection.string("apiKey"), let secret = connection.secret("apiSecret") else {
-                throw ComponentError(.connection, code: "invalid_connection", message: "The apiKey connection needs an API Key SID and its secret.")
+                throw ComponentError(
+                    .connection, code: "invalid_connection", message: "The apiKey connection needs an API Key SID and its secret.")
             }
             username = key
             self.secret = secret
@@ -45,7 +47,8 @@ struct TwilioCredentials: Sendable {
             username = accountSid
             secret = token
         default:
-            throw ComponentError(.connection, code: "unknown_connection", message: "Twilio has no connection '\(connection.key)'; use apiKey or authToken.")
+            throw ComponentError(
+                .connection, code: "unknown_connection", message: "Twilio has no connection '\(connection.key)'; use apiKey or authToken.")
         }
     }
 

@@ -21,12 +21,14 @@ struct SelectMessage: DataSourceHandler {
 
     func handle(_ input: Input, context: ActionContext) async throws -> JSONValue {
         let api = try TwilioAPI(context: context, configuration: configuration)
-        let filters = try ListMessages.addressFilters(to: input.to, from: input.from, defaultCountryCode: input.defaultCountryCode, owner: "data source 'selectMessage'")
+        let filters = try ListMessages.addressFilters(
+            to: input.to, from: input.from, defaultCountryCode: input.defaultCountryCode, owner: "data source 'selectMessage'")
         let messages = try await api.messages(filters: filters, pageSize: input.limit, limit: input.limit)
-        return .array(messages.compactMap { message in
-            guard let sid = message["sid"]?.stringValue else { return nil }
-            return ["key": .string(sid), "label": .string(Self.label(message))]
-        })
+        return .array(
+            messages.compactMap { message in
+                guard let sid = message["sid"]?.stringValue else { return nil }
+                return ["key": .string(sid), "label": .string(Self.label(message))]
+            })
     }
 
     /// "date time → to: first words…", the date being when it was sent (or created, while queued).

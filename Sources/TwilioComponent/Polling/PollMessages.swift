@@ -34,7 +34,8 @@ struct PollMessages: TriggerHandler {
         let stored = try PollingCursor(state: event.state)
         let isFirstRun = stored == nil
         let previous = stored ?? PollingCursor(since: Int(now().timeIntervalSince1970.rounded(.down)))
-        let filters = try ListMessages.addressFilters(to: input.to, from: input.from, defaultCountryCode: input.defaultCountryCode, owner: "trigger 'pollMessages'")
+        let filters = try ListMessages.addressFilters(
+            to: input.to, from: input.from, defaultCountryCode: input.defaultCountryCode, owner: "trigger 'pollMessages'")
         let listed = try await api.messages(filters: filters + [("DateSent>", PollingCursor.timestamp(previous.since))])
 
         // Oldest first; Twilio lists most recent first, so among equal seconds its order is reversed.
@@ -109,6 +110,8 @@ struct PollingCursor: Equatable {
     static func invalid(_ reason: String) -> ComponentError {
         ComponentError(
             .input, code: "invalid_state",
-            message: "The polling state is not one 'pollMessages' returned: \(reason). Pass back the state of the previous run unchanged, or none to start from now.")
+            message:
+                "The polling state is not one 'pollMessages' returned: \(reason). Pass back the state of the previous run unchanged, or none to start from now."
+        )
     }
 }

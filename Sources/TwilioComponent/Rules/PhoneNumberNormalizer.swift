@@ -50,7 +50,8 @@ enum PhoneNumberNormalizer {
         }
         if international {
             guard digits.first != "0", (8...15).contains(digits.count) else {
-                return .failure(Refusal(reason: "is not a valid international number (E.164 has a + and 8 to 15 digits, not starting with 0)"))
+                return .failure(
+                    Refusal(reason: "is not a valid international number (E.164 has a + and 8 to 15 digits, not starting with 0)"))
             }
             return .success("+" + digits)
         }
@@ -69,7 +70,11 @@ enum PhoneNumberNormalizer {
             return .failure(Refusal(reason: "has \(national.count) digits, but a US or Canadian number has 10 (or 11 with a leading 1)"))
         }
         guard (8...15).contains(full.count) else {
-            return .failure(Refusal(reason: "does not make a valid number with country code \(defaultCountryCode) (+\(full) has \(full.count) digits; E.164 allows 8 to 15)"))
+            return .failure(
+                Refusal(
+                    reason:
+                        "does not make a valid number with country code \(defaultCountryCode) (+\(full) has \(full.count) digits; E.164 allows 8 to 15)"
+                ))
         }
         return .success("+" + full)
     }

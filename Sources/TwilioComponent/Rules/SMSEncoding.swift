@@ -6,7 +6,10 @@
 /// code units. One segment holds 1,120 bits: 160 septets or 70 units. Longer bodies carry a 48-bit
 /// header in each segment, leaving 153 septets or 67 units, and a character never straddles two.
 struct SMSEncoding {
-    enum Scheme: String { case gsm7 = "GSM-7", ucs2 = "UCS-2" }
+    enum Scheme: String {
+        case gsm7 = "GSM-7"
+        case ucs2 = "UCS-2"
+    }
 
     let scheme: Scheme
     /// Septets (GSM-7) or UTF-16 units (UCS-2) per character, in order.

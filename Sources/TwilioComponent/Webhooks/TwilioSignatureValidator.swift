@@ -37,7 +37,9 @@ public struct TwilioSignatureValidator {
     ///   - url: the URL Twilio called.
     ///   - parameters: the form parameters in the body (empty for a JSON body or a GET).
     ///   - jsonBody: the raw body, when it is JSON (checked against `bodySHA256`).
-    public func isValid(signature: String, url: String, parameters: [(String, String)], jsonBody: Data? = nil, algorithm: Algorithm = .sha1) -> Bool {
+    public func isValid(signature: String, url: String, parameters: [(String, String)], jsonBody: Data? = nil, algorithm: Algorithm = .sha1)
+        -> Bool
+    {
         var parameters = parameters
         if let jsonBody {
             guard let hash = Self.queryValue("bodySHA256", in: url), hash == Self.hex(SHA256.hash(data: jsonBody)) else { return false }
@@ -57,8 +59,10 @@ public struct TwilioSignatureValidator {
         return Self.withBytes(url) { urlBytes in
             suffix.withUnsafeBytes { suffixBytes in
                 switch algorithm {
-                case .sha1: sha1.authenticationCode(urlBytes, suffixBytes).withUnsafeBytes { String(decoding: Self.base64($0), as: UTF8.self) }
-                case .sha256: sha256.authenticationCode(urlBytes, suffixBytes).withUnsafeBytes { String(decoding: Self.base64($0), as: UTF8.self) }
+                case .sha1:
+                    sha1.authenticationCode(urlBytes, suffixBytes).withUnsafeBytes { String(decoding: Self.base64($0), as: UTF8.self) }
+                case .sha256:
+                    sha256.authenticationCode(urlBytes, suffixBytes).withUnsafeBytes { String(decoding: Self.base64($0), as: UTF8.self) }
                 }
             }
         }
@@ -131,12 +135,18 @@ public struct TwilioSignatureValidator {
     /// `nil` when it has no `scheme://`. Works on the UTF-8 bytes: it runs for every webhook.
     static func otherPortVariant(of url: String) -> String? {
         withBytes(url) { bytes -> String? in
-            let colon = UInt8(ascii: ":"), slash = UInt8(ascii: "/")
+            let colon = UInt8(ascii: ":")
+            let slash = UInt8(ascii: "/")
             guard bytes.count > 3,
-                let schemeEnd = (0..<(bytes.count - 2)).first(where: { bytes[$0] == colon && bytes[$0 + 1] == slash && bytes[$0 + 2] == slash })
+                let schemeEnd = (0..<(bytes.count - 2)).first(where: {
+                    bytes[$0] == colon && bytes[$0 + 1] == slash && bytes[$0 + 2] == slash
+                })
             else { return nil }
             let authorityStart = schemeEnd + 3
-            let authorityEnd = (authorityStart..<bytes.count).first { bytes[$0] == slash || bytes[$0] == UInt8(ascii: "?") || bytes[$0] == UInt8(ascii: "#") } ?? bytes.count
+            let authorityEnd =
+                (authorityStart..<bytes.count).first {
+                    bytes[$0] == slash || bytes[$0] == UInt8(ascii: "?") || bytes[$0] == UInt8(ascii: "#")
+                } ?? bytes.count
             let hostStart = (authorityStart..<authorityEnd).last { bytes[$0] == UInt8(ascii: "@") }.map { $0 + 1 } ?? authorityStart
             let bracket = (hostStart..<authorityEnd).last { bytes[$0] == UInt8(ascii: "]") }
             if let portColon = (hostStart..<authorityEnd).last(where: { bytes[$0] == colon }), bracket.map({ portColon > $0 }) ?? true,
@@ -145,7 +155,9 @@ public struct TwilioSignatureValidator {
                 return String(decoding: Array(bytes[..<portColon]) + Array(bytes[authorityEnd...]), as: UTF8.self)
             }
             let https = schemeEnd == 5 && String(decoding: bytes[..<5], as: UTF8.self).lowercased() == "https"
-            return String(decoding: Array(bytes[..<authorityEnd]) + Array((https ? ":443" : ":80").utf8) + Array(bytes[authorityEnd...]), as: UTF8.self)
+            return String(
+                decoding: Array(bytes[..<authorityEnd]) + Array((https ? ":443" : ":80").utf8) + Array(bytes[authorityEnd...]),
+                as: UTF8.self)
         }
     }
 

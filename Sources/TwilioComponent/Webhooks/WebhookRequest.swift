@@ -26,17 +26,24 @@ struct WebhookRequest {
 
     init(payload value: JSONValue) throws(Problem) {
         guard case .object(let payload) = value else {
-            throw Problem(status: 400, code: "invalid_payload", message: "The webhook payload must be a JSON object with headers and a body, not \(value.kindDescription).")
+            throw Problem(
+                status: 400, code: "invalid_payload",
+                message: "The webhook payload must be a JSON object with headers and a body, not \(value.kindDescription).")
         }
         self.payload = payload
         switch payload["headers"] {
         case .object(let object)?: headers = object.map { ($0.key, $0.value) }
         case nil, .null?: headers = []
-        default: throw Problem(status: 400, code: "invalid_payload", message: "The webhook payload's 'headers' must be an object of header names and values.")
+        default:
+            throw Problem(
+                status: 400, code: "invalid_payload",
+                message: "The webhook payload's 'headers' must be an object of header names and values.")
         }
         queryParameters = payload["queryParameters"]?.objectValue ?? [:]
 
-        let declared = Self.header("Content-Type", in: headers) ?? payload["rawBody"]?["contentType"]?.stringValue ?? payload["body"]?["contentType"]?.stringValue
+        let declared =
+            Self.header("Content-Type", in: headers) ?? payload["rawBody"]?["contentType"]?.stringValue
+            ?? payload["body"]?["contentType"]?.stringValue
         contentType = declared ?? "application/x-www-form-urlencoded"
         if let raw = payload["rawBody"], raw != .null {
             body = try Self.bytes(raw["data"] ?? raw)
@@ -48,15 +55,22 @@ struct WebhookRequest {
                 // An engine that parsed the form already: its fields are the parameters.
                 let fields = try Self.fields(object)
                 parsedForm = fields
-                body = Data(fields.map { FormEncoding.percentEncode($0.0) + "=" + FormEncoding.percentEncode($0.1) }.joined(separator: "&").utf8)
+                body = Data(
+                    fields.map { FormEncoding.percentEncode($0.0) + "=" + FormEncoding.percentEncode($0.1) }.joined(separator: "&").utf8)
             case .object, .array: body = Data(JSONWriter.string(from: parsed).utf8)
             default: body = try Self.bytes(parsed)
             }
         } else {
-            throw Problem(status: 400, code: "missing_body", message: "The webhook payload has neither 'rawBody' nor 'body'; pass the request body Twilio sent.")
+            throw Problem(
+                status: 400, code: "missing_body",
+                message: "The webhook payload has neither 'rawBody' nor 'body'; pass the request body Twilio sent.")
         }
         guard body.count <= Self.maximumBodyBytes else {
-            throw Problem(status: 413, code: "payload_too_large", message: "The webhook body has \(body.count) bytes, more than the \(Self.maximumBodyBytes) accepted; Twilio never sends that much, so the request is refused.")
+            throw Problem(
+                status: 413, code: "payload_too_large",
+                message:
+                    "The webhook body has \(body.count) bytes, more than the \(Self.maximumBodyBytes) accepted; Twilio never sends that much, so the request is refused."
+            )
         }
     }
 
@@ -70,7 +84,9 @@ struct WebhookRequest {
                 case .integer(let number): fields.append((name, String(number)))
                 case .bool(let flag): fields.append((name, flag ? "true" : "false"))
                 default:
-                    throw Problem(status: 400, code: "invalid_body", message: "The webhook's parsed body field '\(name)' is \(item.kindDescription); form fields are text.")
+                    throw Problem(
+                        status: 400, code: "invalid_body",
+                        message: "The webhook's parsed body field '\(name)' is \(item.kindDescription); form fields are text.")
                 }
             }
         }
@@ -87,14 +103,18 @@ struct WebhookRequest {
             var data = Data(capacity: elements.count)
             for element in elements {
                 guard let byte = element.intValue, (0...255).contains(byte) else {
-                    throw Problem(status: 400, code: "invalid_payload", message: "The webhook's raw body holds a value that is not a byte (0 to 255).")
+                    throw Problem(
+                        status: 400, code: "invalid_payload", message: "The webhook's raw body holds a value that is not a byte (0 to 255)."
+                    )
                 }
                 data.append(UInt8(byte))
             }
             return data
         case .null: return Data()
         default:
-            throw Problem(status: 400, code: "invalid_payload", message: "The webhook's raw body must be bytes (a Buffer), or text, not \(value.kindDescription).")
+            throw Problem(
+                status: 400, code: "invalid_payload",
+                message: "The webhook's raw body must be bytes (a Buffer), or text, not \(value.kindDescription).")
         }
     }
 
@@ -126,7 +146,11 @@ struct WebhookRequest {
     func formParameters() throws(Problem) -> [(String, String)] {
         if let parsedForm { return parsedForm }
         guard let text = String(data: body, encoding: .utf8), let fields = FormEncoding.decodeForm(text) else {
-            throw Problem(status: 400, code: "invalid_body", message: "The webhook body is not valid form encoding (application/x-www-form-urlencoded); Twilio sends its parameters that way.")
+            throw Problem(
+                status: 400, code: "invalid_body",
+                message:
+                    "The webhook body is not valid form encoding (application/x-www-form-urlencoded); Twilio sends its parameters that way."
+            )
         }
         return fields
     }
@@ -150,12 +174,17 @@ struct WebhookRequest {
             let fragment = payload["pathFragment"]?.stringValue ?? ""
             for (_, value) in urls {
                 guard let url = value.stringValue, !url.isEmpty else { continue }
-                bases.append(fragment.isEmpty ? url : (url.hasSuffix("/") || fragment.hasPrefix("/") ? url + fragment : url + "/" + fragment))
+                bases.append(
+                    fragment.isEmpty ? url : (url.hasSuffix("/") || fragment.hasPrefix("/") ? url + fragment : url + "/" + fragment))
             }
         }
         if bases.isEmpty, let invoke = payload["invokeUrl"]?.stringValue, !invoke.isEmpty { bases.append(invoke) }
         guard !bases.isEmpty else {
-            throw Problem(status: 400, code: "missing_url", message: "The webhook payload names no URL (webhookUrls or invokeUrl) and no Public URL input is set, so the signature cannot be checked; set Public URL to the address Twilio calls.")
+            throw Problem(
+                status: 400, code: "missing_url",
+                message:
+                    "The webhook payload names no URL (webhookUrls or invokeUrl) and no Public URL input is set, so the signature cannot be checked; set Public URL to the address Twilio calls."
+            )
         }
         return bases.map(withQuery)
     }

@@ -33,7 +33,8 @@ struct WebhookTrigger: TriggerHandler {
         do throws(WebhookRequest.Problem) {
             if request.isJSON {
                 guard let parsed = try? JSONParser.parse(request.body) else {
-                    throw WebhookRequest.Problem(status: 400, code: "invalid_body", message: "The webhook says its body is JSON, but it does not parse as JSON.")
+                    throw WebhookRequest.Problem(
+                        status: 400, code: "invalid_body", message: "The webhook says its body is JSON, but it does not parse as JSON.")
                 }
                 json = parsed
             } else {
@@ -47,10 +48,17 @@ struct WebhookTrigger: TriggerHandler {
         if input.validateSignature {
             let signatures = request.values(of: "X-Twilio-Signature")
             guard !signatures.isEmpty else {
-                throw Self.reject(WebhookRequest.Problem(status: 403, code: "missing_signature", message: "The webhook has no X-Twilio-Signature header, so it cannot be shown to come from Twilio; it is refused."))
+                throw Self.reject(
+                    WebhookRequest.Problem(
+                        status: 403, code: "missing_signature",
+                        message: "The webhook has no X-Twilio-Signature header, so it cannot be shown to come from Twilio; it is refused."))
             }
             guard signatures.count == 1 else {
-                throw Self.reject(WebhookRequest.Problem(status: 403, code: "duplicate_signature", message: "The webhook has \(signatures.count) X-Twilio-Signature values; Twilio sends one, so the request is refused."))
+                throw Self.reject(
+                    WebhookRequest.Problem(
+                        status: 403, code: "duplicate_signature",
+                        message:
+                            "The webhook has \(signatures.count) X-Twilio-Signature values; Twilio sends one, so the request is refused."))
             }
             // The token is looked for only now, so an unsigned request is refused as such first.
             let token = try Self.authToken(input, context: context)
@@ -63,12 +71,17 @@ struct WebhookTrigger: TriggerHandler {
                 throw Self.reject(error)
             }
             matchedURL = candidates.first {
-                validator.isValid(signature: signatures[0], url: $0, parameters: parameters, jsonBody: json == nil ? nil : request.body, algorithm: algorithm)
+                validator.isValid(
+                    signature: signatures[0], url: $0, parameters: parameters, jsonBody: json == nil ? nil : request.body,
+                    algorithm: algorithm)
             }
             guard matchedURL != nil else {
-                throw Self.reject(WebhookRequest.Problem(
-                    status: 403, code: "invalid_signature",
-                    message: "The webhook's X-Twilio-Signature does not match its body for \(candidates.joined(separator: " or ")) with this account's Auth Token; it is refused. Behind a proxy or tunnel, set Public URL to the exact address configured in Twilio."))
+                throw Self.reject(
+                    WebhookRequest.Problem(
+                        status: 403, code: "invalid_signature",
+                        message:
+                            "The webhook's X-Twilio-Signature does not match its body for \(candidates.joined(separator: " or ")) with this account's Auth Token; it is refused. Behind a proxy or tunnel, set Public URL to the exact address configured in Twilio."
+                    ))
             }
         }
 
@@ -77,12 +90,14 @@ struct WebhookTrigger: TriggerHandler {
         payload["body"] = ["data": data, "contentType": .string(request.contentType)]
         let messageSid = data["MessageSid"]?.stringValue ?? data["SmsSid"]?.stringValue
         let status = data["MessageStatus"]?.stringValue ?? data["SmsStatus"]?.stringValue
-        let event = data["MessageStatus"] != nil ? "status-callback" : (status == "received" || data["Body"] != nil ? "incoming-message" : "other")
+        let event =
+            data["MessageStatus"] != nil ? "status-callback" : (status == "received" || data["Body"] != nil ? "incoming-message" : "other")
         let token = WebhookRequest.header("I-Twilio-Idempotency-Token", in: request.headers)
         let key = token ?? [messageSid, status].compactMap { $0 }.joined(separator: ":")
         payload["idempotencyKey"] = key.isEmpty ? .null : .string(key)
         payload["twilio"] = [
-            "event": .string(event), "messageSid": messageSid.map(JSONValue.string) ?? .null, "status": status.map(JSONValue.string) ?? .null,
+            "event": .string(event), "messageSid": messageSid.map(JSONValue.string) ?? .null,
+            "status": status.map(JSONValue.string) ?? .null,
             "statusRank": status.flatMap(Self.statusRank).map(JSONValue.integer) ?? .null,
             "signature": input.validateSignature ? "valid" : "not checked", "url": matchedURL.map(JSONValue.string) ?? .null,
         ]
@@ -98,7 +113,9 @@ struct WebhookTrigger: TriggerHandler {
         throw TriggerRejection(
             ComponentError(
                 .connection, code: "missing_auth_token",
-                message: "Checking Twilio's signature needs the account's Auth Token: use an Auth Token connection, or fill the trigger's Auth Token input (an API key's secret cannot check Twilio's signatures)."),
+                message:
+                    "Checking Twilio's signature needs the account's Auth Token: use an Auth Token connection, or fill the trigger's Auth Token input (an API key's secret cannot check Twilio's signatures)."
+            ),
             response: TriggerResponse(statusCode: 500, contentType: "text/plain", body: "Webhook validation is not configured."))
     }
 
@@ -106,7 +123,9 @@ struct WebhookTrigger: TriggerHandler {
         guard let settings = WebhookRequest.header("X-Twilio-Webhooks-Signature-Settings", in: request.headers) else { return .sha1 }
         for part in settings.split(separator: ",") {
             let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            if pair.count == 2, pair[0] == "algorithm", let algorithm = TwilioSignatureValidator.Algorithm(rawValue: pair[1]) { return algorithm }
+            if pair.count == 2, pair[0] == "algorithm", let algorithm = TwilioSignatureValidator.Algorithm(rawValue: pair[1]) {
+                return algorithm
+            }
         }
         return .sha1
     }
@@ -181,6 +200,8 @@ struct WebhookTrigger: TriggerHandler {
         TriggerRejection(
             ComponentError(.input, code: .string(problem.code), message: problem.message, status: problem.status),
             // The caller gets the status and a code, not the diagnosis, which is for the flow's owner.
-            response: TriggerResponse(statusCode: problem.status, contentType: "text/plain", body: "\(HTTPStatus.reasonPhrase(problem.status)): \(problem.code)\n"))
+            response: TriggerResponse(
+                statusCode: problem.status, contentType: "text/plain", body: "\(HTTPStatus.reasonPhrase(problem.status)): \(problem.code)\n"
+            ))
     }
 }

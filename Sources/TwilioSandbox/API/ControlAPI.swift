@@ -32,13 +32,16 @@ struct ControlAPI {
             return SandboxResponder.json(200, ["status": "ok"])
         case (.get, "credentials"):
             let credentials = core.credentials
-            return SandboxResponder.json(200, [
-                "accountSid": .string(credentials.accountSid), "authToken": .string(credentials.authToken),
-                "apiKeySid": .string(credentials.apiKeySid), "apiKeySecret": .string(credentials.apiKeySecret),
-            ])
+            return SandboxResponder.json(
+                200,
+                [
+                    "accountSid": .string(credentials.accountSid), "authToken": .string(credentials.authToken),
+                    "apiKeySid": .string(credentials.apiKeySid), "apiKeySecret": .string(credentials.apiKeySecret),
+                ])
         case (.get, "messages"):
             let now = core.now
-            return SandboxResponder.json(200, ["messages": .array(core.store.messages(account: nil).map { $0.json(now: now, step: core.step) })])
+            return SandboxResponder.json(
+                200, ["messages": .array(core.store.messages(account: nil).map { $0.json(now: now, step: core.step) })])
         case (.post, "reset"):
             core.store.reset()
             core.faults.reset()
@@ -60,7 +63,9 @@ struct ControlAPI {
             guard let json, let routeName = json["route"]?.stringValue, let route = SandboxRoute(rawValue: routeName),
                 let faultJSON = json["fault"], let fault = SandboxFault(json: faultJSON)
             else {
-                return problem("Give {\"route\": one of \(SandboxRoute.allCases.map(\.rawValue).joined(separator: ", ")), \"count\": N, \"fault\": {\"type\": \"status\" | \"delay\" | \"dropBeforeRead\" | \"refusedStream\" | \"goaway\" | \"dropAfterProcessing\" | \"pass\", ...}}.")
+                return problem(
+                    "Give {\"route\": one of \(SandboxRoute.allCases.map(\.rawValue).joined(separator: ", ")), \"count\": N, \"fault\": {\"type\": \"status\" | \"delay\" | \"dropBeforeRead\" | \"refusedStream\" | \"goaway\" | \"dropAfterProcessing\" | \"pass\", ...}}."
+                )
             }
             core.faults.add(fault, route: route, count: json["count"]?.intValue ?? 1)
             return SandboxResponder.json(201, ["pending": core.faults.pending])
@@ -70,7 +75,8 @@ struct ControlAPI {
             return SandboxResponder.json(200, ["deliveries": .array(core.webhooks.all.map(\.json))])
         case (.post, "delivery-failures"):
             guard let json, let number = json["number"]?.stringValue, let status = json["status"]?.stringValue else {
-                return problem("Give {\"number\": \"+1...\", \"status\": \"undelivered\" | \"failed\" | \"delivered\", \"errorCode\": 30003}.")
+                return problem(
+                    "Give {\"number\": \"+1...\", \"status\": \"undelivered\" | \"failed\" | \"delivered\", \"errorCode\": 30003}.")
             }
             let code = json["errorCode"]?.intValue ?? 30003
             switch status {
@@ -95,7 +101,9 @@ struct ControlAPI {
         guard let json, let from = json["from"]?.stringValue, let to = json["to"]?.stringValue, let url = json["url"]?.stringValue,
             MessagesAPI.isWebURL(url)
         else {
-            return problem("Give {\"from\": \"+1...\", \"to\": \"+1...\", \"body\": \"...\", \"mediaUrls\": [...], \"url\": \"http://127.0.0.1:PORT/hook\"}.")
+            return problem(
+                "Give {\"from\": \"+1...\", \"to\": \"+1...\", \"body\": \"...\", \"mediaUrls\": [...], \"url\": \"http://127.0.0.1:PORT/hook\"}."
+            )
         }
         let body = json["body"]?.stringValue ?? ""
         let media = json["mediaUrls"]?.arrayValue?.compactMap(\.stringValue) ?? []

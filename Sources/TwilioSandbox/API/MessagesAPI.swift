@@ -67,7 +67,8 @@ struct MessagesAPI {
             }
             if service.isEmpty { return .failure(.scheduleWithoutService) }
             guard let date = ISO8601Timestamp.date(from: sendAtText) else {
-                return .failure(.invalidParameter("SendAt must be an ISO 8601 date-time such as 2025-05-14T22:42:25Z, but is \(sendAtText)."))
+                return .failure(
+                    .invalidParameter("SendAt must be an ISO 8601 date-time such as 2025-05-14T22:42:25Z, but is \(sendAtText)."))
             }
             let ahead = date.timeIntervalSince1970 - now
             if ahead < 300 { return .failure(.sendAtTooSoon) }
@@ -94,8 +95,9 @@ struct MessagesAPI {
             for transition in message.transitions(step: core.step).dropFirst() {
                 let wait = transition.at - core.now
                 if wait > 0 { try? await Task.sleep(for: .milliseconds(Int(wait * 1000))) }
-                guard let current = core.store.message(account: message.accountSid, sid: message.sid), !current.canceled
-                    || transition.status == "canceled"
+                guard let current = core.store.message(account: message.accountSid, sid: message.sid),
+                    !current.canceled
+                        || transition.status == "canceled"
                 else { return }
                 var parameters: [(String, String)] = [
                     ("AccountSid", message.accountSid), ("ApiVersion", "2010-04-01"), ("From", message.from ?? ""),
@@ -224,7 +226,8 @@ struct MessagesAPI {
         envelope["next_page_uri"] = hasNext ? uri(page: page + 1, token: "PA" + slice.last!.sid) : .null
         envelope["page"] = .integer(page)
         envelope["page_size"] = .integer(pageSize)
-        envelope["previous_page_uri"] = page > 0 && startIndex > 0 && !slice.isEmpty ? uri(page: page - 1, token: "PB" + slice.first!.sid) : .null
+        envelope["previous_page_uri"] =
+            page > 0 && startIndex > 0 && !slice.isEmpty ? uri(page: page - 1, token: "PB" + slice.first!.sid) : .null
         envelope["messages"] = .array(slice.map { $0.json(now: now, step: step) })
         envelope["start"] = .integer(start)
         envelope["uri"] = uri(page: page, token: token)

@@ -1,6 +1,7 @@
 import ComponentHTTP
 import Foundation
 import Logging
+import Synchronization
 
 /// What every part of the running sandbox shares.
 final class SandboxCore: Sendable {
@@ -21,7 +22,9 @@ final class SandboxCore: Sendable {
         self.step = step
         self.logger = logger
         self.deliveryFailures = DeliveryFailures()
-        self.webhooks = WebhookDispatcher(client: CurlHTTPClient(userAgent: "TwilioProxy/1.1", pool: HTTPConnectionPool(settings: webhookClient)), authToken: credentials.authToken, logger: logger)
+        self.webhooks = WebhookDispatcher(
+            client: CurlHTTPClient(userAgent: "TwilioProxy/1.1", pool: HTTPConnectionPool(settings: webhookClient)),
+            authToken: credentials.authToken, logger: logger)
     }
 
     var now: Double { Date().timeIntervalSince1970 }
@@ -47,5 +50,3 @@ final class DeliveryFailures: Sendable {
 
     func reset() { configured.withLock { $0 = Self.builtIn } }
 }
-
-import Synchronization

@@ -22,9 +22,10 @@ struct SandboxResponder: HTTPResponder {
         }
         guard let route = SandboxRoute.classify(method: request.method.rawValue, path: path) else {
             let known = path.hasPrefix("/2010-04-01/Accounts/")
-            return Self.error(known && request.method != .get && request.method != .post && request.method != .delete
-                ? TwilioAPIError(code: 20004, status: 405, message: "Method not allowed")
-                : .notFound(path))
+            return Self.error(
+                known && request.method != .get && request.method != .post && request.method != .delete
+                    ? TwilioAPIError(code: 20004, status: 405, message: "Method not allowed")
+                    : .notFound(path))
         }
         core.traffic.apiRequestStarted()
         defer { core.traffic.apiRequestEnded() }

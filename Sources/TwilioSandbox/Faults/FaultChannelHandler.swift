@@ -111,7 +111,8 @@ final class FaultChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if case .head(let head) = unwrapOutboundIn(data), let scope = head.headerFields[Self.dropMarker] {
             discardingResponse = true
             if scope == "goaway", http2 != nil, let parent = context.channel.parent {
-                let frame = HTTP2Frame(streamID: .rootStream, payload: .goAway(lastStreamID: .rootStream, errorCode: .enhanceYourCalm, opaqueData: nil))
+                let frame = HTTP2Frame(
+                    streamID: .rootStream, payload: .goAway(lastStreamID: .rootStream, errorCode: .enhanceYourCalm, opaqueData: nil))
                 parent.writeAndFlush(frame).whenComplete { _ in parent.close(promise: nil) }
             } else if scope == "connection", http2 != nil, let parent = context.channel.parent {
                 parent.close(promise: nil)  // every stream of the connection is lost with it

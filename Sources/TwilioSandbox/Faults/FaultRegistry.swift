@@ -21,7 +21,9 @@ enum SandboxFault: Sendable {
         switch json["type"]?.stringValue {
         case "status":
             guard let status = json["status"]?.intValue, (400...599).contains(status) else { return nil }
-            self = .status(status, code: json["code"]?.intValue, retryAfter: json["retryAfter"].flatMap { $0.stringValue ?? $0.intValue.map(String.init) })
+            self = .status(
+                status, code: json["code"]?.intValue,
+                retryAfter: json["retryAfter"].flatMap { $0.stringValue ?? $0.intValue.map(String.init) })
         case "delay":
             guard let milliseconds = json["milliseconds"]?.intValue, milliseconds >= 0 else { return nil }
             self = .delay(milliseconds: milliseconds)
@@ -39,7 +41,10 @@ enum SandboxFault: Sendable {
     var json: JSONValue {
         switch self {
         case .status(let status, let code, let retryAfter):
-            ["type": "status", "status": .integer(status), "code": code.map(JSONValue.integer) ?? .null, "retryAfter": retryAfter.map(JSONValue.string) ?? .null]
+            [
+                "type": "status", "status": .integer(status), "code": code.map(JSONValue.integer) ?? .null,
+                "retryAfter": retryAfter.map(JSONValue.string) ?? .null,
+            ]
         case .delay(let milliseconds): ["type": "delay", "milliseconds": .integer(milliseconds)]
         case .head(let fault): ["type": .string(fault.rawValue)]
         case .dropAfterProcessing(let scope): ["type": "dropAfterProcessing", "scope": .string(scope.rawValue)]
@@ -130,7 +135,11 @@ final class FaultRegistry: Sendable {
 
     var pending: JSONValue {
         scripts.withLock { scripts in
-            .object(JSONObject(scripts.filter { !$0.value.isEmpty }.sorted { $0.key.rawValue < $1.key.rawValue }.map { ($0.key.rawValue, .array($0.value.map(\.json))) }))
+            .object(
+                JSONObject(
+                    scripts.filter { !$0.value.isEmpty }.sorted { $0.key.rawValue < $1.key.rawValue }.map {
+                        ($0.key.rawValue, .array($0.value.map(\.json)))
+                    }))
         }
     }
 

@@ -47,8 +47,14 @@ enum MagicNumbers {
     static func toError(_ to: String) -> TwilioAPIError? {
         switch to {
         case "+15005550001": .invalidTo(to)
-        case "+15005550002": TwilioAPIError(code: 21612, status: 400, message: "The 'To' phone number: \(to), is not currently reachable using the 'From' phone number via SMS.")
-        case "+15005550003": TwilioAPIError(code: 21408, status: 400, message: "Permission to send an SMS has not been enabled for the region indicated by the 'To' number: \(to).")
+        case "+15005550002":
+            TwilioAPIError(
+                code: 21612, status: 400,
+                message: "The 'To' phone number: \(to), is not currently reachable using the 'From' phone number via SMS.")
+        case "+15005550003":
+            TwilioAPIError(
+                code: 21408, status: 400,
+                message: "Permission to send an SMS has not been enabled for the region indicated by the 'To' number: \(to).")
         case "+15005550004": TwilioAPIError(code: 21610, status: 400, message: "Attempt to send to unsubscribed recipient")
         case "+15005550009": TwilioAPIError(code: 21614, status: 400, message: "'To' number is not a valid mobile number")
         default: nil

@@ -3,11 +3,15 @@
 /// mistake cannot pass both sides.
 enum SegmentCounter {
     /// The encoding a body needs.
-    enum Encoding: String { case gsm7 = "GSM-7", ucs2 = "UCS-2" }
+    enum Encoding: String {
+        case gsm7 = "GSM-7"
+        case ucs2 = "UCS-2"
+    }
 
     // GSM 03.38 basic table (one septet each) and extension table (escape + code: two septets).
     private static let basic: Set<Character> = Set(
-        "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
+        "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+    )
     private static let extended: Set<Character> = Set("\u{0C}^{}\\[~]|€")
 
     /// The encoding: GSM-7 when every character is in the GSM tables, else UCS-2.

@@ -19,11 +19,14 @@ struct TwilioAPIError: Error, Sendable {
         return .object(object)
     }
 
-    static let authenticate = TwilioAPIError(code: 20003, status: 401, message: "Authenticate", detail: "Your AccountSid or AuthToken was incorrect.")
-    static let missingFromOrService = TwilioAPIError(code: 21603, status: 400, message: "A 'From' or 'MessagingServiceSid' parameter is required to send a message.")
+    static let authenticate = TwilioAPIError(
+        code: 20003, status: 401, message: "Authenticate", detail: "Your AccountSid or AuthToken was incorrect.")
+    static let missingFromOrService = TwilioAPIError(
+        code: 21603, status: 400, message: "A 'From' or 'MessagingServiceSid' parameter is required to send a message.")
     static let missingTo = TwilioAPIError(code: 21604, status: 400, message: "A 'To' phone number is required.")
     static let missingBody = TwilioAPIError(code: 21602, status: 400, message: "Message body is required.")
-    static let bodyTooLong = TwilioAPIError(code: 21617, status: 400, message: "The concatenated message body exceeds the 1600 character limit.")
+    static let bodyTooLong = TwilioAPIError(
+        code: 21617, status: 400, message: "The concatenated message body exceeds the 1600 character limit.")
     static let pageTokenRequired = TwilioAPIError(code: 20001, status: 400, message: "PageToken is required for paging.")
     static let tooManyRequests = TwilioAPIError(code: 20429, status: 429, message: "Too Many Requests")
     static let internalError = TwilioAPIError(code: 20500, status: 500, message: "An internal server error has occurred")
@@ -32,7 +35,8 @@ struct TwilioAPIError: Error, Sendable {
     static let invalidUpdate = TwilioAPIError(code: 30400, status: 400, message: "Parameters are not valid")
     static let deleteInProgress = TwilioAPIError(code: 20009, status: 400, message: "Cannot delete this resource before it is complete")
     static let scheduleWithoutSendAt = TwilioAPIError(code: 35111, status: 400, message: "SendAt is required when ScheduleType is fixed.")
-    static let scheduleWithoutService = TwilioAPIError(code: 35118, status: 400, message: "MessagingServiceSid is required to schedule a message.")
+    static let scheduleWithoutService = TwilioAPIError(
+        code: 35118, status: 400, message: "MessagingServiceSid is required to schedule a message.")
     static let sendAtTooSoon = TwilioAPIError(code: 35114, status: 400, message: "SendAt must be at least 300 seconds in the future.")
     static let sendAtTooLate = TwilioAPIError(code: 35115, status: 400, message: "SendAt cannot be more than 35 days in the future.")
 
@@ -45,11 +49,15 @@ struct TwilioAPIError: Error, Sendable {
     }
 
     static func invalidFrom(_ from: String) -> TwilioAPIError {
-        TwilioAPIError(code: 21212, status: 400, message: "The 'From' number \(from) is not a valid phone number, shortcode, or alphanumeric sender ID.")
+        TwilioAPIError(
+            code: 21212, status: 400,
+            message: "The 'From' number \(from) is not a valid phone number, shortcode, or alphanumeric sender ID.")
     }
 
     static func fromNotOwned(_ from: String) -> TwilioAPIError {
-        TwilioAPIError(code: 21606, status: 400, message: "The From phone number \(from) is not a valid, SMS-capable inbound phone number or short code for your account.")
+        TwilioAPIError(
+            code: 21606, status: 400,
+            message: "The From phone number \(from) is not a valid, SMS-capable inbound phone number or short code for your account.")
     }
 
     static func queueFull(_ from: String) -> TwilioAPIError {

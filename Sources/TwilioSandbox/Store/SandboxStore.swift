@@ -76,7 +76,9 @@ final class SandboxStore: Sendable {
     }
 
     /// Changes the message `sid` of `account` with `change`, which may refuse with an error.
-    func update(account: String, sid: String, _ change: (inout StoredMessage) throws(TwilioAPIError) -> Void) throws(TwilioAPIError) -> StoredMessage? {
+    func update(account: String, sid: String, _ change: (inout StoredMessage) throws(TwilioAPIError) -> Void) throws(TwilioAPIError)
+        -> StoredMessage?
+    {
         let result = state.withLock { state -> Result<StoredMessage?, TwilioAPIError> in
             guard let index = state.indexBySid[sid], state.messages[index].accountSid == account else { return .success(nil) }
             var message = state.messages[index]

@@ -65,7 +65,9 @@ struct StoredMessage: Codable, Sendable {
 
     /// The status, send date and error at `now`; `asCreated` gives the state the create response
     /// reports (the first status, nothing sent yet), even when the clock has already moved on.
-    func state(at now: Double, step: Double, asCreated: Bool = false) -> (status: String, dateSent: Double?, dateUpdated: Double, errorCode: Int?) {
+    func state(at now: Double, step: Double, asCreated: Bool = false) -> (
+        status: String, dateSent: Double?, dateUpdated: Double, errorCode: Int?
+    ) {
         let history = transitions(step: step)
         if asCreated { return (history[0].status, nil, createdAt, nil) }
         var current = history[0]

@@ -74,7 +74,8 @@ public struct LocalCertificateAuthority: Sendable {
                 AuthorityKeyIdentifier(keyIdentifier: keyIdentifier)
             },
             issuerPrivateKey: key)
-        return Identity(certificatePEM: try certificate.serializeAsPEM().pemString + "\n", privateKeyPEM: serverKey.pemRepresentation + "\n")
+        return Identity(
+            certificatePEM: try certificate.serializeAsPEM().pemString + "\n", privateKeyPEM: serverKey.pemRepresentation + "\n")
     }
 
     /// The 4 or 16 bytes of an IP address literal, or `nil` for a host name.

@@ -13,7 +13,8 @@ public struct SandboxTLS: Sendable {
         case files(certificate: String, privateKey: String, certificateAuthority: String?)
     }
 
-    /// A TLS protocol version.
+    /// A TLS protocol version; the names read as the versions (`--tls-max-version` takes the raw values).
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     public enum Version: String, Sendable, CaseIterable {
         case v1_0 = "1.0", v1_1 = "1.1", v1_2 = "1.2", v1_3 = "1.3"
 
@@ -62,7 +63,8 @@ struct PreparedTLS {
         case .generated:
             let authority = try LocalCertificateAuthority()
             let identity = try authority.issue(hostNames: ["localhost", "127.0.0.1", "::1"])
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("twilio-sandbox-tls-\(UUID().uuidString.prefix(8))")
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "twilio-sandbox-tls-\(UUID().uuidString.prefix(8))")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let caFile = directory.appendingPathComponent("ca.pem")
             try authority.certificatePEM.write(to: caFile, atomically: true, encoding: .utf8)
@@ -87,7 +89,8 @@ struct PreparedTLS {
             throw SandboxTLSError(description: "the TLS certificate or key is not PEM that BoringSSL can read (\(error)).")
         }
         guard !chain.isEmpty else { throw SandboxTLSError(description: "the TLS certificate file holds no certificate.") }
-        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
         configuration.minimumTLSVersion = .tlsv12
         if let maximum = tls.maximumVersion {
             configuration.maximumTLSVersion = maximum.nio

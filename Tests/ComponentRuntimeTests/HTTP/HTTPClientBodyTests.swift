@@ -16,7 +16,8 @@ import Testing
     @Test func rawBytesArriveExactly() async throws {
         try await withEchoServer { server in
             let bytes = Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) })
-            _ = try await client.send(HTTPRequest(method: .put, url: server.baseURL + "/raw", body: .bytes(bytes, contentType: "application/octet-stream")))
+            _ = try await client.send(
+                HTTPRequest(method: .put, url: server.baseURL + "/raw", body: .bytes(bytes, contentType: "application/octet-stream")))
             let request = try #require(server.requests.last)
             #expect(request.method == "PUT")
             #expect(request.body == bytes)
@@ -34,8 +35,10 @@ import Testing
             _ = try await client.send(HTTPRequest(method: .post, url: server.baseURL + "/form", body: .form(fields)))
             let request = try #require(server.requests.last)
             #expect(request.header("Content-Type") == "application/x-www-form-urlencoded")
-            #expect(String(decoding: request.body, as: UTF8.self)
-                == "To=%2B15005550006&Body=Hi+%26+bye+%3D+100%25+%E2%9C%93&MediaUrl=https%3A%2F%2Fx.test%2Fa.png%3Fs%3D1%26t%3D2&MediaUrl=https%3A%2F%2Fx.test%2Fb.png&Empty=")
+            #expect(
+                String(decoding: request.body, as: UTF8.self)
+                    == "To=%2B15005550006&Body=Hi+%26+bye+%3D+100%25+%E2%9C%93&MediaUrl=https%3A%2F%2Fx.test%2Fa.png%3Fs%3D1%26t%3D2&MediaUrl=https%3A%2F%2Fx.test%2Fb.png&Empty="
+            )
             let decoded = try #require(FormEncoding.decodeForm(String(decoding: request.body, as: UTF8.self)))
             #expect(decoded.map(\.0) == fields.map(\.0))
             #expect(decoded.map(\.1) == fields.map(\.1))
@@ -44,7 +47,8 @@ import Testing
 
     @Test func jsonKeepsKeyOrder() async throws {
         try await withEchoServer { server in
-            _ = try await client.send(HTTPRequest(method: .patch, url: server.baseURL + "/json", body: .json(["z": 1, "a": ["ü", nil, true]])))
+            _ = try await client.send(
+                HTTPRequest(method: .patch, url: server.baseURL + "/json", body: .json(["z": 1, "a": ["ü", nil, true]])))
             let request = try #require(server.requests.last)
             #expect(request.method == "PATCH")
             #expect(request.header("Content-Type") == "application/json")
@@ -86,9 +90,10 @@ import Testing
         try await withTestServer(handler: { _ in .respond(status: 200, headers: [("Content-Type", "image/png")], body: bytes) }) { server in
             let response = try await client.send(HTTPRequest(method: .get, url: server.baseURL + "/file.png"))
             #expect(response.body == bytes)
-            #expect(response.decodedBody(as: .binary) == [
-                "contentType": "image/png", "encoding": "base64", "data": .string(bytes.base64EncodedString()),
-            ])
+            #expect(
+                response.decodedBody(as: .binary) == [
+                    "contentType": "image/png", "encoding": "base64", "data": .string(bytes.base64EncodedString()),
+                ])
         }
     }
 
@@ -151,7 +156,8 @@ import Testing
 
     @Test func followsRedirectsAndReportsTheFinalURL() async throws {
         try await withTestServer(handler: { request in
-            request.target == "/old" ? .respond(status: 302, headers: [("Location", "/new")]) : .respond(status: 200, body: Data("new".utf8))
+            request.target == "/old"
+                ? .respond(status: 302, headers: [("Location", "/new")]) : .respond(status: 200, body: Data("new".utf8))
         }) { server in
             let response = try await client.send(HTTPRequest(method: .get, url: server.baseURL + "/old"))
             #expect(response.text == "new")
@@ -161,8 +167,9 @@ import Testing
 
     @Test func basicAuthIsSent() async throws {
         try await withEchoServer { server in
-            _ = try await client.send(HTTPRequest(
-                method: .get, url: server.baseURL + "/a", auth: BasicAuth(username: "AC123", password: Secret("tok en:é"))))
+            _ = try await client.send(
+                HTTPRequest(
+                    method: .get, url: server.baseURL + "/a", auth: BasicAuth(username: "AC123", password: Secret("tok en:é"))))
             #expect(server.requests.last?.header("Authorization") == "Basic " + Data("AC123:tok en:é".utf8).base64EncodedString())
         }
     }

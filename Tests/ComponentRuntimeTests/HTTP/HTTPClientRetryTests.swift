@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import ComponentCore
 import ComponentHTTP
 import ComponentRuntime
@@ -10,6 +7,10 @@ import Synchronization
 import TestSupport
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Timeouts, cancellation, connection reuse and the retry policy, against real servers on 127.0.0.1.
 @Suite(.timingSensitive) struct HTTPClientRetryTests {
     let client = CurlHTTPClient(pool: HTTPConnectionPool())
@@ -18,14 +19,14 @@ import Testing
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
-
     @Test func timeoutsFireWithinTwentyPercent() async throws {
         try await withTestServer(handler: { _ in .delay(.seconds(5), then: .respond(status: 200)) }) { server in
             let clock = ContinuousClock()
             let started = clock.now
             let error = await #expect(throws: HTTPError.self) {
-                try await client.send(HTTPRequest(
-                    method: .get, url: server.baseURL + "/slow", timeouts: HTTPTimeouts(perAttempt: .seconds(1)), retry: .none))
+                try await client.send(
+                    HTTPRequest(
+                        method: .get, url: server.baseURL + "/slow", timeouts: HTTPTimeouts(perAttempt: .seconds(1)), retry: .none))
             }
             let elapsed = seconds(clock.now - started)
             #expect(error?.kind == .timeout)
@@ -41,9 +42,10 @@ import Testing
             let started = clock.now
             let policy = RetryPolicy(maxRetries: 5, backoff: .none)
             let error = await #expect(throws: HTTPError.self) {
-                try await client.send(HTTPRequest(
-                    method: .get, url: server.baseURL + "/slow",
-                    timeouts: HTTPTimeouts(perAttempt: .seconds(10), overall: .milliseconds(1500)), retry: policy))
+                try await client.send(
+                    HTTPRequest(
+                        method: .get, url: server.baseURL + "/slow",
+                        timeouts: HTTPTimeouts(perAttempt: .seconds(10), overall: .milliseconds(1500)), retry: policy))
             }
             let elapsed = seconds(clock.now - started)
             #expect(error?.kind == .timeout)
@@ -89,7 +91,8 @@ import Testing
         }) { server in
             let clock = ContinuousClock()
             let started = clock.now
-            let response = try await client.send(HTTPRequest(method: .post, url: server.baseURL + "/Messages.json", body: .form([("To", "+1")])))
+            let response = try await client.send(
+                HTTPRequest(method: .post, url: server.baseURL + "/Messages.json", body: .form([("To", "+1")])))
             let elapsed = seconds(clock.now - started)
             #expect(response.status == 201)
             #expect(response.attempts == 2)
@@ -155,7 +158,8 @@ import Testing
         let port = reserved.port
         let policy = RetryPolicy(maxRetries: 2, backoff: .fixed(.milliseconds(10)))
         let error = await #expect(throws: HTTPError.self) {
-            try await client.send(HTTPRequest(method: .post, url: "http://127.0.0.1:\(port)/Messages.json", body: .form([("Body", "hi")]), retry: policy))
+            try await client.send(
+                HTTPRequest(method: .post, url: "http://127.0.0.1:\(port)/Messages.json", body: .form([("Body", "hi")]), retry: policy))
         }
         #expect(error?.kind == .network)
         #expect(error?.attempts == 3)
@@ -168,9 +172,10 @@ import Testing
         let reserved = try ReservedPort()
         let port = reserved.port
         let task = Task {
-            try await client.send(HTTPRequest(
-                method: .post, url: "http://127.0.0.1:\(port)/Messages.json", body: .form([("Body", "hi")]),
-                retry: RetryPolicy(maxRetries: 20, backoff: .fixed(.milliseconds(50)))))
+            try await client.send(
+                HTTPRequest(
+                    method: .post, url: "http://127.0.0.1:\(port)/Messages.json", body: .form([("Body", "hi")]),
+                    retry: RetryPolicy(maxRetries: 20, backoff: .fixed(.milliseconds(50)))))
         }
         try await Task.sleep(for: .milliseconds(120))
         // Nothing listened on the port so far; now a server that answers does.
@@ -222,10 +227,12 @@ import Testing
 
     @Test func exponentialBackoffDelaysGrowAsDocumented() async throws {
         try await withTestServer(handler: { _ in .json(503, "{}") }) { server in
-            let policy = RetryPolicy(maxRetries: 3, backoff: .exponential(initial: .milliseconds(150), multiplier: 2, maximum: .seconds(5), jitter: false))
+            let policy = RetryPolicy(
+                maxRetries: 3, backoff: .exponential(initial: .milliseconds(150), multiplier: 2, maximum: .seconds(5), jitter: false))
             let capture = LogCapture()
             _ = await #expect(throws: HTTPError.self) {
-                try await client.send(HTTPRequest(method: .get, url: server.baseURL + "/x", retry: policy), logger: capture.logger(level: .debug))
+                try await client.send(
+                    HTTPRequest(method: .get, url: server.baseURL + "/x", retry: policy), logger: capture.logger(level: .debug))
             }
             // The planned waits, from the trace, are exactly the documented ones...
             let planned = capture.text.split(separator: "\n").compactMap { line in
@@ -243,7 +250,8 @@ import Testing
     }
 
     @Test func jitteredDelaysStayInTheUpperHalf() {
-        let policy = RetryPolicy(maxRetries: 5, backoff: .exponential(initial: .milliseconds(100), multiplier: 2, maximum: .milliseconds(500), jitter: true))
+        let policy = RetryPolicy(
+            maxRetries: 5, backoff: .exponential(initial: .milliseconds(100), multiplier: 2, maximum: .milliseconds(500), jitter: true))
         for retry in 1...5 {
             let full = [100, 200, 400, 500, 500][retry - 1]
             #expect(policy.delay(beforeRetry: retry, random: { 0 }) == .milliseconds(full / 2))

@@ -20,9 +20,14 @@ import Testing
         #expect(HTTPDate.parse("Sun, 06 Nov 1994 08:49:37 GMT") == Date(timeIntervalSince1970: 784_111_777))
         #expect(HTTPDate.parse("Sunday, 06-Nov-94 08:49:37 GMT") == Date(timeIntervalSince1970: 784_111_777))
         #expect(HTTPDate.parse("Sun Nov  6 08:49:37 1994") == Date(timeIntervalSince1970: 784_111_777))
-        for wrong in ["Sun, 31 Feb 2026 08:49:37 GMT", "Sun, 06 Nox 1994 08:49:37 GMT", "Sun, 06 Nov 1994 24:49:37 GMT", "Sun, 06 Nov 1994 08:49:37 PST", "Sun, 0x Nov 1994 08:49:37 GMT"] {
+        for wrong in [
+            "Sun, 31 Feb 2026 08:49:37 GMT", "Sun, 06 Nox 1994 08:49:37 GMT", "Sun, 06 Nov 1994 24:49:37 GMT",
+            "Sun, 06 Nov 1994 08:49:37 PST", "Sun, 0x Nov 1994 08:49:37 GMT",
+        ] {
             #expect(HTTPDate.parseFixed(wrong) == nil, "\(wrong)")
         }
-        #expect(HTTPDate.parse("Sun, 06 Nov 1994 08:49:37 -0100") == Date(timeIntervalSince1970: 784_111_777 + 3600), "other offsets still read")
+        #expect(
+            HTTPDate.parse("Sun, 06 Nov 1994 08:49:37 -0100") == Date(timeIntervalSince1970: 784_111_777 + 3600), "other offsets still read"
+        )
     }
 }

@@ -17,23 +17,28 @@ import TwilioSandbox
             let sid = try #require(sent.envelope["data"]?["sid"]?.stringValue)
             #expect(try await tool.sandboxMessages().map { $0["sid"] } == [.string(sid)])
 
-            let fetched = try await tool.run("invoke", [
-                "action": "getSMS", "inputs": ["messageSid": .string(sid)], "connection": tool.apiKey,
-                "context": ["invocationId": "inv-42", "debug": false],
-            ])
+            let fetched = try await tool.run(
+                "invoke",
+                [
+                    "action": "getSMS", "inputs": ["messageSid": .string(sid)], "connection": tool.apiKey,
+                    "context": ["invocationId": "inv-42", "debug": false],
+                ])
             #expect(fetched.exitCode == 0, "\(fetched.stderr)")
             #expect(fetched.envelope["data"]?["body"] == "Hello from an engine")
 
             // pageSize as text and as a number, limit typed: the same listing.
-            let asText = try await tool.run("invoke", ["action": "listMessages", "inputs": ["pageSize": "5", "limit": "10"], "connection": tool.authToken])
-            let typed = try await tool.run("invoke", ["action": "listMessages", "inputs": ["pageSize": 5, "limit": 10], "connection": tool.authToken])
+            let asText = try await tool.run(
+                "invoke", ["action": "listMessages", "inputs": ["pageSize": "5", "limit": "10"], "connection": tool.authToken])
+            let typed = try await tool.run(
+                "invoke", ["action": "listMessages", "inputs": ["pageSize": 5, "limit": 10], "connection": tool.authToken])
             #expect(asText.exitCode == 0 && typed.exitCode == 0, "\(asText.stderr)\(typed.stderr)")
             #expect(asText.envelope["data"]?["messages"]?.arrayValue?.count == 1)
             #expect(asText.envelope["data"]?["messages"] == typed.envelope["data"]?["messages"])
 
             // From a file, pretty-printed; the connection from the environment.
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("request-\(UUID().uuidString).json").path
-            try JSONWriter.string(from: ["action": "getSMS", "inputs": ["messageSid": .string(sid)]]).write(toFile: file, atomically: true, encoding: .utf8)
+            try JSONWriter.string(from: ["action": "getSMS", "inputs": ["messageSid": .string(sid)]]).write(
+                toFile: file, atomically: true, encoding: .utf8)
             defer { try? FileManager.default.removeItem(atPath: file) }
             let fromFile = try await tool.run(["invoke", "--request", file, "--pretty"], environment: tool.credentialEnvironment)
             #expect(fromFile.exitCode == 0, "\(fromFile.stderr)")
@@ -43,7 +48,9 @@ import TwilioSandbox
 
     @Test func everyErrorKindHasItsExitCode() async throws {
         try await withEngineTool { tool in
-            func expectError(_ request: JSONValue, kind: String, code: JSONValue, exit: Int32, environment: [String: String?] = [:], _ comment: Comment) async throws {
+            func expectError(
+                _ request: JSONValue, kind: String, code: JSONValue, exit: Int32, environment: [String: String?] = [:], _ comment: Comment
+            ) async throws {
                 let output = try await tool.run("invoke", request, environment: environment)
                 #expect(output.exitCode == exit, comment)
                 #expect(output.error["kind"] == .string(kind), comment)
@@ -52,24 +59,52 @@ import TwilioSandbox
             }
             let connection = tool.authToken
             // input (2): a number that is not E.164, a missing required input.
-            try await expectError(["action": "sendSMS", "inputs": ["from": "+15005550006", "to": "12", "body": "x"], "connection": connection], kind: "input", code: "invalid_input", exit: 2, "bad number")
-            try await expectError(["action": "getSMS", "inputs": [:], "connection": connection], kind: "input", code: "invalid_input", exit: 2, "missing input")
+            try await expectError(
+                ["action": "sendSMS", "inputs": ["from": "+15005550006", "to": "12", "body": "x"], "connection": connection], kind: "input",
+                code: "invalid_input", exit: 2, "bad number")
+            try await expectError(
+                ["action": "getSMS", "inputs": [:], "connection": connection], kind: "input", code: "invalid_input", exit: 2,
+                "missing input")
             // connection (3): none at all, an unknown key, refused credentials.
-            try await expectError(["action": "getSMS", "inputs": ["messageSid": .string("SM" + String(repeating: "0", count: 32))]], kind: "connection", code: "missing_connection", exit: 3, "no connection")
-            try await expectError(["action": "sendSMS", "inputs": Self.sendInputs, "connection": ["key": "oauth", "fields": [:]]], kind: "connection", code: "unknown_connection", exit: 3, "unknown connection")
-            let wrong: JSONValue = ["key": "authToken", "fields": ["accountSid": .string(tool.credentials.accountSid), "authToken": "00000000000000000000000000000000"]]
-            try await expectError(["action": "sendSMS", "inputs": Self.sendInputs, "connection": wrong], kind: "connection", code: 20003, exit: 3, "refused")
+            try await expectError(
+                ["action": "getSMS", "inputs": ["messageSid": .string("SM" + String(repeating: "0", count: 32))]], kind: "connection",
+                code: "missing_connection", exit: 3, "no connection")
+            try await expectError(
+                ["action": "sendSMS", "inputs": Self.sendInputs, "connection": ["key": "oauth", "fields": [:]]], kind: "connection",
+                code: "unknown_connection", exit: 3, "unknown connection")
+            let wrong: JSONValue = [
+                "key": "authToken",
+                "fields": ["accountSid": .string(tool.credentials.accountSid), "authToken": "00000000000000000000000000000000"],
+            ]
+            try await expectError(
+                ["action": "sendSMS", "inputs": Self.sendInputs, "connection": wrong], kind: "connection", code: 20003, exit: 3, "refused")
             // upstream (4): Twilio's magic number for an invalid To.
-            try await expectError(["action": "sendSMS", "inputs": ["from": "+15005550006", "to": "+15005550001", "body": "x"], "connection": connection], kind: "upstream", code: 21211, exit: 4, "invalid To")
+            try await expectError(
+                ["action": "sendSMS", "inputs": ["from": "+15005550006", "to": "+15005550001", "body": "x"], "connection": connection],
+                kind: "upstream", code: 21211, exit: 4, "invalid To")
             // timeout (5): the sandbox answers after the request's timeout.
             try await tool.fault("messages.list", ["type": "delay", "milliseconds": 3000])
-            try await expectError(["action": "rawRequest", "inputs": ["url": .string("/Accounts/\(tool.credentials.accountSid)/Messages.json"), "method": "GET", "timeout": 300, "maxRetries": 0], "connection": connection], kind: "timeout", code: "timed_out", exit: 5, "timeout")
+            try await expectError(
+                [
+                    "action": "rawRequest",
+                    "inputs": [
+                        "url": .string("/Accounts/\(tool.credentials.accountSid)/Messages.json"), "method": "GET", "timeout": 300,
+                        "maxRetries": 0,
+                    ], "connection": connection,
+                ], kind: "timeout", code: "timed_out", exit: 5, "timeout")
             // network (6): nothing listens where requests go.
             let closed = try ReservedPort()
-            try await expectError(["action": "getSMS", "inputs": ["messageSid": .string("SM" + String(repeating: "0", count: 32))], "connection": connection], kind: "network", code: "network_error", exit: 6, environment: ["TWILIO_API_BASE_URL": "http://127.0.0.1:\(closed.port)"], "refused port")
+            try await expectError(
+                [
+                    "action": "getSMS", "inputs": ["messageSid": .string("SM" + String(repeating: "0", count: 32))],
+                    "connection": connection,
+                ], kind: "network", code: "network_error", exit: 6, environment: ["TWILIO_API_BASE_URL": "http://127.0.0.1:\(closed.port)"],
+                "refused port")
             // protocol (7): unknown action, malformed JSON, a request of the wrong shape.
-            try await expectError(["action": "sendSMSS", "inputs": [:]], kind: "protocol", code: "unknown_action", exit: 7, "unknown action")
-            try await expectError(["action": "sendSMS", "input": [:]], kind: "protocol", code: "invalid_request", exit: 7, "misspelt field")
+            try await expectError(
+                ["action": "sendSMSS", "inputs": [:]], kind: "protocol", code: "unknown_action", exit: 7, "unknown action")
+            try await expectError(
+                ["action": "sendSMS", "input": [:]], kind: "protocol", code: "invalid_request", exit: 7, "misspelt field")
             try await expectError(["trigger": "webhook"], kind: "protocol", code: "invalid_request", exit: 7, "a trigger sent to invoke")
             let malformed = try await tool.run(["invoke"], stdin: "{\"action\": \"sendSMS\", ")
             #expect(malformed.exitCode == 7)
@@ -138,8 +173,10 @@ import TwilioSandbox
 
     @Test func triggersTakeThePayloadAndCarryTheState() async throws {
         try await withEngineTool { tool in
-            let payload = try JSONParser.parse(String(contentsOfFile: PythonPeer.root.appendingPathComponent("examples/webhooks/incoming-sms.json").path, encoding: .utf8))
-            let accepted = try await tool.run("trigger", ["trigger": "webhook", "inputs": [:], "connection": tool.authToken, "payload": payload])
+            let payload = try JSONParser.parse(
+                String(contentsOfFile: PythonPeer.root.appendingPathComponent("examples/webhooks/incoming-sms.json").path, encoding: .utf8))
+            let accepted = try await tool.run(
+                "trigger", ["trigger": "webhook", "inputs": [:], "connection": tool.authToken, "payload": payload])
             #expect(accepted.exitCode == 0, "\(accepted.stderr)")
             #expect(accepted.envelope["payload"]?["twilio"]?["event"] == "incoming-message")
             #expect(accepted.envelope["response"]?["statusCode"] == 200)
@@ -165,13 +202,22 @@ import TwilioSandbox
             #expect(state != .null)
             try await Task.sleep(for: .milliseconds(1100))
             for index in 1...3 {
-                let sent = try await tool.run("invoke", ["action": "sendSMS", "inputs": ["from": "+15005550006", "to": "+14155550100", "body": .string("poll \(index)")], "connection": tool.authToken])
+                let sent = try await tool.run(
+                    "invoke",
+                    [
+                        "action": "sendSMS", "inputs": ["from": "+15005550006", "to": "+14155550100", "body": .string("poll \(index)")],
+                        "connection": tool.authToken,
+                    ])
                 #expect(sent.exitCode == 0, "\(sent.stderr)")
             }
             let second = try await tool.run("trigger", ["trigger": "pollMessages", "connection": tool.authToken, "state": state])
             #expect(second.exitCode == 0, "\(second.stderr)")
-            #expect(second.envelope["payload"]?["body"]?["data"]?["messages"]?.arrayValue?.compactMap { $0["body"]?.stringValue } == ["poll 1", "poll 2", "poll 3"])
-            let third = try await tool.run("trigger", ["trigger": "pollMessages", "connection": tool.authToken, "state": second.envelope["state"] ?? .null])
+            #expect(
+                second.envelope["payload"]?["body"]?["data"]?["messages"]?.arrayValue?.compactMap { $0["body"]?.stringValue } == [
+                    "poll 1", "poll 2", "poll 3",
+                ])
+            let third = try await tool.run(
+                "trigger", ["trigger": "pollMessages", "connection": tool.authToken, "state": second.envelope["state"] ?? .null])
             #expect(third.envelope["payload"]?["body"]?["data"]?["count"] == 0)
 
             let foreign = try await tool.run("trigger", ["trigger": "pollMessages", "connection": tool.authToken, "state": ["cursor": 7]])
@@ -183,7 +229,8 @@ import TwilioSandbox
     @Test func dataSourcesAnswerWithTheirResult() async throws {
         try await withEngineTool { tool in
             _ = try await tool.run("invoke", ["action": "sendSMS", "inputs": Self.sendInputs, "connection": tool.authToken])
-            let output = try await tool.run("data-source", ["dataSource": "selectMessage", "inputs": ["limit": 5], "connection": tool.authToken])
+            let output = try await tool.run(
+                "data-source", ["dataSource": "selectMessage", "inputs": ["limit": 5], "connection": tool.authToken])
             #expect(output.exitCode == 0, "\(output.stderr)")
             let choices = try #require(output.envelope["result"]?.arrayValue)
             #expect(choices.count == 1)
@@ -208,7 +255,13 @@ import TwilioSandbox
             #expect(fromEnvironment.exitCode == 0, "\(fromEnvironment.stderr)")
             #expect(fromEnvironment.envelope["data"]?["connection"] == "authToken")
 
-            let wrongSecret: JSONValue = ["key": "apiKey", "fields": ["accountSid": .string(tool.credentials.accountSid), "apiKey": .string(tool.credentials.apiKeySid), "apiSecret": "not-the-secret"]]
+            let wrongSecret: JSONValue = [
+                "key": "apiKey",
+                "fields": [
+                    "accountSid": .string(tool.credentials.accountSid), "apiKey": .string(tool.credentials.apiKeySid),
+                    "apiSecret": "not-the-secret",
+                ],
+            ]
             let refused = try await tool.run("check", ["connection": wrongSecret])
             #expect(refused.exitCode == 3)
             #expect(refused.error["kind"] == "connection")
@@ -224,7 +277,8 @@ import TwilioSandbox
             #expect(missing.exitCode == 3)
             #expect(missing.error["code"] == "missing_connection")
             let closed = try ReservedPort()
-            let unreachable = try await tool.run("check", ["connection": tool.authToken], environment: ["TWILIO_API_BASE_URL": "http://127.0.0.1:\(closed.port)"])
+            let unreachable = try await tool.run(
+                "check", ["connection": tool.authToken], environment: ["TWILIO_API_BASE_URL": "http://127.0.0.1:\(closed.port)"])
             #expect(unreachable.exitCode == 6)
             #expect(unreachable.error["kind"] == "network")
             _ = closed
@@ -238,7 +292,10 @@ import TwilioSandbox
             let manifest = output.envelope
             #expect(manifest["protocolVersion"] == "1.1")
             #expect(manifest["component"]?["key"] == "twilio")
-            #expect(manifest["actions"]?.arrayValue?.compactMap { $0["key"]?.stringValue } == ["getSMS", "listMessages", "rawRequest", "sendSMS"])
+            #expect(
+                manifest["actions"]?.arrayValue?.compactMap { $0["key"]?.stringValue } == [
+                    "getSMS", "listMessages", "rawRequest", "sendSMS",
+                ])
             #expect(manifest["triggers"]?.arrayValue?.compactMap { $0["key"]?.stringValue } == ["webhook", "pollMessages"])
             #expect(manifest["dataSources"]?.arrayValue?.compactMap { $0["key"]?.stringValue } == ["selectMessage"])
             let actions = manifest["actions"]?.arrayValue ?? []
@@ -280,10 +337,15 @@ import TwilioSandbox
 
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("broken-\(UUID().uuidString).yaml").path
             defer { try? FileManager.default.removeItem(atPath: file) }
-            try "key: broken\ndisplay:\n  label: Broken\n  description: x\nactions:\n  - key: a\n    label: A\n    inputs:\n      - key: n\n        label: N\n        type: integr\n".write(toFile: file, atomically: true, encoding: .utf8)
+            try
+                "key: broken\ndisplay:\n  label: Broken\n  description: x\nactions:\n  - key: a\n    label: A\n    inputs:\n      - key: n\n        label: N\n        type: integr\n"
+                .write(toFile: file, atomically: true, encoding: .utf8)
             let broken = try await tool.run(["validate", file])
             #expect(broken.exitCode == 65)
-            #expect(broken.stderr.contains("\(URL(fileURLWithPath: file).lastPathComponent):11:15: error: Input 'n' of action 'a' has unknown type 'integr'."), "\(broken.stderr)")
+            #expect(
+                broken.stderr.contains(
+                    "\(URL(fileURLWithPath: file).lastPathComponent):11:15: error: Input 'n' of action 'a' has unknown type 'integr'."),
+                "\(broken.stderr)")
             #expect(broken.stderr.contains("integer"), "a suggestion")
 
             let help = try await tool.run(["--help"])

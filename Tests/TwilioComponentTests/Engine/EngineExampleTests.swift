@@ -9,11 +9,13 @@ import Testing
     @Test func theExampleHostRunsItsFlow() async throws {
         let stateDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("engine-host-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: stateDirectory) }
-        let output = try await ProcessRunner.run("/usr/bin/env", [
-            "python3", PythonPeer.root.appendingPathComponent("examples/engine/host.py").path,
-            "--component", ProcessRunner.product("twilio-component"), "--sandbox", ProcessRunner.product("twilio-sandbox"),
-            "--state-dir", stateDirectory,
-        ])
+        let output = try await ProcessRunner.run(
+            "/usr/bin/env",
+            [
+                "python3", PythonPeer.root.appendingPathComponent("examples/engine/host.py").path,
+                "--component", ProcessRunner.product("twilio-component"), "--sandbox", ProcessRunner.product("twilio-sandbox"),
+                "--state-dir", stateDirectory,
+            ])
         print(output.stderr)
         #expect(output.exitCode == 0, "\(output.stderr)")
         let summary = try JSONParser.parse(output.stdout.split(separator: "\n").last.map(String.init) ?? "")

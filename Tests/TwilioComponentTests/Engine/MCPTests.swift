@@ -8,7 +8,8 @@ import TwilioSandbox
 @Suite(.timingInsensitive) struct MCPTests {
     @Test func theOfficialPythonClientListsTheToolsAndSendsThenReads() async throws {
         try await withEngineTool { tool in
-            let output = try await PythonPeer.run(script: "mcp_client_check.py", arguments: [EngineTool.path], environment: tool.credentialEnvironment)
+            let output = try await PythonPeer.run(
+                script: "mcp_client_check.py", arguments: [EngineTool.path], environment: tool.credentialEnvironment)
             #expect(output.exitCode == 0, "\(output.stderr)")
             let report = try JSONParser.parse(output.stdout)
             #expect(report["server"] == "twilio")

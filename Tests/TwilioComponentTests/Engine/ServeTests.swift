@@ -56,7 +56,9 @@ import TwilioSandbox
 
             #expect(firstHalfPeak > 0)
             let growth = Double(lastPeak - firstHalfPeak) / Double(firstHalfPeak)
-            print("serve: 2,000 sends at concurrency 16, peak RSS \(firstHalfPeak) KiB after 1,000, \(lastPeak) KiB after 2,000 (growth \(String(format: "%.1f", growth * 100))%)")
+            print(
+                "serve: 2,000 sends at concurrency 16, peak RSS \(firstHalfPeak) KiB after 1,000, \(lastPeak) KiB after 2,000 (growth \(String(format: "%.1f", growth * 100))%)"
+            )
             #expect(growth < 0.10, "peak RSS grew from \(firstHalfPeak) KiB to \(lastPeak) KiB")
             #expect(stderr.contains("answered 2000 requests (0 failed, 0 unreadable)"))
         }
@@ -65,20 +67,23 @@ import TwilioSandbox
     @Test func aBadLineGetsAnErrorLineAndServingGoesOn() async throws {
         try await withEngineTool { tool in
             let sid = "SM" + String(repeating: "0", count: 32)
-            let input = [
-                "this is not json",
-                #"{"id": "a", "action": "getSMS", "inputs": {"messageSid": "SMzz"}}"#,
-                #"{"id": 7, "acton": "getSMS"}"#,
-                #"{"id": {"nested": true}, "action": "getSMS"}"#,
-                "[1, 2]",
-                "",
-                #"{"id": "b", "check": true}"#,
-                #"{"id": "c", "action": "getSMS", "inputs": {"messageSid": "\#(sid)"}}"#,
-                #"{"id": "d", "dataSource": "selectMessage", "inputs": {"limit": 2}}"#,
-                #"{"id": "e", "trigger": "pollMessages"}"#,
-                "{\"id\": \"f\", \"action\": \"sendSMS\", \"inputs\": {\"body\": \"" + String(repeating: "x", count: 1_100_000) + "\"}}",
-            ].joined(separator: "\n") + "\n"
-            let output = try await ProcessRunner.run(EngineTool.path, ["serve", "--concurrency", "3"], environment: tool.credentialEnvironment, stdin: input)
+            let input =
+                [
+                    "this is not json",
+                    #"{"id": "a", "action": "getSMS", "inputs": {"messageSid": "SMzz"}}"#,
+                    #"{"id": 7, "acton": "getSMS"}"#,
+                    #"{"id": {"nested": true}, "action": "getSMS"}"#,
+                    "[1, 2]",
+                    "",
+                    #"{"id": "b", "check": true}"#,
+                    #"{"id": "c", "action": "getSMS", "inputs": {"messageSid": "\#(sid)"}}"#,
+                    #"{"id": "d", "dataSource": "selectMessage", "inputs": {"limit": 2}}"#,
+                    #"{"id": "e", "trigger": "pollMessages"}"#,
+                    "{\"id\": \"f\", \"action\": \"sendSMS\", \"inputs\": {\"body\": \"" + String(repeating: "x", count: 1_100_000)
+                        + "\"}}",
+                ].joined(separator: "\n") + "\n"
+            let output = try await ProcessRunner.run(
+                EngineTool.path, ["serve", "--concurrency", "3"], environment: tool.credentialEnvironment, stdin: input)
             #expect(output.exitCode == 0, "\(output.stderr)")
             let answers = try output.stdout.split(separator: "\n").map { try JSONParser.parse(String($0)) }
             #expect(answers.count == 10, "one answer per non-blank line")
@@ -92,7 +97,10 @@ import TwilioSandbox
             #expect(answer("e")?["state"] != nil && answer("e")?["state"] != .null)
             let anonymous = answers.filter { $0["id"] == .null }
             #expect(anonymous.count == 4, "not JSON, an id that is not a scalar, not an object, too long")
-            #expect(Set(anonymous.compactMap { $0["error"]?["code"]?.stringValue }) == ["malformed_json", "invalid_request", "request_too_large"])
+            #expect(
+                Set(anonymous.compactMap { $0["error"]?["code"]?.stringValue }) == [
+                    "malformed_json", "invalid_request", "request_too_large",
+                ])
             #expect(output.stderr.contains("answered 10 requests (7 failed, 5 unreadable)"), "\(output.stderr)")
         }
     }

@@ -54,8 +54,9 @@ import TwilioSandbox
             afterTraffic = again
         }
         let after = Counts(afterTraffic)
-        return Counts(connections: after.connections - before.connections, handshakeFailures: after.handshakeFailures - before.handshakeFailures,
-                      requests: after.requests - before.requests)
+        return Counts(
+            connections: after.connections - before.connections, handshakeFailures: after.handshakeFailures - before.handshakeFailures,
+            requests: after.requests - before.requests)
     }
 
     @Test func anInvokeTrustingTheCANamedBySSLCertFileSendsOverHTTP2() async throws {
@@ -98,11 +99,16 @@ import TwilioSandbox
         defer { try? FileManager.default.removeItem(at: directory) }
         let authority = try LocalCertificateAuthority()
         let identity = try authority.issue(hostNames: ["other.example"])
-        let (ca, certificate, key) = (directory.appendingPathComponent("ca.pem").path, directory.appendingPathComponent("cert.pem").path, directory.appendingPathComponent("key.pem").path)
+        let (ca, certificate, key) = (
+            directory.appendingPathComponent("ca.pem").path, directory.appendingPathComponent("cert.pem").path,
+            directory.appendingPathComponent("key.pem").path
+        )
         try authority.certificatePEM.write(toFile: ca, atomically: true, encoding: .utf8)
         try identity.certificatePEM.write(toFile: certificate, atomically: true, encoding: .utf8)
         try identity.privateKeyPEM.write(toFile: key, atomically: true, encoding: .utf8)
-        try await withEngineTool(sandbox: { $0.tls = SandboxTLS(identity: .files(certificate: certificate, privateKey: key, certificateAuthority: ca)) }) { tool in
+        try await withEngineTool(sandbox: {
+            $0.tls = SandboxTLS(identity: .files(certificate: certificate, privateKey: key, certificateAuthority: ca))
+        }) { tool in
             #expect(tool.certificateAuthorityFile == ca)
             var failed: EngineTool.Output?
             let counts = try await delta(tool) { failed = try await invoke(tool) }
@@ -122,7 +128,8 @@ import TwilioSandbox
             var failed = EngineTool.Output(stdout: "", stderr: "", exitCode: -1)
             let counts = try await delta(tool) { failed = try await invoke(tool) }
             let traffic = try await tool.traffic()
-            #expect(counts == Counts(connections: 1, handshakeFailures: 1, requests: 0), "one attempt, refused in the handshake: \(traffic)")
+            #expect(
+                counts == Counts(connections: 1, handshakeFailures: 1, requests: 0), "one attempt, refused in the handshake: \(traffic)")
             #expect(failed.exitCode == 3)
             #expect(failed.error["code"] == "tls_version_unsupported")
             #expect(failed.error["retryable"] == false)
@@ -150,7 +157,9 @@ import TwilioSandbox
             defer { try? FileManager.default.removeItem(at: directory) }
             let hash = try await ProcessRunner.run("/usr/bin/openssl", ["x509", "-hash", "-noout", "-in", ca])
             #expect(hash.exitCode == 0, "\(hash.stderr)")
-            try FileManager.default.copyItem(atPath: ca, toPath: directory.appendingPathComponent(hash.stdout.trimmingCharacters(in: .whitespacesAndNewlines) + ".0").path)
+            try FileManager.default.copyItem(
+                atPath: ca,
+                toPath: directory.appendingPathComponent(hash.stdout.trimmingCharacters(in: .whitespacesAndNewlines) + ".0").path)
             let sent = try await invoke(tool, environment: ["SSL_CERT_FILE": nil, "SSL_CERT_DIR": directory.path])
             #expect(sent.exitCode == 0, "\(sent.stdout)\(sent.stderr)")
         }
@@ -171,17 +180,22 @@ import TwilioSandbox
                 #expect(direct.exitCode == 0, "\(direct.stderr)")
                 #expect(proxy.connectRequests.count == 1, "NO_PROXY exempted the host")
 
-                let lowercase = try await invoke(tool, environment: ["https_proxy": proxy.url, "HTTPS_PROXY": nil, "NO_PROXY": nil, "no_proxy": nil])
+                let lowercase = try await invoke(
+                    tool, environment: ["https_proxy": proxy.url, "HTTPS_PROXY": nil, "NO_PROXY": nil, "no_proxy": nil])
                 #expect(lowercase.exitCode == 0)
                 #expect(proxy.connectRequests.count == 2)
             }
             // A proxy that is not running: not sent, so retried, then named in the error.
             let down = try ReservedPort()
-            let unreachable = try await invoke(tool, environment: ["HTTPS_PROXY": "http://user:pa55word@127.0.0.1:\(down.port)", "NO_PROXY": nil])
+            let unreachable = try await invoke(
+                tool, environment: ["HTTPS_PROXY": "http://user:pa55word@127.0.0.1:\(down.port)", "NO_PROXY": nil])
             #expect(unreachable.exitCode == 6)
             #expect(unreachable.error["maybeSent"] == false)
-            #expect(unreachable.error["message"]?.stringValue?.contains("through the proxy http://127.0.0.1:\(down.port) from HTTPS_PROXY") == true)
-            #expect(!unreachable.stdout.contains("pa55word") && !unreachable.stderr.contains("pa55word"), "the proxy's password is never shown")
+            #expect(
+                unreachable.error["message"]?.stringValue?.contains("through the proxy http://127.0.0.1:\(down.port) from HTTPS_PROXY")
+                    == true)
+            #expect(
+                !unreachable.stdout.contains("pa55word") && !unreachable.stderr.contains("pa55word"), "the proxy's password is never shown")
             // A proxy whose rules refuse the tunnel (only port 443): one CONNECT, no retry.
             try await withTinyproxy(connectPorts: [443]) { proxy in
                 let refused = try await invoke(tool, environment: ["HTTPS_PROXY": proxy.url, "NO_PROXY": nil])
@@ -203,18 +217,22 @@ import TwilioSandbox
     func twoHundredInFlightAtConcurrencyTwoHundred(over transport: SandboxTransport) async throws {
         try await withEngineTool(transport: transport) { tool in
             try await tool.fault("messages.create", ["type": "delay", "milliseconds": 6000], count: 200)
-            let lines = (1...200).map { id in
-                JSONWriter.string(from: [
-                    "id": .integer(id), "action": "sendSMS", "connection": tool.authToken,
-                    "inputs": ["from": "+15005550006", "to": "+14155550100", "body": .string("held \(id)")],
-                ])
-            }.joined(separator: "\n") + "\n"
-            let output = try await ProcessRunner.run(EngineTool.path, ["serve", "--concurrency", "200"], environment: tool.environment, stdin: lines)
+            let lines =
+                (1...200).map { id in
+                    JSONWriter.string(from: [
+                        "id": .integer(id), "action": "sendSMS", "connection": tool.authToken,
+                        "inputs": ["from": "+15005550006", "to": "+14155550100", "body": .string("held \(id)")],
+                    ])
+                }.joined(separator: "\n") + "\n"
+            let output = try await ProcessRunner.run(
+                EngineTool.path, ["serve", "--concurrency", "200"], environment: tool.environment, stdin: lines)
             #expect(output.exitCode == 0, "\(output.stderr.suffix(1000))")
             #expect(output.stderr.contains("answered 200 requests (0 failed, 0 unreadable)"), "\(output.stderr.suffix(1000))")
             let traffic = try await tool.traffic()
             #expect(traffic["peakInFlight"] == 200, "\(traffic)")
-            print("serve --concurrency 200 over \(transport.rawValue): \(traffic["peakInFlight"] ?? .null) requests in flight at once, \(traffic["connections"] ?? .null) connections")
+            print(
+                "serve --concurrency 200 over \(transport.rawValue): \(traffic["peakInFlight"] ?? .null) requests in flight at once, \(traffic["connections"] ?? .null) connections"
+            )
         }
     }
 }

@@ -79,13 +79,15 @@ import TwilioSandbox
 
             var environment = tool.environment
             environment["TWILIO_TIMEOUT_MS"] = "500"
-            let lines = (1...total).map { id in
-                JSONWriter.string(from: [
-                    "id": .integer(id), "action": "sendSMS", "connection": tool.authToken,
-                    "inputs": ["from": "+15005550006", "to": "+14155550100", "body": .string("fault run \(id)")],
-                ])
-            }.joined(separator: "\n") + "\n"
-            let output = try await ProcessRunner.run(EngineTool.path, ["serve", "--concurrency", "16"], environment: environment, stdin: lines)
+            let lines =
+                (1...total).map { id in
+                    JSONWriter.string(from: [
+                        "id": .integer(id), "action": "sendSMS", "connection": tool.authToken,
+                        "inputs": ["from": "+15005550006", "to": "+14155550100", "body": .string("fault run \(id)")],
+                    ])
+                }.joined(separator: "\n") + "\n"
+            let output = try await ProcessRunner.run(
+                EngineTool.path, ["serve", "--concurrency", "16"], environment: environment, stdin: lines)
             #expect(output.exitCode == 0, "\(output.stderr.suffix(2000))")
 
             var succeeded: [Int: String] = [:]
@@ -101,12 +103,14 @@ import TwilioSandbox
             // The sandbox's messages, by the invocation whose body they carry.
             var messagesByID: [Int: [String]] = [:]
             for message in try await tool.sandboxMessages() {
-                guard let body = message["body"]?.stringValue, body.hasPrefix("fault run "), let id = Int(body.dropFirst("fault run ".count)),
+                guard let body = message["body"]?.stringValue, body.hasPrefix("fault run "),
+                    let id = Int(body.dropFirst("fault run ".count)),
                     let sid = message["sid"]?.stringValue
                 else { continue }
                 messagesByID[id, default: []].append(sid)
             }
-            #expect(messagesByID.values.allSatisfy { $0.count == 1 }, "no message sent twice: \(messagesByID.filter { $0.value.count > 1 })")
+            #expect(
+                messagesByID.values.allSatisfy { $0.count == 1 }, "no message sent twice: \(messagesByID.filter { $0.value.count > 1 })")
             for (id, sid) in succeeded {
                 #expect(messagesByID[id] == [sid], "request \(id) succeeded with \(sid), which the sandbox holds exactly once")
             }
@@ -129,7 +133,8 @@ import TwilioSandbox
             let failureLine = tally.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
             let traffic = try await tool.traffic()
             #expect(traffic["requests"]?.objectValue?.keys.contains(run.transport.httpVersion) == true)
-            print("""
+            print(
+                """
                 faults through serve over \(run.transport.rawValue): \(total) sends at concurrency 16, TWILIO_TIMEOUT_MS=500
                   scripted (\(entries.count) entries, one per attempt): \(faultLine)
                   succeeded \(succeeded.count), each once in the sandbox; failed \(failed.count): \(failureLine)
@@ -177,7 +182,8 @@ import TwilioSandbox
 
             let ids = try await Self.messageIDs(tool)
             #expect(ids.count == 120 && Set(ids) == Set(1...120), "each message exactly once")
-            print("""
+            print(
+                """
                 refused over HTTP/2: 20 sends one at a time, 100 at concurrency 16; \(traffic["refusedStreams"] ?? .null) streams refused, \
                 \(traffic["goAways"] ?? .null) GOAWAYs; succeeded \(sequential + concurrent) (sent again: \(firstPass.unsent.count) refused on every attempt, \
                 \(firstPass.doubted.count) reported maybe sent); messages \(ids.count), duplicates \(ids.count - Set(ids).count)
@@ -200,13 +206,15 @@ import TwilioSandbox
         _ tool: EngineTool, ids: [Int], concurrency: Int, refusalsMayFail: Bool = false
     ) async throws -> (succeeded: Int, unsent: [Int], doubted: [Int]) {
         guard !ids.isEmpty else { return (0, [], []) }
-        let lines = ids.map { id in
-            JSONWriter.string(from: [
-                "id": .integer(id), "action": "sendSMS", "connection": tool.authToken,
-                "inputs": ["from": "+15005550006", "to": "+14155550100", "body": .string("refused run \(id)")],
-            ])
-        }.joined(separator: "\n") + "\n"
-        let output = try await ProcessRunner.run(EngineTool.path, ["serve", "--concurrency", String(concurrency)], environment: tool.environment, stdin: lines)
+        let lines =
+            ids.map { id in
+                JSONWriter.string(from: [
+                    "id": .integer(id), "action": "sendSMS", "connection": tool.authToken,
+                    "inputs": ["from": "+15005550006", "to": "+14155550100", "body": .string("refused run \(id)")],
+                ])
+            }.joined(separator: "\n") + "\n"
+        let output = try await ProcessRunner.run(
+            EngineTool.path, ["serve", "--concurrency", String(concurrency)], environment: tool.environment, stdin: lines)
         #expect(output.exitCode == 0, "\(output.stderr.suffix(2000))")
         let answers = try output.stdout.split(separator: "\n").map { try JSONParser.parse(String($0)) }
         let failures = answers.filter { $0["error"] != nil }

@@ -24,10 +24,27 @@ import TwilioSandbox
             let credentials = tool.credentials
             let secrets = [credentials.authToken, credentials.apiKeySecret, Self.wrongSecret]
             let debug: JSONValue = ["invocationId": "secret-scan", "debug": true]
-            let wrongToken: JSONValue = ["key": "authToken", "fields": ["accountSid": .string(credentials.accountSid), "authToken": .string(Self.wrongSecret)]]
-            let wrongKey: JSONValue = ["key": "apiKey", "fields": ["accountSid": .string(credentials.accountSid), "apiKey": .string(credentials.apiKeySid), "apiSecret": .string(Self.wrongSecret)]]
-            let misplaced: JSONValue = ["key": "authToken", "fields": ["accountSid": .string(credentials.authToken), "authToken": .string(credentials.apiKeySecret)]]
-            let unknownField: JSONValue = ["key": "authToken", "fields": ["accountSid": .string(credentials.accountSid), "authToken": .string(credentials.authToken), "password": .string(credentials.apiKeySecret)]]
+            let wrongToken: JSONValue = [
+                "key": "authToken", "fields": ["accountSid": .string(credentials.accountSid), "authToken": .string(Self.wrongSecret)],
+            ]
+            let wrongKey: JSONValue = [
+                "key": "apiKey",
+                "fields": [
+                    "accountSid": .string(credentials.accountSid), "apiKey": .string(credentials.apiKeySid),
+                    "apiSecret": .string(Self.wrongSecret),
+                ],
+            ]
+            let misplaced: JSONValue = [
+                "key": "authToken",
+                "fields": ["accountSid": .string(credentials.authToken), "authToken": .string(credentials.apiKeySecret)],
+            ]
+            let unknownField: JSONValue = [
+                "key": "authToken",
+                "fields": [
+                    "accountSid": .string(credentials.accountSid), "authToken": .string(credentials.authToken),
+                    "password": .string(credentials.apiKeySecret),
+                ],
+            ]
             let send: JSONValue = ["from": "+15005550006", "to": "+14155550100", "body": "secret scan"]
 
             // twilio-component, one request at a time.
@@ -40,35 +57,68 @@ import TwilioSandbox
                     ("invoke", ["action": "sendSMS", "inputs": send, "connection": connection, "context": debug]),
                     ("invoke", ["action": "getSMS", "inputs": ["messageSid": .string(sid)], "connection": connection, "context": debug]),
                     ("invoke", ["action": "listMessages", "inputs": ["limit": 3], "connection": connection, "context": debug]),
-                    ("invoke", ["action": "rawRequest", "inputs": ["method": "GET", "url": .string("/Accounts/\(credentials.accountSid).json")], "connection": connection, "context": debug]),
+                    (
+                        "invoke",
+                        [
+                            "action": "rawRequest",
+                            "inputs": ["method": "GET", "url": .string("/Accounts/\(credentials.accountSid).json")],
+                            "connection": connection, "context": debug,
+                        ]
+                    ),
                     ("data-source", ["dataSource": "selectMessage", "connection": connection, "context": debug]),
                     ("trigger", ["trigger": "pollMessages", "connection": connection, "context": debug]),
                     ("check", ["connection": connection, "context": debug]),
                 ]
             }
-            let webhook = try JSONParser.parse(String(contentsOfFile: PythonPeer.root.appendingPathComponent("examples/webhooks/incoming-sms.json").path, encoding: .utf8))
+            let webhook = try JSONParser.parse(
+                String(contentsOfFile: PythonPeer.root.appendingPathComponent("examples/webhooks/incoming-sms.json").path, encoding: .utf8))
             requests += [
                 ("trigger", ["trigger": "webhook", "connection": tool.authToken, "payload": webhook, "context": debug]),
                 ("trigger", ["trigger": "webhook", "connection": wrongToken, "payload": webhook, "context": debug]),
-                ("trigger", ["trigger": "webhook", "connection": tool.apiKey, "inputs": ["authToken": .string(credentials.authToken)], "payload": webhook, "context": debug]),
-                ("trigger", ["trigger": "webhook", "connection": tool.apiKey, "inputs": ["authToken": .string(Self.wrongSecret)], "payload": webhook, "context": debug]),
-                ("invoke", ["action": "sendSMS", "inputs": ["from": "+15005550006", "to": "+15005550001", "body": "x"], "connection": tool.authToken, "context": debug]),
+                (
+                    "trigger",
+                    [
+                        "trigger": "webhook", "connection": tool.apiKey, "inputs": ["authToken": .string(credentials.authToken)],
+                        "payload": webhook, "context": debug,
+                    ]
+                ),
+                (
+                    "trigger",
+                    [
+                        "trigger": "webhook", "connection": tool.apiKey, "inputs": ["authToken": .string(Self.wrongSecret)],
+                        "payload": webhook, "context": debug,
+                    ]
+                ),
+                (
+                    "invoke",
+                    [
+                        "action": "sendSMS", "inputs": ["from": "+15005550006", "to": "+15005550001", "body": "x"],
+                        "connection": tool.authToken, "context": debug,
+                    ]
+                ),
             ]
             for (subcommand, request) in requests {
                 let output = try await tool.run(subcommand, request)
-                collected.add("\(subcommand) \(JSONWriter.string(from: request["action"] ?? request["trigger"] ?? request["dataSource"] ?? "check"))", output.stdout, output.stderr)
+                collected.add(
+                    "\(subcommand) \(JSONWriter.string(from: request["action"] ?? request["trigger"] ?? request["dataSource"] ?? "check"))",
+                    output.stdout, output.stderr)
             }
             // Malformed requests that hold secrets are not quoted back.
-            let malformed = try await tool.run(["invoke"], stdin: "{\"action\": \"sendSMS\", \"connection\": {\"key\": \"authToken\", \"fields\": {\"authToken\": \"\(credentials.authToken)\"}}, ")
+            let malformed = try await tool.run(
+                ["invoke"],
+                stdin:
+                    "{\"action\": \"sendSMS\", \"connection\": {\"key\": \"authToken\", \"fields\": {\"authToken\": \"\(credentials.authToken)\"}}, "
+            )
             collected.add("invoke malformed", malformed.stdout, malformed.stderr)
 
             // The same requests through serve, with the credentials also in the environment.
-            let lines = requests.enumerated().map { index, pair in
-                var object = pair.1.objectValue ?? [:]
-                object["id"] = .integer(index)
-                if pair.0 == "check" { object["check"] = true }
-                return JSONWriter.string(from: .object(object))
-            }.joined(separator: "\n") + "\n"
+            let lines =
+                requests.enumerated().map { index, pair in
+                    var object = pair.1.objectValue ?? [:]
+                    object["id"] = .integer(index)
+                    if pair.0 == "check" { object["check"] = true }
+                    return JSONWriter.string(from: .object(object))
+                }.joined(separator: "\n") + "\n"
             let served = try await ProcessRunner.run(EngineTool.path, ["serve"], environment: tool.credentialEnvironment, stdin: lines)
             #expect(served.stdout.split(separator: "\n").count == requests.count)
             collected.add("serve", served.stdout, served.stderr)
@@ -79,7 +129,8 @@ import TwilioSandbox
             }
 
             // MCP, through the official Python client.
-            let mcp = try await PythonPeer.run(script: "mcp_client_check.py", arguments: [EngineTool.path], environment: tool.credentialEnvironment)
+            let mcp = try await PythonPeer.run(
+                script: "mcp_client_check.py", arguments: [EngineTool.path], environment: tool.credentialEnvironment)
             collected.add("mcp", mcp.stdout, mcp.stderr)
 
             // run-action, with --debug, for every element.
@@ -95,26 +146,42 @@ import TwilioSandbox
                 ["webhook", "--payload", examples + "/webhooks/incoming-sms.json"],
                 ["webhook", "--payload", examples + "/webhooks/status-callback.json"],
             ]
-            runs.append(["pollMessages", "--state", FileManager.default.temporaryDirectory.appendingPathComponent("scan-\(UUID().uuidString).json").path])
+            runs.append([
+                "pollMessages", "--state",
+                FileManager.default.temporaryDirectory.appendingPathComponent("scan-\(UUID().uuidString).json").path,
+            ])
             let connections: [[String]] = [
-                ["--connection", "authToken", "--connection-field", "accountSid=\(credentials.accountSid)", "--connection-field", "authToken=\(credentials.authToken)"],
-                ["--connection", "apiKey", "--connection-field", "accountSid=\(credentials.accountSid)", "--connection-field", "apiKey=\(credentials.apiKeySid)", "--connection-field", "apiSecret=\(credentials.apiKeySecret)"],
-                ["--connection", "authToken", "--connection-field", "accountSid=\(credentials.accountSid)", "--connection-field", "authToken=\(Self.wrongSecret)"],
+                [
+                    "--connection", "authToken", "--connection-field", "accountSid=\(credentials.accountSid)", "--connection-field",
+                    "authToken=\(credentials.authToken)",
+                ],
+                [
+                    "--connection", "apiKey", "--connection-field", "accountSid=\(credentials.accountSid)", "--connection-field",
+                    "apiKey=\(credentials.apiKeySid)", "--connection-field", "apiSecret=\(credentials.apiKeySecret)",
+                ],
+                [
+                    "--connection", "authToken", "--connection-field", "accountSid=\(credentials.accountSid)", "--connection-field",
+                    "authToken=\(Self.wrongSecret)",
+                ],
             ]
             for run in runs {
                 for connection in connections {
-                    let output = try await ProcessRunner.run(runAction, run + connection + ["--debug", "--base-url", tool.baseURL], environment: tool.environment)
+                    let output = try await ProcessRunner.run(
+                        runAction, run + connection + ["--debug", "--base-url", tool.baseURL], environment: tool.environment)
                     collected.add("run-action \(run[0])", output.stdout, output.stderr)
                 }
             }
-            let fromEnvironment = try await ProcessRunner.run(runAction, ["listMessages", "--debug"], environment: tool.credentialEnvironment)
+            let fromEnvironment = try await ProcessRunner.run(
+                runAction, ["listMessages", "--debug"], environment: tool.credentialEnvironment)
             collected.add("run-action from the environment", fromEnvironment.stdout, fromEnvironment.stderr)
 
             // What is looked for: each secret, URL-encoded, and as HTTP Basic with either user name.
             var forms: [String: String] = [:]
             for secret in secrets {
                 forms[secret] = "\(secret.prefix(4))… as written"
-                if let encoded = secret.addingPercentEncoding(withAllowedCharacters: .alphanumerics), encoded != secret { forms[encoded] = "\(secret.prefix(4))… URL-encoded" }
+                if let encoded = secret.addingPercentEncoding(withAllowedCharacters: .alphanumerics), encoded != secret {
+                    forms[encoded] = "\(secret.prefix(4))… URL-encoded"
+                }
                 for user in [credentials.accountSid, credentials.apiKeySid] {
                     forms[Data("\(user):\(secret)".utf8).base64EncodedString()] = "\(secret.prefix(4))… in Basic auth"
                 }
@@ -126,7 +193,9 @@ import TwilioSandbox
             }
             #expect(leaks.isEmpty, "\(leaks)")
             let bytes = collected.outputs.reduce(0) { $0 + $1.text.utf8.count }
-            print("secret scan: \(collected.outputs.count) outputs (\(bytes) bytes), \(forms.count) forms of \(secrets.count) secrets, \(leaks.count) found")
+            print(
+                "secret scan: \(collected.outputs.count) outputs (\(bytes) bytes), \(forms.count) forms of \(secrets.count) secrets, \(leaks.count) found"
+            )
         }
     }
 }

@@ -32,10 +32,15 @@ import TwilioSandbox
         }) { receiver in
             try await withEngineTool(lifecycleStep: .milliseconds(50)) { tool in
                 for (index, to) in ["+14155550100", "+14155550101", "+15005559010"].enumerated() {
-                    let sent = try await tool.run("invoke", [
-                        "action": "sendSMS", "connection": tool.authToken,
-                        "inputs": ["from": "+15005550006", "to": .string(to), "body": .string("replay \(index)"), "statusCallback": .string(receiver.baseURL + "/status")],
-                    ])
+                    let sent = try await tool.run(
+                        "invoke",
+                        [
+                            "action": "sendSMS", "connection": tool.authToken,
+                            "inputs": [
+                                "from": "+15005550006", "to": .string(to), "body": .string("replay \(index)"),
+                                "statusCallback": .string(receiver.baseURL + "/status"),
+                            ],
+                        ])
                     #expect(sent.exitCode == 0, "\(sent.stderr)")
                 }
                 let clock = ContinuousClock()
@@ -50,10 +55,14 @@ import TwilioSandbox
                 // and shuffled, in one serve session.
                 var generator = FaultsThroughServeTests.SeededGenerator(state: 7)
                 let sequence = deliveries + deliveries + deliveries.reversed() + deliveries.shuffled(using: &generator)
-                let lines = sequence.enumerated().map { index, payload in
-                    JSONWriter.string(from: ["id": .integer(index), "trigger": "webhook", "connection": tool.authToken, "payload": payload])
-                }.joined(separator: "\n") + "\n"
-                let output = try await ProcessRunner.run(EngineTool.path, ["serve", "--concurrency", "4"], environment: tool.environment, stdin: lines)
+                let lines =
+                    sequence.enumerated().map { index, payload in
+                        JSONWriter.string(from: [
+                            "id": .integer(index), "trigger": "webhook", "connection": tool.authToken, "payload": payload,
+                        ])
+                    }.joined(separator: "\n") + "\n"
+                let output = try await ProcessRunner.run(
+                    EngineTool.path, ["serve", "--concurrency", "4"], environment: tool.environment, stdin: lines)
                 #expect(output.exitCode == 0, "\(output.stderr)")
                 var payloads = [JSONValue](repeating: .null, count: sequence.count)
                 for line in output.stdout.split(separator: "\n") {
@@ -69,7 +78,9 @@ import TwilioSandbox
                     #expect(payloads[count + index]["idempotencyKey"] == key, "a replayed delivery keeps its key")
                     #expect(payloads[2 * count + (count - 1 - index)]["idempotencyKey"] == key, "order does not change a key")
                 }
-                #expect(Set(payloads[0..<count].compactMap { $0["idempotencyKey"]?.stringValue }).count == count, "distinct deliveries, distinct keys")
+                #expect(
+                    Set(payloads[0..<count].compactMap { $0["idempotencyKey"]?.stringValue }).count == count,
+                    "distinct deliveries, distinct keys")
 
                 // Reconciled in any order, the engine ends where the messages are.
                 let messages = try await tool.sandboxMessages()
@@ -85,7 +96,9 @@ import TwilioSandbox
                     #expect(result.runs == count, "each delivery runs the flow once")
                     #expect(result.finalStatus == actual)
                 }
-                print("webhook replay: \(count) deliveries sent \(sequence.count) times (twice in order, reversed, shuffled): \(count) distinct keys, final states \(actual.values.sorted())")
+                print(
+                    "webhook replay: \(count) deliveries sent \(sequence.count) times (twice in order, reversed, shuffled): \(count) distinct keys, final states \(actual.values.sorted())"
+                )
             }
         }
     }

@@ -17,7 +17,8 @@ struct ComponentInvoker {
     init(baseURL: String? = nil, certificateAuthorityFile: String? = nil) throws {
         let manifest = try ManifestLoader.load(text: TwilioComponent.manifestText, file: TwilioComponent.manifestFileName).manifest
         let pool = HTTPConnectionPool(settings: HTTPClientSettings(trust: TLSTrust(certificateFile: certificateAuthorityFile)))
-        let configuration = TwilioConfiguration(baseURL: baseURL, http: CurlHTTPClient(userAgent: TwilioConfiguration.userAgent, pool: pool))
+        let configuration = TwilioConfiguration(
+            baseURL: baseURL, http: CurlHTTPClient(userAgent: TwilioConfiguration.userAgent, pool: pool))
         runner = try ComponentRunner(ComponentDefinition(manifest: manifest, handlers: TwilioComponent.handlers(configuration)))
     }
 
@@ -26,7 +27,9 @@ struct ComponentInvoker {
         try self.init(baseURL: harness.baseURL, certificateAuthorityFile: harness.certificateAuthorityFile)
     }
 
-    func run(_ element: String, inputs: JSONObject = [:], connection: RawConnection?, payload: JSONValue? = nil, state: JSONValue? = nil) async -> InvocationResult {
+    func run(_ element: String, inputs: JSONObject = [:], connection: RawConnection?, payload: JSONValue? = nil, state: JSONValue? = nil)
+        async -> InvocationResult
+    {
         await runner.run(
             InvocationRequest(element: element, inputs: inputs, connection: connection, payload: payload, state: state),
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
@@ -48,7 +51,10 @@ struct ComponentInvoker {
         for (name, value) in FormEncoding.decodeForm(parts.count > 1 ? String(parts[1]) : "") ?? [] { parameters[name] = .string(value) }
         return [
             "headers": .object(headers),
-            "body": ["data": .string(String(decoding: request.body, as: UTF8.self)), "contentType": .string(request.header("Content-Type") ?? "")],
+            "body": [
+                "data": .string(String(decoding: request.body, as: UTF8.self)),
+                "contentType": .string(request.header("Content-Type") ?? ""),
+            ],
             "rawBody": ["data": ["type": "Buffer", "data": .array(request.body.map { .integer(Int($0)) })]],
             "queryParameters": parameters.isEmpty ? .null : .object(parameters),
             "webhookUrls": ["Flow 1": .string(baseURL + path)],

@@ -30,7 +30,13 @@ struct EngineTool: SandboxControlling {
 
     /// The sandbox's API key connection.
     var apiKey: JSONValue {
-        ["key": "apiKey", "fields": ["accountSid": .string(credentials.accountSid), "apiKey": .string(credentials.apiKeySid), "apiSecret": .string(credentials.apiKeySecret)]]
+        [
+            "key": "apiKey",
+            "fields": [
+                "accountSid": .string(credentials.accountSid), "apiKey": .string(credentials.apiKeySid),
+                "apiSecret": .string(credentials.apiKeySecret),
+            ],
+        ]
     }
 
     /// This process's environment without any TWILIO_ variable, requests sent to the sandbox (and
@@ -68,7 +74,8 @@ struct EngineTool: SandboxControlling {
 /// Runs `body` with an in-process sandbox (over HTTPS with HTTP/2 unless told otherwise) and the
 /// executable pointed at it; `configure` adjusts the sandbox's configuration first.
 func withEngineTool<T>(
-    lifecycleStep: Duration = .zero, transport: SandboxTransport = .tlsHTTP2, sandbox configure: (inout SandboxConfiguration) -> Void = { _ in },
+    lifecycleStep: Duration = .zero, transport: SandboxTransport = .tlsHTTP2,
+    sandbox configure: (inout SandboxConfiguration) -> Void = { _ in },
     _ body: (EngineTool) async throws -> T
 ) async throws -> T {
     var configuration = transport.configuration(lifecycleStep: lifecycleStep)

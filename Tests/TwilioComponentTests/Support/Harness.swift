@@ -29,7 +29,10 @@ struct Harness: SandboxControlling {
 
     /// The sandbox's Auth Token connection, as flags.
     var connection: [String] {
-        ["--connection", "authToken", "--connection-field", "accountSid=\(credentials.accountSid)", "--connection-field", "authToken=\(credentials.authToken)"]
+        [
+            "--connection", "authToken", "--connection-field", "accountSid=\(credentials.accountSid)", "--connection-field",
+            "authToken=\(credentials.authToken)",
+        ]
     }
 
     /// Runs `arguments` with `--base-url` pointing at the sandbox, its CA trusted (over HTTPS),
@@ -66,7 +69,8 @@ func withHarness<T>(
 extension Harness {
     /// Someone texts one of the sandbox's numbers; the sandbox delivers the signed webhook to `url`.
     func inbound(_ message: JSONObject) async throws -> JSONValue {
-        let response = try await controlClient.send(HTTPRequest(method: .post, url: baseURL + "/__sandbox/inbound", body: .json(.object(message))))
+        let response = try await controlClient.send(
+            HTTPRequest(method: .post, url: baseURL + "/__sandbox/inbound", body: .json(.object(message))))
         return try JSONParser.parse(response.body)
     }
 }

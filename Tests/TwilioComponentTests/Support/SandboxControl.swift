@@ -16,7 +16,9 @@ struct SandboxEndpoint: Sendable {
 
     /// The in-process `sandbox`.
     init(_ sandbox: LocalSandbox) {
-        self.init(baseURL: sandbox.baseURL, credentials: sandbox.credentials, certificateAuthorityFile: sandbox.certificateAuthorityFile, sandbox: sandbox)
+        self.init(
+            baseURL: sandbox.baseURL, credentials: sandbox.credentials, certificateAuthorityFile: sandbox.certificateAuthorityFile,
+            sandbox: sandbox)
     }
 
     /// A server at `baseURL`.
@@ -25,7 +27,8 @@ struct SandboxEndpoint: Sendable {
         self.credentials = credentials
         self.certificateAuthorityFile = certificateAuthorityFile
         self.sandbox = sandbox
-        controlClient = CurlHTTPClient(pool: HTTPConnectionPool(settings: HTTPClientSettings(trust: TLSTrust(certificateFile: certificateAuthorityFile))))
+        controlClient = CurlHTTPClient(
+            pool: HTTPConnectionPool(settings: HTTPClientSettings(trust: TLSTrust(certificateFile: certificateAuthorityFile))))
     }
 }
 
@@ -53,8 +56,10 @@ extension SandboxControlling {
 
     /// Scripts a sandbox fault.
     func fault(_ route: String, _ fault: JSONValue, count: Int = 1) async throws {
-        _ = try await controlClient.send(HTTPRequest(
-            method: .post, url: baseURL + "/__sandbox/faults", body: .json(["route": .string(route), "count": .integer(count), "fault": fault])))
+        _ = try await controlClient.send(
+            HTTPRequest(
+                method: .post, url: baseURL + "/__sandbox/faults",
+                body: .json(["route": .string(route), "count": .integer(count), "fault": fault])))
     }
 
     /// The HTTP versions the sandbox's requests came in by (`["HTTP/2"]`), and the protocols its

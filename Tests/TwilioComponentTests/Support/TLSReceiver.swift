@@ -29,7 +29,10 @@ final class TLSReceiver: Sendable {
     /// The HTTP version each of ``requests`` came over ("HTTP/2" or "HTTP/1.1"), in the same order.
     var versions: [String] { recorded.versions.withLock { $0 } }
 
-    private init(baseURL: String, certificateAuthorityFile: String, recorded: RequestLog, group: ServiceGroup, task: Task<Void, any Error>, directory: URL) {
+    private init(
+        baseURL: String, certificateAuthorityFile: String, recorded: RequestLog, group: ServiceGroup, task: Task<Void, any Error>,
+        directory: URL
+    ) {
         self.baseURL = baseURL
         self.certificateAuthorityFile = certificateAuthorityFile
         self.recorded = recorded
@@ -69,7 +72,8 @@ final class TLSReceiver: Sendable {
             throw CancellationError()
         }
         return TLSReceiver(
-            baseURL: "https://127.0.0.1:\(port)", certificateAuthorityFile: caFile, recorded: recorded, group: group, task: task, directory: directory)
+            baseURL: "https://127.0.0.1:\(port)", certificateAuthorityFile: caFile, recorded: recorded, group: group, task: task,
+            directory: directory)
     }
 
     func stop() async {
@@ -93,7 +97,8 @@ final class TLSReceiver: Sendable {
                 headers.insert((name: "Host", value: authority), at: 0)
             }
             let received = TestHTTPServer.Request(
-                method: request.method.rawValue, target: request.uri.string, headers: headers, body: Data(body.readableBytesView), connection: 0)
+                method: request.method.rawValue, target: request.uri.string, headers: headers, body: Data(body.readableBytesView),
+                connection: 0)
             // Only an HTTP/2 stream channel has a stream ID.
             let http2 = (try? await context.channel.getOption(HTTP2StreamChannelOptions.streamID).get()) != nil
             recorded.requests.withLock { $0.append(received) }
@@ -105,7 +110,9 @@ final class TLSReceiver: Sendable {
             }
             guard case .respond(let status, let fields, let data) = action else { return Response(status: .internalServerError) }
             var responseHeaders = HTTPFields()
-            for (name, value) in fields { if let name = HTTPField.Name(name) { responseHeaders.append(HTTPField(name: name, value: value)) } }
+            for (name, value) in fields {
+                if let name = HTTPField.Name(name) { responseHeaders.append(HTTPField(name: name, value: value)) }
+            }
             return Response(status: .init(code: status), headers: responseHeaders, body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
     }
