@@ -1,5 +1,5 @@
 # Entry points; README.md names `make test`. Each target installs what it needs first.
-.PHONY: deps test-deps build run test test-engines fuzz docs engine-example bench bench-manifest bench-http bench-sandbox clean
+.PHONY: deps test-deps build run test test-engines format lint fuzz docs engine-example bench bench-manifest bench-http bench-sandbox clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -29,13 +29,21 @@ engine-example: deps
 	swift build --product twilio-sandbox
 	python3 examples/engine/host.py
 
+# The Swift sources in the style .swift-format sets (the toolchain's `swift format`).
+format:
+	swift format format --in-place --recursive --parallel Sources Tests bench Fuzz
+
+lint:
+	swift format lint --strict --recursive --parallel Sources Tests bench Fuzz
+
 test: test-deps
+	$(MAKE) --no-print-directory lint
 	swift build --build-tests
 	swift test
 	$(MAKE) --no-print-directory test-engines
 	./scripts/fuzz.sh
 
-# The Celery/Redis adapters (integrations/python) against redis-server and a sandbox they start,
+# The Celery/Redis adapters and the Airflow provider (integrations/python) against redis-server and a sandbox they start,
 # with the debug executables `swift build` made; their virtual environment is kept in .venv-engines.
 test-engines: test-deps
 	swift build --product twilio-component
