@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "CCurlShims", dependencies: ["CCurl"]),  // typed setopt/getinfo + macros
 
         // Runtime, in layers; each arrow points down only.
-        //   ComponentCore (JSON, Secret, ISO 8601, suggestions)  ← ComponentYAML (libyaml; no JSON)
+        //   ComponentCore (JSON, Secret, ISO 8601, suggestions) and ComponentYAML (libyaml; no JSON): nothing of ours
         //   ComponentManifest (model, decoding, value rules, validation, diagnostics; no I/O) → Core, YAML
         //   ComponentHTTP (libcurl client, retry policy; knows no manifest) → Core
         //   ComponentRuntime (inputs, connections, errors, invocation, export, docs, manifest files) → all four
