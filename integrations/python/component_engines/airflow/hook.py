@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
-import functools
 import threading
 import urllib.parse
 from typing import Any, Iterator, Mapping, Sequence
@@ -26,19 +25,8 @@ from ..component import ComponentUnavailable, Element, Envelope, Manifest, Serve
 from ..ledger import Ledger
 from ..limits import AccountLimit
 from ..runner import Runner
-from ..settings import Settings
 from .connection import account_input, connection_request, shown_url
-
-
-@functools.cache
-def settings() -> Settings:
-    return Settings.from_environment()
-
-
-@functools.cache
-def component() -> Manifest:
-    """The component's manifest, read once per process from `COMPONENT_EXECUTABLE`."""
-    return Manifest.load(settings().executable)
+from .loaded import component, settings
 
 
 class ComponentHook(BaseHook):

@@ -20,16 +20,16 @@ from typing import Any, ClassVar, Mapping, Sequence
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
-from ..component import Element, Envelope, InputError
+from ..component import Envelope, InputError
 from .generated import ElementInputs, element_classes, fan_out_input
-from .hook import ComponentHook, component
+from .hook import ComponentHook
+from .loaded import component
 
 log = logging.getLogger("component_engines.airflow")
 
 
-def batch(element: Element, inputs: Mapping[str, Any], request_id: str) -> list[tuple[dict[str, Any], str]]:
-    """The requests of a task: one, or one per item of the batch input, with their request ids."""
-    key = fan_out_input(element, inputs)
+def batch(key: str | None, inputs: Mapping[str, Any], request_id: str) -> list[tuple[dict[str, Any], str]]:
+    """The requests of a task: one, or one per item of the batch input `key`, with their request ids."""
     if key is None:
         return [(dict(inputs), request_id)]
     seen: collections.Counter[str] = collections.Counter()
@@ -80,17 +80,18 @@ class ComponentActionOperator(ElementInputs, BaseOperator):
     def execute(self, context: Any) -> Any:
         inputs = self.all_inputs()
         try:
-            requests = batch(self.element, inputs, self.request_id or self.default_request_id(context))
+            key = fan_out_input(self.element, inputs)
         except InputError as error:
             raise AirflowFailException(str(error)) from None
+        requests = batch(key, inputs, self.request_id or self.default_request_id(context))
         hook = ComponentHook(conn_id=self.conn_id, concurrency=self.concurrency)
         try:
             envelopes = hook.run_many(self.element, requests)
         finally:
             hook.close()
-        if len(requests) == 1 and fan_out_input(self.element, inputs) is None:
+        if key is None:
             return self._single(envelopes[0])
-        return self._batch(context, requests, envelopes)
+        return self._batch(context, key, requests, envelopes)
 
     def _single(self, envelope: Envelope) -> Any:
         error = envelope.get("error")
@@ -98,12 +99,11 @@ class ComponentActionOperator(ElementInputs, BaseOperator):
             self._fail([error], f"{self.element.key} failed: {describe(error)}")
         return envelope.get("data")
 
-    def _batch(self, context: Any, requests: Sequence[tuple[Mapping[str, Any], str]],
+    def _batch(self, context: Any, key: str, requests: Sequence[tuple[Mapping[str, Any], str]],
                envelopes: Sequence[Envelope]) -> list[dict[str, Any]]:
-        key = fan_out_input(self.element, self.all_inputs())
         results = []
         for (inputs, request_id), envelope in zip(requests, envelopes):
-            entry: dict[str, Any] = {"input": inputs.get(key or ""), "requestId": request_id}
+            entry: dict[str, Any] = {"input": inputs[key], "requestId": request_id}
             entry.update({"error": envelope["error"]} if "error" in envelope else {"data": envelope.get("data")})
             results.append(entry)
         failed = [entry for entry in results if "error" in entry]

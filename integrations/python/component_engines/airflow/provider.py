@@ -7,8 +7,8 @@ from importlib import metadata
 from typing import Any
 
 from ..component import ComponentUnavailable, Manifest
-from ..settings import Settings
 from .connection import account_input
+from .loaded import component
 
 PACKAGE = "component-engines"
 
@@ -59,7 +59,8 @@ def get_provider_info() -> dict[str, Any]:
         "sensors": [{"integration-name": "Component", "python-modules": ["component_engines.airflow.sensors"]}],
     }
     try:
-        manifest = Manifest.load(Settings.from_environment().executable)
+        # The same read the operators use, so a process that parses DAGs runs `manifest` once.
+        manifest = component()
     except (ComponentUnavailable, ValueError):
         return info  # no component here (yet): the provider still loads, without its connection type
     info["connection-types"] = [connection_type(manifest)]

@@ -18,7 +18,8 @@ from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 from ..component import Element
 from .generated import ElementInputs, element_classes
-from .hook import ComponentHook, component
+from .hook import ComponentHook
+from .loaded import component
 from .operators import describe
 
 log = logging.getLogger("component_engines.airflow")
