@@ -43,12 +43,17 @@ let package = Package(
         .target(name: "ComponentManifest", dependencies: ["ComponentCore", "ComponentYAML"]),
         .target(
             name: "ComponentHTTP",
-            dependencies: ["ComponentCore", "CCurl", "CCurlShims", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "ComponentCore", "CCurl", "CCurlShims",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(
             name: "ComponentRuntime",
             dependencies: [
                 "ComponentCore", "ComponentYAML", "ComponentManifest", "ComponentHTTP",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -67,6 +72,7 @@ let package = Package(
             name: "TwilioComponent",
             dependencies: [
                 "ComponentRuntime", "ComponentCore", "ComponentHTTP",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -130,7 +136,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "http-bench",
-            dependencies: ["ComponentCore", "ComponentHTTP", "TestSupport"],
+            dependencies: [
+                "ComponentCore", "ComponentHTTP", "TestSupport", .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
             path: "bench/http-bench"
         ),
 
@@ -146,12 +154,15 @@ let package = Package(
             name: "ComponentRuntimeTests",
             dependencies: [
                 "ComponentCore", "ComponentYAML", "ComponentManifest", "ComponentHTTP", "ComponentRuntime", "TestSupport",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "InMemoryLogging", package: "swift-log"),
             ]
         ),
         .testTarget(
             name: "TwilioSandboxTests",
-            dependencies: ["TwilioSandbox", "ComponentCore", "ComponentHTTP", "TestSupport"],
+            dependencies: [
+                "TwilioSandbox", "ComponentCore", "ComponentHTTP", "TestSupport", .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
             exclude: ["Fixtures"]
         ),
         .testTarget(
@@ -160,6 +171,7 @@ let package = Package(
                 "TwilioComponent", "TwilioHost", "TwilioInProcessSandbox", "TwilioSandbox", "ComponentHost", "ComponentRuntime",
                 "ComponentCore", "ComponentManifest", "ComponentHTTP", "TestSupport", "run-action",
                 "twilio-component", "twilio-sandbox", "fixture-component",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 // The HTTPS webhook receiver (Support/TLSReceiver.swift), on the sandbox's server stack.
                 .product(name: "Hummingbird", package: "hummingbird"),

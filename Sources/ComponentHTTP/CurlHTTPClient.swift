@@ -1,5 +1,6 @@
 import ComponentCore
 import Foundation
+import HTTPTypes
 public import Logging
 
 /// The HTTP client on the system libcurl.
@@ -21,7 +22,7 @@ public struct CurlHTTPClient: HTTPClient {
         self.pool = pool
     }
 
-    public func send(_ request: HTTPRequest, logger: Logger?) async throws(HTTPError) -> HTTPResponse {
+    public func send(_ request: HTTPClientRequest, logger: Logger?) async throws(HTTPError) -> HTTPClientResponse {
         let clock = ContinuousClock()
         let started = clock.now
         let deadline = request.timeouts.overall.map { started + $0 }
@@ -51,8 +52,8 @@ public struct CurlHTTPClient: HTTPClient {
 
             let outcome: AttemptOutcome
             if let response = result.response {
-                outcome = .response(status: response.status, headers: response.headers)
-                if response.status >= 500 { mayHaveBeenSent = true }
+                outcome = .response(status: response.status, headerFields: response.headerFields)
+                if response.status.code >= 500 { mayHaveBeenSent = true }
             } else {
                 let failure = result.failure!
                 outcome = .failure(failure)
@@ -64,7 +65,7 @@ public struct CurlHTTPClient: HTTPClient {
             var delay = Duration.zero
             if canRetry {
                 delay = policy.delay(beforeRetry: attempts)
-                if policy.honorsRetryAfter, case .response(_, let headers) = outcome, let value = headers["Retry-After"],
+                if policy.honorsRetryAfter, case .response(_, let fields) = outcome, let value = fields[.retryAfter],
                     let asked = retryAfterDelay(value)
                 {
                     delay = max(delay, min(asked, policy.retryAfterCap))
@@ -79,9 +80,10 @@ public struct CurlHTTPClient: HTTPClient {
                 logger, request: request, url: displayURL, attempt: attempts, result: result, elapsed: elapsed,
                 decision: canRetry && giveUpReason == nil ? "retrying in \(format(delay)) (\(reason))" : giveUpReason ?? reason)
 
-            if let response = result.response, request.acceptedStatuses.contains(response.status) {
-                return HTTPResponse(
-                    status: response.status, headers: response.headers, body: response.body, url: response.url, attempts: attempts)
+            if let response = result.response, request.acceptedStatuses.contains(response.status.code) {
+                return HTTPClientResponse(
+                    status: response.status, headerFields: response.headerFields, body: response.body, url: response.url,
+                    attempts: attempts)
             }
             guard canRetry, giveUpReason == nil else {
                 throw error(
@@ -115,30 +117,32 @@ public struct CurlHTTPClient: HTTPClient {
     }
 
     /// The parts of a request every attempt shares: the URL with its query, header lines, the body bytes.
-    private func prepare(_ request: HTTPRequest) -> CurlAttempt {
-        var headers = request.headers
+    private func prepare(_ request: HTTPClientRequest) -> CurlAttempt {
+        var fields = request.headerFields
         var body: Data?
+        var contentType: String?
         switch request.body {
         case .none: body = nil
-        case .bytes(let data, let contentType):
+        case .bytes(let data, let type):
             body = data
-            if let contentType, !headers.contains("Content-Type") { headers.add("Content-Type", contentType) }
-        case .form(let fields):
-            body = Data(FormEncoding.encodeForm(fields).utf8)
-            if !headers.contains("Content-Type") { headers.add("Content-Type", "application/x-www-form-urlencoded") }
+            contentType = type
+        case .form(let form):
+            body = Data(FormEncoding.encodeForm(form).utf8)
+            contentType = "application/x-www-form-urlencoded"
         case .json(let value):
             body = Data(JSONWriter.string(from: value).utf8)
-            if !headers.contains("Content-Type") { headers.add("Content-Type", "application/json") }
+            contentType = "application/json"
         case .multipart(let parts):
             let encoded = MultipartEncoder.encode(parts)
             body = encoded.body
-            headers.set("Content-Type", encoded.contentType)  // the boundary must match the body
+            fields[.contentType] = encoded.contentType  // the boundary must match the body
         }
-        if !headers.contains("User-Agent") { headers.add("User-Agent", userAgent) }
-        if request.auth != nil { headers.remove("Authorization") }  // the credentials given win
-        let lines = headers.map { field in
+        if let contentType, !fields.contains(.contentType) { fields.append(HTTPField(name: .contentType, value: contentType)) }
+        if !fields.contains(.userAgent) { fields.append(HTTPField(name: .userAgent, value: userAgent)) }
+        if request.auth != nil { fields[.authorization] = nil }  // the credentials given win
+        let lines = fields.map { field in
             // A header with an empty value is written "Name;" so libcurl sends it instead of removing it.
-            field.value.isEmpty ? "\(field.name);" : "\(field.name): \(field.value)"
+            field.value.isEmpty ? "\(field.name.rawName);" : "\(field.name.rawName): \(field.value)"
         }
         let url = request.fullURL
         return CurlAttempt(
@@ -148,15 +152,15 @@ public struct CurlHTTPClient: HTTPClient {
     }
 
     private func error(
-        for result: CurlAttemptResult, request: HTTPRequest, url: String, attempts: Int, mayHaveBeenSent: Bool, note: String?
+        for result: CurlAttemptResult, request: HTTPClientRequest, url: String, attempts: Int, mayHaveBeenSent: Bool, note: String?
     ) -> HTTPError {
         let maybeSent = mayHaveBeenSent && !request.method.isIdempotent
         let suffix = note.map { "; \($0)" } ?? ""
         if let response = result.response {
-            let reason = HTTPStatus.reasonPhrase(response.status)
             return HTTPError(
-                kind: .upstream, method: request.method, url: url, status: response.status, headers: response.headers, body: response.body,
-                attempts: attempts, message: "the server answered \(response.status) (\(reason))\(suffix)", maybeSent: maybeSent)
+                kind: .upstream, method: request.method, url: url, status: response.status, headerFields: response.headerFields,
+                body: response.body, attempts: attempts,
+                message: "the server answered \(response.status.code) (\(response.status.phrase))\(suffix)", maybeSent: maybeSent)
         }
         let failure = result.failure!
         let kind: HTTPError.Kind
@@ -172,23 +176,24 @@ public struct CurlHTTPClient: HTTPClient {
     }
 
     private func log(
-        _ logger: Logger?, request: HTTPRequest, url: String, attempt: Int, result: CurlAttemptResult, elapsed: Duration, decision: String
+        _ logger: Logger?, request: HTTPClientRequest, url: String, attempt: Int, result: CurlAttemptResult, elapsed: Duration,
+        decision: String
     ) {
         guard let logger, logger.logLevel <= .debug else { return }
-        let outcome = result.response.map { "\($0.status)" } ?? "failed: \(result.failure!.message)"
+        let outcome = result.response.map { "\($0.status.code)" } ?? "failed: \(result.failure!.message)"
         logger.debug(
             "HTTP \(request.method) \(url) → \(outcome) in \(format(elapsed)) (attempt \(attempt) of \(request.retry.maxRetries + 1)); \(decision)",
             metadata: ["headers": .string(Self.redactedHeaders(request))])
     }
 
     /// The request's header names and values, with every credential-bearing value redacted.
-    static func redactedHeaders(_ request: HTTPRequest) -> String {
-        var parts = request.headers.map { field -> String in
-            let lower = field.name.lowercased()
+    static func redactedHeaders(_ request: HTTPClientRequest) -> String {
+        var parts = request.headerFields.map { field -> String in
+            let lower = field.name.canonicalName
             let sensitive =
                 lower == "authorization" || lower == "proxy-authorization" || lower == "cookie"
                 || lower.contains("token") || lower.contains("secret") || lower.contains("api-key") || lower.contains("signature")
-            return "\(field.name): \(sensitive ? Secret.redacted : field.value)"
+            return "\(field.name.rawName): \(sensitive ? Secret.redacted : field.value)"
         }
         if request.auth != nil { parts.append("Authorization: Basic \(Secret.redacted)") }
         return parts.joined(separator: "; ")

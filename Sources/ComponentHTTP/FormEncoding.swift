@@ -23,6 +23,11 @@ public enum FormEncoding {
 
     private static let hexDigits: [Unicode.Scalar] = Array("0123456789ABCDEF".unicodeScalars)
 
+    /// A query string: names and values percent-encoded (a space as `%20`), in order, repeated names kept.
+    public static func encodeQuery(_ pairs: [(String, String)]) -> String {
+        pairs.map { percentEncode($0.0) + "=" + percentEncode($0.1) }.joined(separator: "&")
+    }
+
     /// An `application/x-www-form-urlencoded` body: fields in order, repeated names kept, spaces as `+`.
     public static func encodeForm(_ fields: [(String, String)]) -> String {
         fields.map { percentEncode($0.0, spaceAsPlus: true) + "=" + percentEncode($0.1, spaceAsPlus: true) }.joined(separator: "&")

@@ -8,12 +8,12 @@ public protocol HTTPClient: Sendable {
     /// - Parameter logger: receives one debug line per attempt (method, URL, status, timing, retry
     ///   decision), never a credential.
     /// - Throws: ``HTTPError``, classified, with the attempts made and whether a send may have happened.
-    func send(_ request: HTTPRequest, logger: Logger?) async throws(HTTPError) -> HTTPResponse
+    func send(_ request: HTTPClientRequest, logger: Logger?) async throws(HTTPError) -> HTTPClientResponse
 }
 
 extension HTTPClient {
     /// Sends `request` without logging.
-    public func send(_ request: HTTPRequest) async throws(HTTPError) -> HTTPResponse {
+    public func send(_ request: HTTPClientRequest) async throws(HTTPError) -> HTTPClientResponse {
         try await send(request, logger: nil)
     }
 }

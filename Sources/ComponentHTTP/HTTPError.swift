@@ -1,5 +1,6 @@
 public import ComponentCore
 public import Foundation
+public import HTTPTypes
 
 /// A request that failed: no response, or a response outside the accepted statuses after every
 /// allowed retry. Never carries credentials: the URL has its user info removed, and the request's
@@ -22,13 +23,13 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
     }
 
     public var kind: Kind
-    public var method: HTTPMethod
+    public var method: HTTPRequest.Method
     /// The URL, with any `user:password@` removed.
     public var url: String
     /// The status of the last response, for `upstream` errors.
-    public var status: Int?
+    public var status: HTTPResponse.Status?
     /// The header fields of the last response.
-    public var headers: HTTPHeaders?
+    public var headerFields: HTTPFields?
     /// The body of the last response.
     public var body: Data?
     /// How many attempts were made.
@@ -47,14 +48,15 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
 
     /// An error.
     public init(
-        kind: Kind, method: HTTPMethod, url: String, status: Int? = nil, headers: HTTPHeaders? = nil, body: Data? = nil,
+        kind: Kind, method: HTTPRequest.Method, url: String, status: HTTPResponse.Status? = nil, headerFields: HTTPFields? = nil,
+        body: Data? = nil,
         attempts: Int, curlCode: Int? = nil, message: String, maybeSent: Bool, tlsFailure: TLSFailure? = nil, isPermanent: Bool = false
     ) {
         self.kind = kind
         self.method = method
         self.url = HTTPError.strippingCredentials(url)
         self.status = status
-        self.headers = headers
+        self.headerFields = headerFields
         self.body = body
         self.attempts = attempts
         self.curlCode = curlCode

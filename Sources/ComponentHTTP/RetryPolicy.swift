@@ -1,5 +1,6 @@
 import ComponentCore
 public import Foundation
+public import HTTPTypes
 
 /// When to send a request again, and how long to wait first.
 ///
@@ -66,9 +67,10 @@ public struct RetryPolicy: Sendable, Hashable {
     }
 
     /// Whether a finished attempt should be retried, and why (for the debug trace).
-    public func shouldRetry(_ outcome: AttemptOutcome, method: HTTPMethod, accepted: Range<Int>) -> (retry: Bool, reason: String) {
+    public func shouldRetry(_ outcome: AttemptOutcome, method: HTTPRequest.Method, accepted: Range<Int>) -> (retry: Bool, reason: String) {
         switch outcome {
-        case .response(let status, _):
+        case .response(let response, _):
+            let status = response.code
             if accepted.contains(status) { return (false, "success") }
             if retryAllErrors { return (true, "status \(status); retrying all errors") }
             if status == 429 { return (true, "429: the server did not process the request") }
@@ -92,7 +94,7 @@ public struct RetryPolicy: Sendable, Hashable {
 /// How one attempt ended: with a response, or without one.
 public enum AttemptOutcome: Sendable {
     /// The server answered with `status`.
-    case response(status: Int, headers: HTTPHeaders)
+    case response(status: HTTPResponse.Status, headerFields: HTTPFields)
     /// No complete response arrived.
     case failure(TransportFailure)
 }

@@ -73,6 +73,12 @@ import TwilioSandbox
             )
             let method = await harness.run(["rawRequest", "--input", "method=FETCH", "--input", "url=/x"])
             #expect(method.error["input"] == "method")
+            let header = await harness.run([
+                "rawRequest", "--input", "method=GET", "--input", "url=/x", "--input-json",
+                #"headers=[{"key": "X-Fine", "value": "1"}, {"key": "Bad Name", "value": "2"}]"#,
+            ])
+            #expect(header.error["input"] == "headers")
+            #expect(header.error["message"]?.stringValue?.contains("cannot be a header: 'Bad Name'") == true, "\(header.stdout)")
         }
     }
 

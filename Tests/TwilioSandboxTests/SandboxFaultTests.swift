@@ -1,6 +1,7 @@
 import ComponentCore
 import ComponentHTTP
 import Foundation
+import HTTPTypes
 import TestSupport
 import Testing
 import TwilioSandbox
@@ -28,14 +29,14 @@ import TwilioSandbox
             try await script(client, ["type": "status", "status": 429])
             let first = try await client.create(Self.send)
             #expect(first.status == 429)
-            #expect(first.headers["Retry-After"] == "2")
+            #expect(first.headerFields[.retryAfter] == "2")
             #expect(
                 try client.json(first) == [
                     "code": 20429, "message": "Too Many Requests", "more_info": "https://www.twilio.com/docs/errors/20429", "status": 429,
                 ])
             let second = try await client.create(Self.send)
             #expect(second.status == 429)
-            #expect(second.headers["Retry-After"] == nil)
+            #expect(second.headerFields[.retryAfter] == nil)
             #expect(try await client.create(Self.send).status == 201)
             #expect(try await messageCount(client) == 1)
         }

@@ -1,6 +1,7 @@
 import ComponentCore
 import ComponentHTTP
 import Foundation
+import HTTPTypes
 import TestSupport
 import Testing
 import TwilioSandbox
@@ -93,7 +94,7 @@ import TwilioSandbox
         try await withClient { client in
             let response = try await client.create(form)
             let body = try client.json(response)
-            #expect(response.status == status)
+            #expect(response.status.code == status)
             #expect(body["code"] == .integer(code))
             #expect(body["status"] == .integer(status))
             #expect(body["more_info"] == .string("https://www.twilio.com/docs/errors/\(code)"))
@@ -123,7 +124,7 @@ import TwilioSandbox
                     ])
             }
             let missing = try await client.http.send(
-                HTTPRequest(method: .get, url: client.baseURL + client.messagesPath, retry: .none, acceptedStatuses: 100..<600))
+                HTTPClientRequest(method: .get, url: client.baseURL + client.messagesPath, retry: .none, acceptedStatuses: 100..<600))
             #expect(missing.status == 401)
             let other = "/2010-04-01/Accounts/AC" + String(repeating: "0", count: 32) + "/Messages.json"
             let unknown = try await client.send(.get, other)

@@ -1,6 +1,7 @@
 import ComponentCore
 import ComponentHTTP
 import Foundation
+import HTTPTypes
 import TwilioSandbox
 
 /// Plain HTTP calls to a sandbox, through the runtime's libcurl client, as an SDK would make them.
@@ -14,28 +15,31 @@ struct SandboxTestClient {
     func messagePath(_ sid: String) -> String { "/2010-04-01/Accounts/\(credentials.accountSid)/Messages/\(sid).json" }
 
     /// Sends a request with the account's Auth Token (or other credentials) and no retries; any status comes back.
-    func send(_ method: HTTPMethod, _ path: String, form: [(String, String)]? = nil, query: [(String, String)] = [], auth: BasicAuth? = nil)
-        async throws -> HTTPResponse
+    func send(
+        _ method: HTTPRequest.Method, _ path: String, form: [(String, String)]? = nil, query: [(String, String)] = [],
+        auth: BasicAuth? = nil
+    )
+        async throws -> HTTPClientResponse
     {
-        let request = HTTPRequest(
+        let request = HTTPClientRequest(
             method: method, url: baseURL + path, query: query, body: form.map { .form($0) } ?? .none,
             auth: auth ?? BasicAuth(username: credentials.accountSid, password: Secret(credentials.authToken)),
             timeouts: HTTPTimeouts(perAttempt: .seconds(10)), retry: .none, acceptedStatuses: 100..<600)
         return try await http.send(request)
     }
 
-    func create(_ form: [(String, String)]) async throws -> HTTPResponse {
+    func create(_ form: [(String, String)]) async throws -> HTTPClientResponse {
         try await send(.post, messagesPath, form: form)
     }
 
-    func json(_ response: HTTPResponse) throws -> JSONValue {
+    func json(_ response: HTTPClientResponse) throws -> JSONValue {
         try JSONParser.parse(response.body)
     }
 
     /// The sandbox's control API.
-    func control(_ method: HTTPMethod, _ name: String, json: JSONValue? = nil) async throws -> HTTPResponse {
+    func control(_ method: HTTPRequest.Method, _ name: String, json: JSONValue? = nil) async throws -> HTTPClientResponse {
         try await http.send(
-            HTTPRequest(
+            HTTPClientRequest(
                 method: method, url: baseURL + "/__sandbox/" + name, body: json.map { .json($0) } ?? .none, retry: .none,
                 acceptedStatuses: 100..<600))
     }

@@ -1,6 +1,7 @@
 import ComponentCore
 import ComponentHTTP
 import Foundation
+import HTTPTypes
 import Synchronization
 import TestSupport
 import Testing

@@ -5,6 +5,7 @@
 import ComponentCore
 import ComponentHTTP
 import Foundation
+import HTTPTypes
 import TestSupport
 
 func option(_ name: String, default value: Int) -> Int {
@@ -42,7 +43,7 @@ func runClient() async throws -> Double {
     let clock = ContinuousClock()
     let started = clock.now
     for _ in 0..<requests {
-        _ = try await client.send(HTTPRequest(method: .post, url: url, body: .form(form), auth: auth))
+        _ = try await client.send(HTTPClientRequest(method: .post, url: url, body: .form(form), auth: auth))
     }
     return Double(requests) / seconds(clock.now - started)
 }

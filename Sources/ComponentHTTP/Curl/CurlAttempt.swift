@@ -1,9 +1,10 @@
 import Foundation
+import HTTPTypes
 
 /// Everything one attempt needs, prepared by the caller and handed to the event loop's thread.
 /// A plain value, so nothing mutable crosses threads.
 struct CurlAttempt: Sendable {
-    var method: HTTPMethod
+    var method: HTTPRequest.Method
     var url: String
     /// Header lines (`Name: value`), including the body's content type.
     var headerLines: [String]
@@ -22,7 +23,7 @@ struct CurlAttempt: Sendable {
 /// What one attempt produced: a response, or a failure with libcurl's code.
 struct CurlAttemptResult: Sendable {
     /// The response, when one arrived completely.
-    var response: (status: Int, headers: HTTPHeaders, body: Data, url: String)?
+    var response: (status: HTTPResponse.Status, headerFields: HTTPFields, body: Data, url: String)?
     /// The failure, otherwise.
     var failure: TransportFailure?
 }

@@ -1,6 +1,7 @@
 internal import CCurl
 internal import CCurlShims
 import Foundation
+import HTTPTypes
 import Synchronization
 
 /// Runs every transfer of a process on one dedicated thread through a libcurl multi handle.
@@ -163,7 +164,8 @@ final class CurlEventLoop: @unchecked Sendable {
         guard code == CURLE_OK else {
             return CurlAttemptResult(response: nil, failure: CurlFailure.classify(code: code, transfer: transfer))
         }
-        let status = easy.info(CURLINFO_RESPONSE_CODE)
+        // libcurl reads three digits from the status line, so the code is always in 0...999.
+        let status = HTTPResponse.Status(code: min(max(easy.info(CURLINFO_RESPONSE_CODE), 0), 999))
         let url = easy.info(string: CURLINFO_EFFECTIVE_URL) ?? transfer.attempt.url
         return CurlAttemptResult(response: (status, transfer.responseHeaders, transfer.responseBody, url), failure: nil)
     }

@@ -2,6 +2,7 @@ internal import CCurl
 internal import CCurlShims
 import ComponentCore
 import Foundation
+import HTTPTypes
 
 /// One attempt in progress on the event loop's thread: the easy handle, the request body being
 /// read, and the response being written. libcurl's callbacks reach it through `Unmanaged` user data.
@@ -14,7 +15,7 @@ final class CurlTransfer {
     private let body: Data
     private var bodyOffset = 0
     var responseBody = Data()
-    var responseHeaders = HTTPHeaders()
+    var responseHeaders = HTTPFields()
     var exceededLimit = false
     /// What libcurl's log of this transfer shows of its HTTP/2 stream.
     private var http2 = HTTP2Evidence()
@@ -190,11 +191,10 @@ final class CurlTransfer {
         let line = String(decoding: UnsafeRawBufferPointer(start: buffer, count: count), as: UTF8.self)
         if line.hasPrefix("HTTP/") {
             // A new response begins (after a redirect or a 100 Continue): keep only the final one's fields.
-            responseHeaders = HTTPHeaders()
-        } else if let colon = line.firstIndex(of: ":") {
-            let name = String(line[..<colon])
-            let value = line[line.index(after: colon)...].trimmingWhitespace()
-            responseHeaders.add(name, value)
+            responseHeaders = HTTPFields()
+        } else if let colon = line.firstIndex(of: ":"), let name = HTTPField.Name(String(line[..<colon])) {
+            // A line whose name is not a token (RFC 9110 §5.1) is not a field; it is dropped.
+            responseHeaders.append(HTTPField(name: name, value: line[line.index(after: colon)...].trimmingWhitespace()))
         }
         return count
     }

@@ -1,5 +1,6 @@
 import ComponentCore
 public import ComponentHTTP
+import HTTPTypes
 
 extension ComponentError {
     /// The classified error for a failed HTTP request: `network`, `timeout` or `upstream`, with the
@@ -10,7 +11,7 @@ extension ComponentError {
         switch error.kind {
         case .network: (kind, code) = (.network, "network_error")
         case .timeout: (kind, code) = (.timeout, "timed_out")
-        case .upstream: (kind, code) = (.upstream, "http_\(error.status ?? 0)")
+        case .upstream: (kind, code) = (.upstream, "http_\(error.status?.code ?? 0)")
         case .cancelled: (kind, code) = (.internal, "cancelled")
         case .invalidRequest: (kind, code) = (.input, "invalid_request")
         case .tls: (kind, code) = (.connection, (error.tlsFailure ?? .handshakeFailed).rawValue)
@@ -21,7 +22,7 @@ extension ComponentError {
         details["attempts"] = .integer(error.attempts)
         if let curlCode = error.curlCode { details["curlCode"] = .integer(curlCode) }
         // The wait the server asked for, in seconds, so that an engine can pause every worker.
-        if let value = error.headers?["Retry-After"], let delay = retryAfterDelay(value) {
+        if let value = error.headerFields?[.retryAfter], let delay = retryAfterDelay(value) {
             details["retryAfter"] = .number(Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
         }
         if let body = error.body, !body.isEmpty {
@@ -33,13 +34,13 @@ extension ComponentError {
         }
         let retryable: Bool
         switch error.kind {
-        case .upstream: retryable = error.status == 429 || (error.status.map { $0 >= 500 } ?? false) && !error.maybeSent
+        case .upstream: retryable = error.status == .tooManyRequests || error.status?.kind == .serverError && !error.maybeSent
         case .network, .timeout: retryable = !error.maybeSent && !error.isPermanent
         case .cancelled: retryable = true
         case .invalidRequest, .tls: retryable = false
         }
         self.init(
-            kind, code: .string(code), message: message, status: error.status, retryable: retryable, maybeSent: error.maybeSent,
+            kind, code: .string(code), message: message, status: error.status?.code, retryable: retryable, maybeSent: error.maybeSent,
             details: .object(details))
     }
 }

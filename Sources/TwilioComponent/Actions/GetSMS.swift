@@ -1,6 +1,7 @@
 import ComponentCore
 import ComponentHTTP
 import ComponentRuntime
+import HTTPTypes
 
 /// `getSMS`: one message by SID.
 struct GetSMS: ActionHandler {
@@ -12,7 +13,7 @@ struct GetSMS: ActionHandler {
 
     func handle(_ input: Input, context: ActionContext) async throws -> JSONValue {
         let api = try TwilioAPI(context: context, configuration: configuration)
-        let message = try await api.json(HTTPRequest(method: .get, url: api.accountPath + "/Messages/\(input.messageSid).json"))
+        let message = try await api.json(HTTPClientRequest(method: .get, url: api.accountPath + "/Messages/\(input.messageSid).json"))
         return MessageOutput.map(message)
     }
 }

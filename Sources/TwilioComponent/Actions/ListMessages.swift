@@ -1,6 +1,7 @@
 import ComponentCore
 import ComponentHTTP
 import ComponentRuntime
+import HTTPTypes
 import Synchronization
 
 /// `listMessages`: messages, most recent first, page by page. The result is streamed: each page's
@@ -33,12 +34,7 @@ struct ListMessages: ActionHandler {
             }
             first = cursor
         } else {
-            first =
-                listPath + "?"
-                + (try Self.filters(input).map { FormEncoding.percentEncode($0.0) + "=" + FormEncoding.percentEncode($0.1) } + [
-                    "PageSize=\(input.pageSize)"
-                ])
-                .joined(separator: "&")
+            first = listPath + "?" + FormEncoding.encodeQuery(try Self.filters(input) + [("PageSize", "\(input.pageSize)")])
         }
 
         let summary = ListingSummary()
@@ -56,7 +52,7 @@ struct ListMessages: ActionHandler {
                         // With a limit, the last page asks only for what is still wanted, so the cursor
                         // continues exactly after the last message returned.
                         let size = limit > 0 ? min(pageSize, remaining) : pageSize
-                        let page = try await api.json(HTTPRequest(method: .get, url: Self.replacingPageSize(in: path, with: size)))
+                        let page = try await api.json(HTTPClientRequest(method: .get, url: Self.replacingPageSize(in: path, with: size)))
                         let messages = page["messages"]?.arrayValue ?? []
                         for message in messages { continuation.yield(MessageOutput.map(message)) }
                         fetched += messages.count

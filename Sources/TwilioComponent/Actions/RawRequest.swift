@@ -2,6 +2,7 @@ import ComponentCore
 import ComponentHTTP
 import ComponentRuntime
 import Foundation
+import HTTPTypes
 
 /// `rawRequest`: any Twilio endpoint, with the connection's credentials. The URL is a path under
 /// `https://api.twilio.com/2010-04-01` (or the region's host); an absolute URL must be one of
@@ -48,10 +49,7 @@ struct RawRequest: ActionHandler {
                 owner: "action 'rawRequest'")
         }
 
-        var headers = HTTPHeaders()
-        for header in input.headers ?? [] where header.key.lowercased() != "authorization" {
-            headers.add(header.key, header.value)
-        }
+        let headers = try Self.headerFields(input.headers ?? [])
         let body: HTTPBody
         if hasParts {
             let names = Dictionary((input.fileDataFileNames ?? []).map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
@@ -70,7 +68,7 @@ struct RawRequest: ActionHandler {
                 body =
                     text.isEmpty
                     ? .none
-                    : .bytes(Data(text.utf8), contentType: headers["Content-Type"] == nil ? "application/x-www-form-urlencoded" : nil)
+                    : .bytes(Data(text.utf8), contentType: headers[.contentType] == nil ? "application/x-www-form-urlencoded" : nil)
             case let value?: body = .json(value)
             }
         }
@@ -80,12 +78,41 @@ struct RawRequest: ActionHandler {
         let backoff: RetryPolicy.Backoff =
             input.useExponentialBackoff
             ? Self.exponentialBackoff : input.retryDelayMS > 0 ? .fixed(.milliseconds(input.retryDelayMS)) : .none
-        let request = HTTPRequest(
-            method: HTTPMethod(rawValue: input.method), url: url, headers: headers,
+        guard let method = HTTPRequest.Method(input.method.uppercased()) else {
+            throw ComponentError.invalidInput(
+                "method", label: "Method",
+                message:
+                    "Input 'method' (Method) '\(input.method)' is not an HTTP method; use one of the input's choices, such as GET, POST or DELETE.",
+                owner: "action 'rawRequest'")
+        }
+        let request = HTTPClientRequest(
+            method: method, url: url, headerFields: headers,
             query: (input.queryParams ?? []).map { ($0.key, $0.value) }, body: body, timeouts: timeouts,
             retry: RetryPolicy(maxRetries: input.maxRetries, backoff: backoff, retryAllErrors: input.retryAllErrors))
         let response = try await api.send(request)
         return response.decodedBody(as: ResponseType(rawValue: input.responseType) ?? .json)
+    }
+
+    /// The request's header fields from the Headers input, in order. `Authorization` is dropped:
+    /// the connection's credentials are the only ones sent.
+    static func headerFields(_ headers: [KeyValue]) throws(ComponentError) -> HTTPFields {
+        var fields = HTTPFields()
+        var invalid: [String] = []
+        for header in headers {
+            guard let name = HTTPField.Name(header.key) else {
+                invalid.append("'\(header.key)'")
+                continue
+            }
+            if name != .authorization { fields.append(HTTPField(name: name, value: header.value)) }
+        }
+        guard invalid.isEmpty else {
+            throw ComponentError.invalidInput(
+                "headers", label: "Headers",
+                message:
+                    "Input 'headers' (Headers) has \(invalid.count == 1 ? "a name" : "names") that cannot be a header: \(invalid.joined(separator: ", ")). A header name is letters, digits and !#$%&'*+-.^_`|~, with no spaces or colons.",
+                owner: "action 'rawRequest'")
+        }
+        return fields
     }
 
     /// The full URL: `$TWILIO_ACCOUNT_SID` replaced; a path joined to the API base; an absolute URL

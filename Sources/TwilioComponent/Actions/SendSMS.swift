@@ -2,6 +2,7 @@ import ComponentCore
 import ComponentHTTP
 import ComponentRuntime
 import Foundation
+import HTTPTypes
 
 /// `sendSMS`: one message, never sent twice. Addresses are normalised and every input checked
 /// before any request; only failures that prove nothing reached Twilio, and 429s, are retried.
@@ -41,7 +42,7 @@ struct SendSMS: ActionHandler {
                 "characters": .integer((input.body ?? "").count),
             ]
         }
-        let message = try await api.json(HTTPRequest(method: .post, url: path, body: .form(form)))
+        let message = try await api.json(HTTPClientRequest(method: .post, url: path, body: .form(form)))
         return MessageOutput.map(message)
     }
 

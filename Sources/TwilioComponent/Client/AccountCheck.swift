@@ -1,6 +1,7 @@
 import ComponentCore
 import ComponentHTTP
 import ComponentRuntime
+import HTTPTypes
 
 /// Tests a connection by fetching its account, through the same credentials, host and error
 /// mapping the actions use: a connection that passes can send.
@@ -9,7 +10,7 @@ struct AccountCheck: ConnectionCheck {
 
     func check(context: ActionContext) async throws -> JSONValue {
         let api = try TwilioAPI(context: context, configuration: configuration)
-        let account = try await api.json(HTTPRequest(method: .get, url: api.accountPath + ".json"))
+        let account = try await api.json(HTTPClientRequest(method: .get, url: api.accountPath + ".json"))
         let status = account["status"]?.stringValue ?? "unknown"
         guard status == "active" else {
             throw ComponentError(

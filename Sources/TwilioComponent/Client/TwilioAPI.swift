@@ -2,6 +2,7 @@ import ComponentCore
 import ComponentHTTP
 import ComponentRuntime
 import Foundation
+import HTTPTypes
 import Logging
 
 /// Requests to Twilio's REST API for one invocation: the right host, the connection's credentials,
@@ -26,13 +27,15 @@ struct TwilioAPI: Sendable {
     var accountPath: String { "/2010-04-01/Accounts/\(credentials.accountSid)" }
 
     /// Sends `request` (its URL relative to the base unless absolute) with the connection's credentials.
-    func send(_ request: HTTPRequest) async throws(ComponentError) -> HTTPResponse {
+    func send(_ request: HTTPClientRequest) async throws(ComponentError) -> HTTPClientResponse {
         var request = request
         if request.url.hasPrefix("/") { request.url = baseURL + request.url }
         request.auth = credentials.basicAuth
         if request.timeouts == HTTPTimeouts() { request.timeouts = configuration.timeouts }
-        request.headers.set("User-Agent", TwilioConfiguration.userAgent)
-        if request.method != .delete, !request.headers.contains("Accept") { request.headers.add("Accept", "application/json") }
+        request.headerFields[.userAgent] = TwilioConfiguration.userAgent
+        if request.method != .delete, !request.headerFields.contains(.accept) {
+            request.headerFields.append(HTTPField(name: .accept, value: "application/json"))
+        }
         do {
             return try await configuration.http.send(request, logger: logger)
         } catch {
@@ -41,14 +44,14 @@ struct TwilioAPI: Sendable {
     }
 
     /// Sends and parses a JSON response.
-    func json(_ request: HTTPRequest) async throws(ComponentError) -> JSONValue {
+    func json(_ request: HTTPClientRequest) async throws(ComponentError) -> JSONValue {
         let response = try await send(request)
         guard let json = response.json else {
             throw ComponentError(
                 .protocol, code: "invalid_response",
                 message:
-                    "Twilio answered \(response.status) with a body that is not JSON; the request may have gone to the wrong host (\(baseURL)).",
-                status: response.status)
+                    "Twilio answered \(response.status.code) with a body that is not JSON; the request may have gone to the wrong host (\(baseURL)).",
+                status: response.status.code)
         }
         return json
     }
@@ -58,7 +61,7 @@ struct TwilioAPI: Sendable {
 enum TwilioErrors {
     static func componentError(_ error: HTTPError, credentials: TwilioCredentials) -> ComponentError {
         var component = ComponentError(error)
-        guard error.kind == .upstream, let status = error.status else { return component }
+        guard error.kind == .upstream, let status = error.status?.code else { return component }
         let body = error.bodyJSON
         let code = body?["code"]?.intValue
         let message = body?["message"]?.stringValue

@@ -55,8 +55,7 @@ struct WebhookRequest {
                 // An engine that parsed the form already: its fields are the parameters.
                 let fields = try Self.fields(object)
                 parsedForm = fields
-                body = Data(
-                    fields.map { FormEncoding.percentEncode($0.0) + "=" + FormEncoding.percentEncode($0.1) }.joined(separator: "&").utf8)
+                body = Data(FormEncoding.encodeQuery(fields).utf8)
             case .object, .array: body = Data(JSONWriter.string(from: parsed).utf8)
             default: body = try Self.bytes(parsed)
             }
@@ -159,12 +158,10 @@ struct WebhookRequest {
     /// none), else the webhook URL(s) the payload names, with its path fragment and query.
     func candidateURLs(publicURL: String?) throws(Problem) -> [String] {
         // The engine's parsed query, put back as Twilio would have written it (a list: a repeated name).
-        let query = queryParameters.flatMap { name, value -> [String] in
-            (value.arrayValue ?? [value]).map { item in
-                let text = item.stringValue ?? JSONWriter.string(from: item)
-                return FormEncoding.percentEncode(name) + "=" + FormEncoding.percentEncode(text)
-            }
-        }.joined(separator: "&")
+        let query = FormEncoding.encodeQuery(
+            queryParameters.flatMap { name, value in
+                (value.arrayValue ?? [value]).map { item in (name, item.stringValue ?? JSONWriter.string(from: item)) }
+            })
         func withQuery(_ url: String) -> String {
             url.contains("?") || query.isEmpty ? url : url + "?" + query
         }

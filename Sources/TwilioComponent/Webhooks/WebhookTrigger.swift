@@ -2,6 +2,7 @@ import ComponentCore
 import ComponentHTTP
 import ComponentRuntime
 import Foundation
+import HTTPTypes
 
 /// The `webhook` trigger: receives Twilio's webhook (an incoming message, a status callback),
 /// checks `X-Twilio-Signature`, parses the form body into `body.data`, and answers with TwiML.
@@ -201,7 +202,8 @@ struct WebhookTrigger: TriggerHandler {
             ComponentError(.input, code: .string(problem.code), message: problem.message, status: problem.status),
             // The caller gets the status and a code, not the diagnosis, which is for the flow's owner.
             response: TriggerResponse(
-                statusCode: problem.status, contentType: "text/plain", body: "\(HTTPStatus.reasonPhrase(problem.status)): \(problem.code)\n"
+                statusCode: problem.status, contentType: "text/plain",
+                body: "\(HTTPResponse.Status(code: problem.status).phrase): \(problem.code)\n"
             ))
     }
 }

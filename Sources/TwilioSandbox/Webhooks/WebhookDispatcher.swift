@@ -1,6 +1,7 @@
 import ComponentCore
 import ComponentHTTP
 import Foundation
+import HTTPTypes
 import Logging
 import Synchronization
 
@@ -56,13 +57,13 @@ final class WebhookDispatcher: Sendable {
     func deliver(kind: String, url: String, messageSid: String, parameters: [(String, String)]) async -> WebhookDelivery {
         let token = "\(messageSid)-\(UUID().uuidString.lowercased())"
         let signature = WebhookSigner.signature(url: url, parameters: parameters, authToken: authToken)
-        var headers = HTTPHeaders()
-        headers.add("X-Twilio-Signature", signature)
-        headers.add("I-Twilio-Idempotency-Token", token)
-        headers.add("User-Agent", "TwilioProxy/1.1")
-        headers.add("Accept", "*/*")
-        let request = HTTPRequest(
-            method: .post, url: url, headers: headers, body: .form(parameters),
+        var headers = HTTPFields()
+        headers[HTTPField.Name("X-Twilio-Signature")!] = signature
+        headers[HTTPField.Name("I-Twilio-Idempotency-Token")!] = token
+        headers[.userAgent] = "TwilioProxy/1.1"
+        headers[.accept] = "*/*"
+        let request = HTTPClientRequest(
+            method: .post, url: url, headerFields: headers, body: .form(parameters),
             timeouts: HTTPTimeouts(connect: .seconds(5), perAttempt: .seconds(15)),
             retry: RetryPolicy(maxRetries: 1, backoff: .fixed(.milliseconds(200)), retryAllErrors: true))
         var delivery = WebhookDelivery(
@@ -71,11 +72,11 @@ final class WebhookDispatcher: Sendable {
         do {
             let response = try await client.send(request)
             delivery.attempts = response.attempts
-            delivery.status = response.status
+            delivery.status = response.status.code
             delivery.responseBody = response.text
         } catch {
             delivery.attempts = error.attempts
-            delivery.status = error.status
+            delivery.status = error.status?.code
             delivery.responseBody = error.body.map { String(decoding: $0, as: UTF8.self) }
             delivery.error = error.message
             logger.info("Webhook to \(url) failed", metadata: ["error": .string(error.message)])

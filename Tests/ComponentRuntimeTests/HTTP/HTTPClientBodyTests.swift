@@ -1,6 +1,7 @@
 import ComponentCore
 import ComponentHTTP
 import Foundation
+import HTTPTypes
 import TestSupport
 import Testing
 
@@ -17,7 +18,7 @@ import Testing
         try await withEchoServer { server in
             let bytes = Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) })
             _ = try await client.send(
-                HTTPRequest(method: .put, url: server.baseURL + "/raw", body: .bytes(bytes, contentType: "application/octet-stream")))
+                HTTPClientRequest(method: .put, url: server.baseURL + "/raw", body: .bytes(bytes, contentType: "application/octet-stream")))
             let request = try #require(server.requests.last)
             #expect(request.method == "PUT")
             #expect(request.body == bytes)
@@ -32,7 +33,7 @@ import Testing
                 ("To", "+15005550006"), ("Body", "Hi & bye = 100% ✓"), ("MediaUrl", "https://x.test/a.png?s=1&t=2"),
                 ("MediaUrl", "https://x.test/b.png"), ("Empty", ""),
             ]
-            _ = try await client.send(HTTPRequest(method: .post, url: server.baseURL + "/form", body: .form(fields)))
+            _ = try await client.send(HTTPClientRequest(method: .post, url: server.baseURL + "/form", body: .form(fields)))
             let request = try #require(server.requests.last)
             #expect(request.header("Content-Type") == "application/x-www-form-urlencoded")
             #expect(
@@ -48,7 +49,7 @@ import Testing
     @Test func jsonKeepsKeyOrder() async throws {
         try await withEchoServer { server in
             _ = try await client.send(
-                HTTPRequest(method: .patch, url: server.baseURL + "/json", body: .json(["z": 1, "a": ["ü", nil, true]])))
+                HTTPClientRequest(method: .patch, url: server.baseURL + "/json", body: .json(["z": 1, "a": ["ü", nil, true]])))
             let request = try #require(server.requests.last)
             #expect(request.method == "PATCH")
             #expect(request.header("Content-Type") == "application/json")
@@ -65,7 +66,7 @@ import Testing
                 .file("upload", fileName: "example.txt", contentType: "text/plain", data: Data("My File Contents".utf8)),
                 .file("image", fileName: "pixel.png", contentType: "image/png", data: png),
             ]
-            _ = try await client.send(HTTPRequest(method: .post, url: server.baseURL + "/upload", body: .multipart(parts)))
+            _ = try await client.send(HTTPClientRequest(method: .post, url: server.baseURL + "/upload", body: .multipart(parts)))
             let request = try #require(server.requests.last)
             let contentType = try #require(request.header("Content-Type"))
             #expect(contentType.hasPrefix("multipart/form-data; boundary="))
@@ -88,7 +89,7 @@ import Testing
     @Test func binaryDownloadIsExact() async throws {
         let bytes = Data((0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 7919) })
         try await withTestServer(handler: { _ in .respond(status: 200, headers: [("Content-Type", "image/png")], body: bytes) }) { server in
-            let response = try await client.send(HTTPRequest(method: .get, url: server.baseURL + "/file.png"))
+            let response = try await client.send(HTTPClientRequest(method: .get, url: server.baseURL + "/file.png"))
             #expect(response.body == bytes)
             #expect(
                 response.decodedBody(as: .binary) == [
@@ -105,12 +106,12 @@ import Testing
             default: .respond(status: 200, headers: [("Content-Type", "text/plain")], body: Data("plain ✓".utf8))
             }
         }) { server in
-            let json = try await client.send(HTTPRequest(method: .get, url: server.baseURL + "/json"))
+            let json = try await client.send(HTTPClientRequest(method: .get, url: server.baseURL + "/json"))
             #expect(json.decodedBody(as: .json) == ["b": 1, "a": [2]])
             #expect(json.decodedBody(as: .text) == #"{"b": 1, "a": [2]}"#)
-            let broken = try await client.send(HTTPRequest(method: .get, url: server.baseURL + "/broken"))
+            let broken = try await client.send(HTTPClientRequest(method: .get, url: server.baseURL + "/broken"))
             #expect(broken.decodedBody(as: .json) == #"{"b": 1,"#)
-            let text = try await client.send(HTTPRequest(method: .get, url: server.baseURL + "/text"))
+            let text = try await client.send(HTTPClientRequest(method: .get, url: server.baseURL + "/text"))
             #expect(text.decodedBody(as: .json) == "plain ✓")
         }
     }
@@ -125,7 +126,7 @@ import Testing
                 ("/m?x=1#frag", [], "/m?x=1"),
             ]
             for (path, query, expected) in cases {
-                _ = try await client.send(HTTPRequest(method: .get, url: server.baseURL + path, query: query))
+                _ = try await client.send(HTTPClientRequest(method: .get, url: server.baseURL + path, query: query))
                 #expect(server.requests.last?.target == expected)
             }
         }
@@ -135,21 +136,19 @@ import Testing
         try await withTestServer(handler: { _ in
             .respond(status: 200, headers: [("Set-Cookie", "a=1"), ("set-cookie", "b=2"), ("X-Trace", "t")], body: Data())
         }) { server in
-            var headers = HTTPHeaders()
-            headers.add("X-One", "1")
-            headers.add("X-Repeat", "a")
-            headers.add("X-Repeat", "b")
-            headers.add("X-Empty", "")
-            headers.add("User-Agent", "custom/1.0")
-            let response = try await client.send(HTTPRequest(method: .get, url: server.baseURL + "/h", headers: headers))
+            let repeated = HTTPField.Name("X-Repeat")!
+            let headers: HTTPFields = [
+                HTTPField.Name("X-One")!: "1", repeated: "a", repeated: "b", HTTPField.Name("X-Empty")!: "", .userAgent: "custom/1.0",
+            ]
+            let response = try await client.send(HTTPClientRequest(method: .get, url: server.baseURL + "/h", headerFields: headers))
             let sent = try #require(server.requests.last)
             let names = sent.headers.map(\.name)
             #expect(names.filter { $0.hasPrefix("X-") } == ["X-One", "X-Repeat", "X-Repeat", "X-Empty"])
             #expect(sent.headers.filter { $0.name == "X-Repeat" }.map(\.value) == ["a", "b"])
             #expect(sent.header("X-Empty") == "")
             #expect(sent.header("User-Agent") == "custom/1.0")
-            #expect(response.headers.values("SET-COOKIE") == ["a=1", "b=2"])
-            #expect(response.headers["x-trace"] == "t")
+            #expect(response.headerFields[values: HTTPField.Name("SET-COOKIE")!] == ["a=1", "b=2"])
+            #expect(response.headerFields[HTTPField.Name("x-trace")!] == "t")
             #expect(response.url == server.baseURL + "/h")
         }
     }
@@ -159,7 +158,7 @@ import Testing
             request.target == "/old"
                 ? .respond(status: 302, headers: [("Location", "/new")]) : .respond(status: 200, body: Data("new".utf8))
         }) { server in
-            let response = try await client.send(HTTPRequest(method: .get, url: server.baseURL + "/old"))
+            let response = try await client.send(HTTPClientRequest(method: .get, url: server.baseURL + "/old"))
             #expect(response.text == "new")
             #expect(response.url == server.baseURL + "/new")
         }
@@ -168,7 +167,7 @@ import Testing
     @Test func basicAuthIsSent() async throws {
         try await withEchoServer { server in
             _ = try await client.send(
-                HTTPRequest(
+                HTTPClientRequest(
                     method: .get, url: server.baseURL + "/a", auth: BasicAuth(username: "AC123", password: Secret("tok en:é"))))
             #expect(server.requests.last?.header("Authorization") == "Basic " + Data("AC123:tok en:é".utf8).base64EncodedString())
         }
@@ -177,7 +176,8 @@ import Testing
     @Test func oversizedResponsesAreRefused() async throws {
         try await withTestServer(handler: { _ in .respond(status: 200, body: Data(count: 100_000)) }) { server in
             let error = await #expect(throws: HTTPError.self) {
-                try await client.send(HTTPRequest(method: .get, url: server.baseURL + "/big", retry: .none, maximumResponseBytes: 1000))
+                try await client.send(
+                    HTTPClientRequest(method: .get, url: server.baseURL + "/big", retry: .none, maximumResponseBytes: 1000))
             }
             #expect(error?.message == "the response is larger than the 1000-byte limit")
         }

@@ -2,6 +2,7 @@ import ComponentCore
 import ComponentHTTP
 import ComponentRuntime
 import Foundation
+import HTTPTypes
 import Logging
 import Synchronization
 import TestSupport
@@ -25,7 +26,7 @@ import Testing
             let started = clock.now
             let error = await #expect(throws: HTTPError.self) {
                 try await client.send(
-                    HTTPRequest(
+                    HTTPClientRequest(
                         method: .get, url: server.baseURL + "/slow", timeouts: HTTPTimeouts(perAttempt: .seconds(1)), retry: .none))
             }
             let elapsed = seconds(clock.now - started)
@@ -43,7 +44,7 @@ import Testing
             let policy = RetryPolicy(maxRetries: 5, backoff: .none)
             let error = await #expect(throws: HTTPError.self) {
                 try await client.send(
-                    HTTPRequest(
+                    HTTPClientRequest(
                         method: .get, url: server.baseURL + "/slow",
                         timeouts: HTTPTimeouts(perAttempt: .seconds(10), overall: .milliseconds(1500)), retry: policy))
             }
@@ -56,7 +57,7 @@ import Testing
     @Test func cancellationAbortsWithin200Milliseconds() async throws {
         try await withTestServer(handler: { _ in .delay(.seconds(10), then: .respond(status: 200)) }) { server in
             let clock = ContinuousClock()
-            let task = Task { try await client.send(HTTPRequest(method: .get, url: server.baseURL + "/slow", retry: .none)) }
+            let task = Task { try await client.send(HTTPClientRequest(method: .get, url: server.baseURL + "/slow", retry: .none)) }
             try await Task.sleep(for: .milliseconds(300))
             let cancelled = clock.now
             task.cancel()
@@ -75,7 +76,7 @@ import Testing
     @Test func reusesConnections() async throws {
         try await withTestServer(handler: { _ in .json(200, "{}") }) { server in
             for index in 0..<100 {
-                _ = try await client.send(HTTPRequest(method: .get, url: server.baseURL + "/r/\(index)"))
+                _ = try await client.send(HTTPClientRequest(method: .get, url: server.baseURL + "/r/\(index)"))
             }
             #expect(server.requests.count == 100)
             #expect(server.acceptedConnections < 5, "\(server.acceptedConnections) connections for 100 requests")
@@ -92,7 +93,7 @@ import Testing
             let clock = ContinuousClock()
             let started = clock.now
             let response = try await client.send(
-                HTTPRequest(method: .post, url: server.baseURL + "/Messages.json", body: .form([("To", "+1")])))
+                HTTPClientRequest(method: .post, url: server.baseURL + "/Messages.json", body: .form([("To", "+1")])))
             let elapsed = seconds(clock.now - started)
             #expect(response.status == 201)
             #expect(response.attempts == 2)
@@ -113,7 +114,8 @@ import Testing
     @Test func aPOSTDroppedAfterTheServerReadItIsNotRetried() async throws {
         try await withTestServer(handler: { _ in .closeAfterReading }) { server in
             let error = await #expect(throws: HTTPError.self) {
-                try await client.send(HTTPRequest(method: .post, url: server.baseURL + "/Messages.json", body: .form([("Body", "hi")])))
+                try await client.send(
+                    HTTPClientRequest(method: .post, url: server.baseURL + "/Messages.json", body: .form([("Body", "hi")])))
             }
             #expect(error?.kind == .network)
             #expect(error?.maybeSent == true)
@@ -132,9 +134,11 @@ import Testing
         try await withTestServer(handler: { _ in
             calls.add(1, ordering: .relaxed).oldValue == 0 ? .json(201, "{}") : .closeAfterReading
         }) { server in
-            _ = try await client.send(HTTPRequest(method: .post, url: server.baseURL + "/Messages.json", body: .form([("Body", "one")])))
+            _ = try await client.send(
+                HTTPClientRequest(method: .post, url: server.baseURL + "/Messages.json", body: .form([("Body", "one")])))
             let error = await #expect(throws: HTTPError.self) {
-                try await client.send(HTTPRequest(method: .post, url: server.baseURL + "/Messages.json", body: .form([("Body", "two")])))
+                try await client.send(
+                    HTTPClientRequest(method: .post, url: server.baseURL + "/Messages.json", body: .form([("Body", "two")])))
             }
             #expect(error?.maybeSent == true)
             #expect(server.requests.count == 2, "the server read \(server.requests.count) requests")
@@ -147,7 +151,7 @@ import Testing
         try await withTestServer(handler: { _ in
             calls.add(1, ordering: .relaxed).oldValue == 0 ? .closeAfterReading : .json(200, "{}")
         }) { server in
-            let response = try await client.send(HTTPRequest(method: .get, url: server.baseURL + "/Messages/SM1.json"))
+            let response = try await client.send(HTTPClientRequest(method: .get, url: server.baseURL + "/Messages/SM1.json"))
             #expect(response.status == 200)
             #expect(server.requests.count == 2)
         }
@@ -159,7 +163,8 @@ import Testing
         let policy = RetryPolicy(maxRetries: 2, backoff: .fixed(.milliseconds(10)))
         let error = await #expect(throws: HTTPError.self) {
             try await client.send(
-                HTTPRequest(method: .post, url: "http://127.0.0.1:\(port)/Messages.json", body: .form([("Body", "hi")]), retry: policy))
+                HTTPClientRequest(
+                    method: .post, url: "http://127.0.0.1:\(port)/Messages.json", body: .form([("Body", "hi")]), retry: policy))
         }
         #expect(error?.kind == .network)
         #expect(error?.attempts == 3)
@@ -173,7 +178,7 @@ import Testing
         let port = reserved.port
         let task = Task {
             try await client.send(
-                HTTPRequest(
+                HTTPClientRequest(
                     method: .post, url: "http://127.0.0.1:\(port)/Messages.json", body: .form([("Body", "hi")]),
                     retry: RetryPolicy(maxRetries: 20, backoff: .fixed(.milliseconds(50)))))
         }
@@ -190,12 +195,13 @@ import Testing
         try await withTestServer(handler: { _ in .json(503, #"{"code": 20500}"#) }) { server in
             let policy = RetryPolicy(maxRetries: 2, backoff: .none)
             let get = await #expect(throws: HTTPError.self) {
-                try await client.send(HTTPRequest(method: .get, url: server.baseURL + "/x", retry: policy))
+                try await client.send(HTTPClientRequest(method: .get, url: server.baseURL + "/x", retry: policy))
             }
             #expect(get?.attempts == 3)
             #expect(get?.maybeSent == false)
             let post = await #expect(throws: HTTPError.self) {
-                try await client.send(HTTPRequest(method: .post, url: server.baseURL + "/x", body: .form([("a", "b")]), retry: policy))
+                try await client.send(
+                    HTTPClientRequest(method: .post, url: server.baseURL + "/x", body: .form([("a", "b")]), retry: policy))
             }
             #expect(post?.attempts == 1)
             #expect(post?.kind == .upstream)
@@ -210,7 +216,8 @@ import Testing
         try await withTestServer(handler: { _ in .json(400, #"{"code": 21211}"#) }) { server in
             let policy = RetryPolicy(maxRetries: 3, backoff: .none, retryAllErrors: true)
             let error = await #expect(throws: HTTPError.self) {
-                try await client.send(HTTPRequest(method: .post, url: server.baseURL + "/x", body: .form([("a", "b")]), retry: policy))
+                try await client.send(
+                    HTTPClientRequest(method: .post, url: server.baseURL + "/x", body: .form([("a", "b")]), retry: policy))
             }
             #expect(error?.attempts == 4)
             #expect(server.requests.count == 4)
@@ -218,7 +225,8 @@ import Testing
         try await withTestServer(handler: { _ in .closeAfterReading }) { server in
             let policy = RetryPolicy(maxRetries: 2, backoff: .none, retryAllErrors: true)
             let error = await #expect(throws: HTTPError.self) {
-                try await client.send(HTTPRequest(method: .post, url: server.baseURL + "/x", body: .form([("a", "b")]), retry: policy))
+                try await client.send(
+                    HTTPClientRequest(method: .post, url: server.baseURL + "/x", body: .form([("a", "b")]), retry: policy))
             }
             #expect(error?.attempts == 3)
             #expect(error?.maybeSent == true)
@@ -232,7 +240,7 @@ import Testing
             let capture = LogCapture()
             _ = await #expect(throws: HTTPError.self) {
                 try await client.send(
-                    HTTPRequest(method: .get, url: server.baseURL + "/x", retry: policy), logger: capture.logger(level: .debug))
+                    HTTPClientRequest(method: .get, url: server.baseURL + "/x", retry: policy), logger: capture.logger(level: .debug))
             }
             // The planned waits, from the trace, are exactly the documented ones...
             let planned = capture.text.split(separator: "\n").compactMap { line in
@@ -265,12 +273,10 @@ import Testing
         let bearer = "bearer-9d8c7b6a5f4e"
         let capture = LogCapture()
         try await withTestServer(handler: { _ in .json(401, #"{"code": 20003, "message": "Authenticate", "status": 401}"#) }) { server in
-            var headers = HTTPHeaders()
-            headers.add("X-Api-Token", bearer)
-            headers.add("Authorization", "Bearer \(bearer)")
-            let request = HTTPRequest(
+            let headers: HTTPFields = [HTTPField.Name("X-Api-Token")!: bearer, .authorization: "Bearer \(bearer)"]
+            let request = HTTPClientRequest(
                 method: .get, url: server.baseURL.replacingOccurrences(of: "http://", with: "http://user:\(password)@") + "/secret",
-                headers: headers, auth: BasicAuth(username: "AC123", password: Secret(password)))
+                headerFields: headers, auth: BasicAuth(username: "AC123", password: Secret(password)))
             let error = await #expect(throws: HTTPError.self) { try await client.send(request, logger: capture.logger()) }
             #expect(server.requests.last?.header("Authorization") == "Basic " + Data("AC123:\(password)".utf8).base64EncodedString())
             let everything = [

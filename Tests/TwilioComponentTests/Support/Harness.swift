@@ -2,6 +2,7 @@ import ComponentCore
 import ComponentHTTP
 import ComponentHost
 import Foundation
+import HTTPTypes
 import Synchronization
 import TestSupport
 import TwilioHost
@@ -70,7 +71,7 @@ extension Harness {
     /// Someone texts one of the sandbox's numbers; the sandbox delivers the signed webhook to `url`.
     func inbound(_ message: JSONObject) async throws -> JSONValue {
         let response = try await controlClient.send(
-            HTTPRequest(method: .post, url: baseURL + "/__sandbox/inbound", body: .json(.object(message))))
+            HTTPClientRequest(method: .post, url: baseURL + "/__sandbox/inbound", body: .json(.object(message))))
         return try JSONParser.parse(response.body)
     }
 }

@@ -1,5 +1,6 @@
 import ComponentCore
 import ComponentHTTP
+import HTTPTypes
 import TwilioSandbox
 
 /// Where a test helper sends its requests: a sandbox (or another server) and how to reach it.
@@ -50,14 +51,14 @@ extension SandboxControlling {
 
     /// Every message the sandbox holds.
     func sandboxMessages() async throws -> [JSONValue] {
-        let response = try await controlClient.send(HTTPRequest(method: .get, url: baseURL + "/__sandbox/messages"))
+        let response = try await controlClient.send(HTTPClientRequest(method: .get, url: baseURL + "/__sandbox/messages"))
         return try JSONParser.parse(response.body)["messages"]?.arrayValue ?? []
     }
 
     /// Scripts a sandbox fault.
     func fault(_ route: String, _ fault: JSONValue, count: Int = 1) async throws {
         _ = try await controlClient.send(
-            HTTPRequest(
+            HTTPClientRequest(
                 method: .post, url: baseURL + "/__sandbox/faults",
                 body: .json(["route": .string(route), "count": .integer(count), "fault": fault])))
     }
@@ -74,6 +75,6 @@ extension SandboxControlling {
     /// Read in-process when the sandbox runs here, so that reading adds nothing to it.
     func traffic() async throws -> JSONValue {
         if let sandbox { return sandbox.traffic }
-        return try JSONParser.parse(try await controlClient.send(HTTPRequest(method: .get, url: baseURL + "/__sandbox/traffic")).body)
+        return try JSONParser.parse(try await controlClient.send(HTTPClientRequest(method: .get, url: baseURL + "/__sandbox/traffic")).body)
     }
 }

@@ -1,12 +1,14 @@
 public import ComponentCore
 public import Foundation
+public import HTTPTypes
 
-/// A response: status, header fields, body bytes, and where it came from.
-public struct HTTPResponse: Sendable {
-    /// The status code.
-    public var status: Int
+/// What an ``HTTPClient`` hands back: the status and header fields (swift-http-types' vocabulary),
+/// the body bytes, and where it came from.
+public struct HTTPClientResponse: Sendable {
+    /// The status.
+    public var status: HTTPResponse.Status
     /// The header fields of the final response, in order (repeated fields kept).
-    public var headers: HTTPHeaders
+    public var headerFields: HTTPFields
     /// The body bytes.
     public var body: Data
     /// The URL the response came from, after any redirects.
@@ -15,9 +17,9 @@ public struct HTTPResponse: Sendable {
     public var attempts: Int
 
     /// A response.
-    public init(status: Int, headers: HTTPHeaders, body: Data, url: String, attempts: Int) {
+    public init(status: HTTPResponse.Status, headerFields: HTTPFields, body: Data, url: String, attempts: Int) {
         self.status = status
-        self.headers = headers
+        self.headerFields = headerFields
         self.body = body
         self.url = url
         self.attempts = attempts
@@ -40,7 +42,7 @@ public struct HTTPResponse: Sendable {
             return .string(text)
         case .binary:
             return .object([
-                "contentType": .string(headers["Content-Type"] ?? "application/octet-stream"),
+                "contentType": .string(headerFields[.contentType] ?? "application/octet-stream"),
                 "encoding": "base64",
                 "data": .string(body.base64EncodedString()),
             ])

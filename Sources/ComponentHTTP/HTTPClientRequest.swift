@@ -1,0 +1,83 @@
+public import ComponentCore
+public import HTTPTypes
+
+/// One request for an ``HTTPClient``: what to send (in swift-http-types' vocabulary), how long to
+/// wait, and when to try again.
+public struct HTTPClientRequest: Sendable {
+    public var method: HTTPRequest.Method
+    /// The URL; it may already hold a query, to which ``query`` is appended.
+    public var url: String
+    /// Header fields, in order.
+    public var headerFields: HTTPFields
+    /// Query parameters appended to the URL, in order; names may repeat.
+    public var query: [(String, String)]
+    public var body: HTTPBody
+    /// Basic credentials, sent as `Authorization: Basic ...`.
+    public var auth: BasicAuth?
+    public var timeouts: HTTPTimeouts
+    /// When to try again; the default never sends a non-idempotent request twice.
+    public var retry: RetryPolicy
+    /// Statuses that count as success; others fail with an `upstream` error after any retries.
+    public var acceptedStatuses: Range<Int>
+    /// The largest response body accepted, in bytes.
+    public var maximumResponseBytes: Int
+
+    /// A request.
+    public init(
+        method: HTTPRequest.Method, url: String, headerFields: HTTPFields = [:], query: [(String, String)] = [],
+        body: HTTPBody = .none, auth: BasicAuth? = nil, timeouts: HTTPTimeouts = HTTPTimeouts(),
+        retry: RetryPolicy = .default, acceptedStatuses: Range<Int> = 200..<300, maximumResponseBytes: Int = 64 << 20
+    ) {
+        self.method = method
+        self.url = url
+        self.headerFields = headerFields
+        self.query = query
+        self.body = body
+        self.auth = auth
+        self.timeouts = timeouts
+        self.retry = retry
+        self.acceptedStatuses = acceptedStatuses
+        self.maximumResponseBytes = maximumResponseBytes
+    }
+
+    /// The URL with ``query`` appended (`?` or `&` as the URL needs) and any `#fragment` dropped.
+    public var fullURL: String {
+        var base = url
+        if let hash = base.firstIndex(of: "#") { base = String(base[..<hash]) }
+        guard !query.isEmpty else { return base }
+        let encoded = FormEncoding.encodeQuery(query)
+        if base.hasSuffix("?") || base.hasSuffix("&") { return base + encoded }
+        return base + (base.contains("?") ? "&" : "?") + encoded
+    }
+}
+
+/// HTTP Basic credentials; the secret never prints.
+public struct BasicAuth: Sendable, Hashable {
+    /// The user name (an Account SID or an API key SID).
+    public var username: String
+    /// The password (an Auth Token or an API key secret).
+    public var password: Secret
+
+    /// Credentials.
+    public init(username: String, password: Secret) {
+        self.username = username
+        self.password = password
+    }
+}
+
+/// How long a request may take.
+public struct HTTPTimeouts: Sendable, Hashable {
+    /// Establishing the connection, per attempt.
+    public var connect: Duration
+    /// The whole attempt, from start to the last response byte.
+    public var perAttempt: Duration
+    /// Every attempt and the waits between them together; `nil` for no limit beyond the attempts'.
+    public var overall: Duration?
+
+    /// Timeouts; by default 10 s to connect and 30 s per attempt, so nothing waits forever.
+    public init(connect: Duration = .seconds(10), perAttempt: Duration = .seconds(30), overall: Duration? = nil) {
+        self.connect = connect
+        self.perAttempt = perAttempt
+        self.overall = overall
+    }
+}
