@@ -1,6 +1,12 @@
 // swift-tools-version:6.2
 import PackageDescription
 
+// Subprocess, and the `FilePath` its API takes: swift-system on Linux, the SDK's System on Apple platforms.
+let subprocess: [Target.Dependency] = [
+    .product(name: "Subprocess", package: "swift-subprocess"),
+    .product(name: "SystemPackage", package: "swift-system", condition: .when(platforms: [.linux])),
+]
+
 let package = Package(
     name: "twilio-component",
     platforms: [.macOS(.v15)],
@@ -26,6 +32,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
     ],
     targets: [
         // C libraries
@@ -112,7 +120,9 @@ let package = Package(
         // Executables: the Twilio component wired into the host front ends
         .target(
             name: "TwilioHost",
-            dependencies: ["ComponentHost", "ComponentRuntime", "ComponentCore", "ComponentHTTP", "TwilioComponent"]
+            dependencies: [
+                "ComponentHost", "ComponentRuntime", "ComponentCore", "ComponentHTTP", "TwilioComponent",
+            ] + subprocess  // starts twilio-sandbox for --sandbox
         ),
         .target(name: "TwilioInProcessSandbox", dependencies: ["TwilioHost", "TwilioSandbox"]),
         .executableTarget(name: "run-action", dependencies: ["ComponentHost", "TwilioHost", "TwilioInProcessSandbox"]),
@@ -143,7 +153,7 @@ let package = Package(
         ),
 
         // Tests
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: subprocess, path: "Tests/TestSupport"),
         .executableTarget(
             name: "fixture-component",
             dependencies: ["ComponentHost", "ComponentRuntime", "ComponentCore", .product(name: "Logging", package: "swift-log")],

@@ -1,4 +1,11 @@
 import Foundation
+import Subprocess
+
+#if canImport(System)
+    import System
+#else
+    import SystemPackage
+#endif
 
 /// The `twilio-sandbox` executable as a child process: the engine front end's stand-in for runs
 /// without credentials (`--sandbox`), so that `twilio-component` links no HTTP server.
@@ -16,17 +23,56 @@ public enum SandboxExecutable {
                     "--sandbox starts the twilio-sandbox executable, which is neither beside this one nor on PATH: build it (swift build --product twilio-sandbox), or set TWILIO_* credentials."
             )
         }
-        return try await withCheckedThrowingContinuation { continuation in
-            // Reading the child's banner blocks, so it happens on a thread of its own.
-            Thread {
-                do {
-                    continuation.resume(returning: try start(executable, stateFile: stateFile))
-                } catch {
-                    continuation.resume(throwing: error)
+        try FileManager.default.createDirectory(
+            atPath: (stateFile as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let (banner, announce) = AsyncStream.makeStream(of: [String: String].self)
+        // Subprocess keeps the child only as long as its `run`: that runs in this task until `stop`.
+        let running = Task {
+            defer { announce.finish() }
+            return try await Subprocess.run(
+                .path(FilePath(executable)), arguments: ["--port", "0", "--state", stateFile, "--step-ms", "1000"],
+                platformOptions: stopOptions, input: .none, output: .sequence, error: .discarded
+            ) { execution in
+                // The banner: "TWILIO_API_BASE_URL=...", "TWILIO_ACCOUNT_SID=...", "TWILIO_AUTH_TOKEN=...", ...
+                var settings: [String: String] = [:]
+                // Read to the end, so that the sandbox never blocks on a full pipe once it is ready.
+                for try await line in execution.standardOutput.strings(bufferingPolicy: .unbounded) {
+                    let line = line.trimmingCharacters(in: .whitespaces)
+                    if line.hasPrefix("TWILIO_"), let equals = line.firstIndex(of: "=") {
+                        settings[String(line[..<equals])] = String(line[line.index(after: equals)...])
+                        if bannerKeys.allSatisfy({ settings[$0] != nil }) {
+                            announce.yield(settings)
+                            announce.finish()  // later lines change nothing
+                        }
+                    }
                 }
-            }.start()
+            }.terminationStatus
         }
+        for await settings in banner {
+            return StandInSandbox(
+                baseURL: settings["TWILIO_API_BASE_URL"]!, accountSid: settings["TWILIO_ACCOUNT_SID"]!,
+                authToken: settings["TWILIO_AUTH_TOKEN"]!,
+                stop: {
+                    running.cancel()
+                    _ = await running.result
+                })
+        }
+        running.cancel()  // no banner: the sandbox has ended, or this launch was cancelled and it must go too
+        let status: Int32 =
+            switch try await running.value {
+            case .exited(let code), .signaled(let code): code
+            }
+        throw LaunchError(description: "twilio-sandbox (\(executable)) exited with status \(status) before it was ready.")
     }
+
+    private static let bannerKeys = ["TWILIO_API_BASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"]
+
+    /// Cancelling the run (`stop`) sends SIGTERM, and SIGKILL if the sandbox is still there 5 s later.
+    private static let stopOptions = {
+        var options = PlatformOptions()
+        options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: .seconds(5))]
+        return options
+    }()
 
     static func locate() -> String? {
         let beside = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent(
@@ -38,50 +84,5 @@ public enum SandboxExecutable {
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
         return nil
-    }
-
-    private static func start(_ executable: String, stateFile: String) throws -> StandInSandbox {
-        try FileManager.default.createDirectory(
-            atPath: (stateFile as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["--port", "0", "--state", stateFile, "--step-ms", "1000"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // The banner: "TWILIO_API_BASE_URL=...", "TWILIO_ACCOUNT_SID=...", "TWILIO_AUTH_TOKEN=...", ...
-        var settings: [String: String] = [:]
-        var pending = Data()
-        let reader = output.fileHandleForReading
-        while settings["TWILIO_AUTH_TOKEN"] == nil || settings["TWILIO_API_BASE_URL"] == nil || settings["TWILIO_ACCOUNT_SID"] == nil {
-            let chunk = reader.availableData
-            guard !chunk.isEmpty else {
-                process.waitUntilExit()
-                throw LaunchError(
-                    description: "twilio-sandbox (\(executable)) exited with status \(process.terminationStatus) before it was ready.")
-            }
-            pending.append(chunk)
-            while let newline = pending.firstIndex(of: 0x0A) {
-                let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self).trimmingCharacters(in: .whitespaces)
-                pending.removeSubrange(pending.startIndex...newline)
-                if line.hasPrefix("TWILIO_"), let equals = line.firstIndex(of: "=") {
-                    settings[String(line[..<equals])] = String(line[line.index(after: equals)...])
-                }
-            }
-        }
-        return StandInSandbox(
-            baseURL: settings["TWILIO_API_BASE_URL"]!, accountSid: settings["TWILIO_ACCOUNT_SID"]!,
-            authToken: settings["TWILIO_AUTH_TOKEN"]!,
-            stop: {
-                process.terminate()
-                await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-                    Thread {
-                        process.waitUntilExit()
-                        done.resume()
-                    }.start()
-                }
-            })
     }
 }

@@ -1,86 +1,77 @@
-public import Foundation
-import Synchronization
+import Foundation
+import Subprocess
 
 /// A child process a test talks to while it runs: lines written to its standard input, its
 /// standard output read line by line as it comes, its standard error collected.
+///
+/// Subprocess keeps a child's pipes valid only inside the closure of its `run`, so that closure
+/// runs in a task this object owns, for the child's whole life; the input and the lines pass
+/// through streams.
 public final class ChildProcess: Sendable {
-    private let process: Process
-    private let input: FileHandle
-    private let errors = Mutex(Data())
-    private let finishedErrors = DispatchSemaphore(value: 0)
     /// Standard output, one line (without its newline) at a time; finishes when the child closes it.
     public let lines: AsyncStream<String>
+    /// The child's process id.
+    public let pid: Int32
+    private let input: AsyncStream<[UInt8]>.Continuation
+    private let running: Task<(exitCode: Int32, stderr: String), Never>
 
     /// Starts `executable`; `environment` adds to (or, with `nil` values, removes from) this process's.
-    public init(_ executable: String, _ arguments: [String], environment: [String: String?] = [:]) throws {
-        _ = ProcessRunner.brokenPipesIgnored
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        var merged = ProcessInfo.processInfo.environment
-        for (key, value) in environment { merged[key] = value }
-        process.environment = merged
-        let out = Pipe()
-        let err = Pipe()
-        let inputPipe = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = inputPipe
-        try process.run()
-        self.process = process
-        input = inputPipe.fileHandleForWriting
-        let (lines, continuation) = AsyncStream.makeStream(of: String.self)
-        self.lines = lines
-        let reading = out.fileHandleForReading
-        Thread {
-            var pending = Data()
-            while true {
-                let chunk = reading.availableData
-                if chunk.isEmpty { break }
-                pending.append(chunk)
-                while let newline = pending.firstIndex(of: 0x0A) {
-                    continuation.yield(String(decoding: pending[pending.startIndex..<newline], as: UTF8.self))
-                    pending.removeSubrange(pending.startIndex...newline)
+    public init(_ executable: String, _ arguments: [String], environment: [String: String?] = [:]) async throws {
+        let configuration = ProcessRunner.configuration(executable, arguments, environment: environment)
+        let (chunks, input) = AsyncStream.makeStream(of: [UInt8].self)
+        let (lines, output) = AsyncStream.makeStream(of: String.self)
+        let (started, start) = AsyncThrowingStream.makeStream(of: Int32.self)
+        running = Task {
+            defer { output.finish() }
+            do {
+                let result = try await Subprocess.run(
+                    configuration, input: StreamedInput(chunks: chunks, end: input), output: .sequence, error: .string(limit: .max)
+                ) { execution in
+                    start.yield(execution.processIdentifier.value)
+                    // Read to the end whether or not the test iterates `lines`, so that the child
+                    // never blocks on a full pipe; only "\n" ends a line, as JSON lines expect.
+                    let separator = SubprocessOutputSequence.StringSequence<UTF8>.Separator.unicodeScalarSequence(["\n"])
+                    for try await line in execution.standardOutput.strings(separatedBy: separator, bufferingPolicy: .unbounded) {
+                        output.yield(line)
+                    }
                 }
+                start.finish()
+                return (ProcessRunner.exitCode(result.terminationStatus), result.standardError)
+            } catch {
+                start.finish(throwing: error)  // reaches `init` when the child could not be started
+                return (-1, "\(error)")
             }
-            if !pending.isEmpty { continuation.yield(String(decoding: pending, as: UTF8.self)) }
-            continuation.finish()
-        }.start()
-        let errorReading = err.fileHandleForReading
-        Thread { [self] in
-            let data = errorReading.readDataToEndOfFile()
-            errors.withLock { $0 = data }
-            finishedErrors.signal()
-        }.start()
+        }
+        guard let pid = try await started.first(where: { _ in true }) else {
+            input.finish()  // cancelled while starting: the child is left to end with its input
+            throw CancellationError()
+        }
+        self.pid = pid
+        self.lines = lines
+        self.input = input
     }
 
-    /// The child's process id.
-    public var pid: Int32 { process.processIdentifier }
+    deinit { input.finish() }  // the child sees the end of its input, as when a pipe's last writer goes
 
-    /// Writes `text` to the child's standard input.
+    /// Writes `text` to the child's standard input (queued: it never waits for the child to read);
+    /// throws once the input is closed or the child has stopped reading it.
     public func write(_ text: String) throws {
-        try input.write(contentsOf: Data(text.utf8))
+        guard case .enqueued = input.yield(Array(text.utf8)) else { throw ChildProcessError(message: "standard input is closed") }
     }
 
-    /// Closes the child's standard input (end of input).
+    /// Closes the child's standard input (end of input) once what was written has reached it.
     public func closeInput() throws {
-        try input.close()
+        input.finish()
     }
 
     /// Sends `signal` to the child.
     public func signal(_ signal: Int32) {
-        kill(process.processIdentifier, signal)
+        kill(pid, signal)
     }
 
     /// Waits for the child to end; returns its exit code and everything it wrote to standard error.
     public func wait() async -> (exitCode: Int32, stderr: String) {
-        await withCheckedContinuation { continuation in
-            Thread { [self] in
-                process.waitUntilExit()
-                finishedErrors.wait()
-                continuation.resume(returning: (process.terminationStatus, String(decoding: errors.withLock { $0 }, as: UTF8.self)))
-            }.start()
-        }
+        await running.value
     }
 
     /// Resident memory now and at its peak, in KiB (from /proc).
@@ -93,4 +84,10 @@ public final class ChildProcess: Sendable {
         guard let resident = value("VmRSS"), let peak = value("VmHWM") else { return nil }
         return (resident, peak)
     }
+}
+
+/// The child's standard input can take no more.
+struct ChildProcessError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
 }

@@ -1,8 +1,15 @@
 public import Foundation
-import Synchronization
+import Subprocess
 
-/// Runs a child process and captures what it prints, without blocking Swift's cooperative thread
-/// pool (the in-process servers tests start need those threads to answer the child).
+#if canImport(System)
+    import System
+#else
+    import SystemPackage
+#endif
+
+/// Runs a child process and captures what it prints. Subprocess's I/O is asynchronous, so waiting
+/// never holds a thread of Swift's cooperative pool (the in-process servers tests start need those
+/// threads to answer the child).
 public enum ProcessRunner {
     /// What a finished process printed, and how it ended.
     public struct Output: Sendable {
@@ -16,59 +23,32 @@ public enum ProcessRunner {
     public static func run(
         _ executable: String, _ arguments: [String], environment: [String: String?] = [:], stdin: String? = nil
     ) async throws -> Output {
-        var merged = ProcessInfo.processInfo.environment
-        for (key, value) in environment { merged[key] = value }
-        let finalEnvironment = merged
-        return try await withCheckedThrowingContinuation { continuation in
-            // A plain thread does the blocking work: reading both pipes to the end, then waiting.
-            Thread {
-                do {
-                    continuation.resume(returning: try runBlocking(executable, arguments, environment: finalEnvironment, stdin: stdin))
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }.start()
-        }
+        let (chunks, input) = AsyncStream.makeStream(of: [UInt8].self)
+        if let stdin { input.yield(Array(stdin.utf8)) }
+        input.finish()
+        let result = try await Subprocess.run(
+            configuration(executable, arguments, environment: environment), input: StreamedInput(chunks: chunks, end: input),
+            output: .string(limit: .max), error: .string(limit: .max))
+        return Output(stdout: result.standardOutput, stderr: result.standardError, exitCode: exitCode(result.terminationStatus))
     }
 
     /// A child that exits before reading all its input must fail a write, not kill the tests.
     static let brokenPipesIgnored: Void = { signal(SIGPIPE, SIG_IGN) }()
 
-    private static func runBlocking(_ executable: String, _ arguments: [String], environment: [String: String], stdin: String?) throws
-        -> Output
-    {
-        _ = ProcessRunner.brokenPipesIgnored
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = environment
-        let out = Pipe()
-        let err = Pipe()
-        let input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        let errData = Mutex(Data())
-        let done = DispatchSemaphore(value: 0)
-        Thread {
-            let data = err.fileHandleForReading.readDataToEndOfFile()
-            errData.withLock { $0 = data }
-            done.signal()
-        }.start()
-        // Written from its own thread: a child that answers as it reads (serve) would otherwise
-        // fill its output pipe while this thread still waits to finish writing its input.
-        let writer = input.fileHandleForWriting
-        Thread {
-            if let stdin { try? writer.write(contentsOf: Data(stdin.utf8)) }
-            try? writer.close()
-        }.start()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        done.wait()
-        process.waitUntilExit()
-        return Output(
-            stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData.withLock { $0 }, as: UTF8.self),
-            exitCode: process.terminationStatus)
+    /// How to start `executable`, with `environment` merged into this process's.
+    static func configuration(_ executable: String, _ arguments: [String], environment: [String: String?]) -> Configuration {
+        _ = brokenPipesIgnored
+        let changes = environment.compactMap { key, value in Environment.Key(rawValue: key).map { ($0, value) } }
+        return Configuration(
+            executable: .path(FilePath(executable)), arguments: Arguments(arguments),
+            environment: .inherit.updating(Dictionary(uniqueKeysWithValues: changes)))
+    }
+
+    /// The exit code, or the signal that ended the process (as Foundation's `Process` reported it).
+    static func exitCode(_ status: TerminationStatus) -> Int32 {
+        switch status {
+        case .exited(let code), .signaled(let code): code
+        }
     }
 
     /// The directory of this build's products (the test bundle sits beside them).
@@ -82,4 +62,22 @@ public enum ProcessRunner {
 
     /// The path of the built product `name`.
     public static func product(_ name: String) -> String { productsDirectory.appendingPathComponent(name).path }
+}
+
+/// Standard input fed from `chunks` until it finishes. Subprocess writes it in a task of its own
+/// while the output is read, so a child that answers as it reads (serve) never waits on a full
+/// pipe; and it stops when the child ends, even if `chunks` never finishes.
+struct StreamedInput: InputProtocol {
+    let chunks: AsyncStream<[UInt8]>
+    /// Finished when the child's input closes, so that later writes fail.
+    let end: AsyncStream<[UInt8]>.Continuation
+
+    func write(with writer: StandardInputWriter) async throws {
+        defer { end.finish() }
+        for await chunk in chunks {
+            // A child that closed its input or exited fails the write: what it did not read is
+            // dropped, as with a closed pipe, and its exit status tells the rest.
+            guard (try? await writer.write(chunk)) != nil else { return }
+        }
+    }
 }

@@ -1,4 +1,5 @@
-public import Foundation
+import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -9,11 +10,12 @@ public import Foundation
 public final class Tinyproxy: Sendable {
     /// `http://127.0.0.1:<port>`, for `HTTPS_PROXY`.
     public let url: String
-    private let process: Process
+    private let child: ChildProcess
     private let directory: URL
+    private let stopped = Atomic(false)
 
     /// A proxy that tunnels CONNECT to `connectPorts` only (every port when empty).
-    public init(connectPorts: [Int] = []) throws {
+    public init(connectPorts: [Int] = []) async throws {
         let executable = ["/usr/bin/tinyproxy", "/usr/sbin/tinyproxy"].first { FileManager.default.isExecutableFile(atPath: $0) }
         guard let executable else {
             throw TinyproxyError(message: "tinyproxy is not installed: `make test` installs it (apt-get install -y tinyproxy-bin)")
@@ -34,17 +36,12 @@ public final class Tinyproxy: Sendable {
             """
         let configurationFile = directory.appendingPathComponent("tinyproxy.conf")
         try configuration.write(to: configurationFile, atomically: true, encoding: .utf8)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["-d", "-c", configurationFile.path]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        child = try await ChildProcess(executable, ["-d", "-c", configurationFile.path])
         url = "http://127.0.0.1:\(port)"
         // Ready once it accepts connections.
         for _ in 0..<100 {
             if Self.accepts(port: port) { return }
-            usleep(20_000)
+            try await Task.sleep(for: .milliseconds(20))
         }
         stop()
         throw TinyproxyError(message: "tinyproxy did not start listening on 127.0.0.1:\(port)")
@@ -62,11 +59,9 @@ public final class Tinyproxy: Sendable {
 
     /// Stops the proxy and removes its files.
     public func stop() {
-        if process.isRunning {
-            // SIGKILL: a child started from a test thread may inherit a mask that blocks SIGTERM.
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        // Once only: the process id may name another process once the child has been reaped.
+        guard !stopped.exchange(true, ordering: .relaxed) else { return }
+        child.signal(SIGKILL)  // it keeps nothing that needs a clean shutdown; its task reaps it
         try? FileManager.default.removeItem(at: directory)
     }
 
@@ -97,7 +92,7 @@ public struct TinyproxyError: Error, CustomStringConvertible {
 
 /// Runs `body` with a tinyproxy started for it, then stops it.
 public func withTinyproxy<T>(connectPorts: [Int] = [], _ body: (Tinyproxy) async throws -> T) async throws -> T {
-    let proxy = try Tinyproxy(connectPorts: connectPorts)
+    let proxy = try await Tinyproxy(connectPorts: connectPorts)
     defer { proxy.stop() }
     return try await body(proxy)
 }

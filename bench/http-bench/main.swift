@@ -48,15 +48,11 @@ func runClient() async throws -> Double {
     return Double(requests) / seconds(clock.now - started)
 }
 
-func runCurlTool() throws -> Double {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-    process.arguments = ["--parallel-max", "1", "-K", configPath]
+func runCurlTool() async throws -> Double {
     let clock = ContinuousClock()
     let started = clock.now
-    try process.run()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { fatalError("curl exited with \(process.terminationStatus)") }
+    let curl = try await ProcessRunner.run("/usr/bin/curl", ["--parallel-max", "1", "-K", configPath])
+    guard curl.exitCode == 0 else { fatalError("curl exited with \(curl.exitCode): \(curl.stderr)") }
     return Double(requests) / seconds(clock.now - started)
 }
 
@@ -67,7 +63,7 @@ var clientRates: [Double] = []
 var curlRates: [Double] = []
 for _ in 0..<rounds {
     clientRates.append(try await runClient())
-    curlRates.append(try runCurlTool())
+    curlRates.append(try await runCurlTool())
 }
 let clientMedian = median(clientRates)
 let curlMedian = median(curlRates)

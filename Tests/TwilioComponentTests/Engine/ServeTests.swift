@@ -17,7 +17,7 @@ import TwilioSandbox
 
     @Test func twoThousandSendsAtConcurrencySixteenNoFailureNoDuplicateFlatMemory() async throws {
         try await withEngineTool { tool in
-            let serve = try ChildProcess(EngineTool.path, ["serve", "--concurrency", "16"], environment: tool.environment)
+            let serve = try await ChildProcess(EngineTool.path, ["serve", "--concurrency", "16"], environment: tool.environment)
             let total = 2000
             let window = 16
             var next = 1
@@ -109,7 +109,7 @@ import TwilioSandbox
         try await withEngineTool { tool in
             // Each create takes 1.5 s, so the requests are in flight when the signal comes.
             try await tool.fault("messages.create", ["type": "delay", "milliseconds": 1500], count: 4)
-            let serve = try ChildProcess(EngineTool.path, ["serve", "--concurrency", "4"], environment: tool.environment)
+            let serve = try await ChildProcess(EngineTool.path, ["serve", "--concurrency", "4"], environment: tool.environment)
             for id in 1...4 { try serve.write(Self.send(id, connection: tool.authToken)) }
             try await Task.sleep(for: .milliseconds(700))
             serve.signal(SIGTERM)
