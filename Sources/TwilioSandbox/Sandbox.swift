@@ -1,5 +1,4 @@
 public import ComponentCore
-public import ComponentHTTP
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -26,14 +25,14 @@ public struct SandboxConfiguration: Sendable {
     public var logLevel: Logger.Level
     /// HTTPS (HTTP/2 and HTTP/1.1 by ALPN, or HTTP/1.1 only); `nil` serves plain HTTP/1.1.
     public var tls: SandboxTLS?
-    /// Whom the sandbox trusts, and which proxy it takes, when it posts webhooks to HTTPS receivers.
-    public var webhookClient: HTTPClientSettings
+    /// Whom the sandbox trusts (for HTTPS receivers), and which proxy it takes, when it posts webhooks.
+    public var webhookClient: WebhookClientSettings
 
     /// A configuration; by default loopback, a free port, plain HTTP, in memory, one-second steps.
     public init(
         host: String = "127.0.0.1", port: Int = 0, stateFile: String? = nil, lifecycleStep: Duration = .seconds(1),
         credentials: SandboxCredentials = .default, logLevel: Logger.Level = .warning, tls: SandboxTLS? = nil,
-        webhookClient: HTTPClientSettings = HTTPClientSettings()
+        webhookClient: WebhookClientSettings = WebhookClientSettings()
     ) {
         self.host = host
         self.port = port
@@ -81,11 +80,12 @@ public final class RunningSandbox: Sendable {
     public var traffic: JSONValue { core.traffic.json }
 
     /// Stops listening, lets requests in flight finish, closes every connection, and waits for the
-    /// server to end (a shutdown that leaves no half-open keep-alive connection behind). A CA file
-    /// the sandbox generated is removed.
+    /// server to end (a shutdown that leaves no half-open keep-alive connection behind), then
+    /// closes the webhook client's connections. A CA file the sandbox generated is removed.
     public func stop() async {
         await group.triggerGracefulShutdown()
         _ = await task.result
+        await core.webhooks.shutdown()
         if let temporaryDirectory { try? FileManager.default.removeItem(at: temporaryDirectory) }
     }
 
@@ -108,6 +108,16 @@ public enum TwilioSandbox {
             Double(configuration.lifecycleStep.components.seconds) + Double(configuration.lifecycleStep.components.attoseconds) / 1e18
         let core = SandboxCore(
             credentials: configuration.credentials, store: store, step: step, webhookClient: configuration.webhookClient, logger: logger)
+        do {
+            return try await serve(core: core, configuration: configuration, logger: logger)
+        } catch {
+            await core.webhooks.shutdown()
+            throw error
+        }
+    }
+
+    /// Starts serving `core` and returns once it listens.
+    private static func serve(core: SandboxCore, configuration: SandboxConfiguration, logger: Logger) async throws -> RunningSandbox {
         let tls = try configuration.tls.map(PreparedTLS.init)
         let server: HTTPServerBuilder
         do {

@@ -1,6 +1,5 @@
 // The local Twilio-compatible server, as a command.
 import ArgumentParser
-import ComponentHTTP
 import Foundation
 import Logging
 import TwilioSandbox
@@ -104,7 +103,7 @@ struct TwilioSandboxCommand: AsyncParsableCommand {
                 SandboxConfiguration(
                     host: host, port: port, stateFile: stateFile, lifecycleStep: .milliseconds(stepMilliseconds),
                     logLevel: verbose ? .debug : .warning, tls: tlsConfiguration,
-                    webhookClient: HTTPClientSettings(environment: ProcessInfo.processInfo.environment)))
+                    webhookClient: WebhookClientSettings(environment: ProcessInfo.processInfo.environment)))
         } catch let error as SandboxStateError {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(65)

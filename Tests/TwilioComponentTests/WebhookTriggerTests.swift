@@ -64,7 +64,7 @@ import TwilioSandbox
                 headers: [("Content-Type", response["contentType"]?.stringValue ?? "text/plain")],
                 body: Data((response["body"]?.stringValue ?? "").utf8))
         }) { receiver in
-            let trustingTheReceiver = HTTPClientSettings(trust: TLSTrust(certificateFile: receiver.certificateAuthorityFile))
+            let trustingTheReceiver = WebhookClientSettings(certificateFile: receiver.certificateAuthorityFile)
             try await withHarness(lifecycleStep: .milliseconds(100), webhookClient: trustingTheReceiver) { harness in
                 let sent = await harness.run(
                     ["sendSMS"]

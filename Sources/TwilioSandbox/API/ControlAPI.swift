@@ -1,5 +1,4 @@
 import ComponentCore
-import ComponentHTTP
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -29,11 +28,11 @@ struct ControlAPI {
         let json = body.readableBytes == 0 ? nil : try? JSONParser.parse(Array(body.readableBytesView))
         switch (method, name) {
         case (.get, "health"):
-            return SandboxResponder.json(200, ["status": "ok"])
+            return SandboxResponder.json(.ok, ["status": "ok"])
         case (.get, "credentials"):
             let credentials = core.credentials
             return SandboxResponder.json(
-                200,
+                .ok,
                 [
                     "accountSid": .string(credentials.accountSid), "authToken": .string(credentials.authToken),
                     "apiKeySid": .string(credentials.apiKeySid), "apiKeySecret": .string(credentials.apiKeySecret),
@@ -41,24 +40,24 @@ struct ControlAPI {
         case (.get, "messages"):
             let now = core.now
             return SandboxResponder.json(
-                200, ["messages": .array(core.store.messages(account: nil).map { $0.json(now: now, step: core.step) })])
+                .ok, ["messages": .array(core.store.messages(account: nil).map { $0.json(now: now, step: core.step) })])
         case (.post, "reset"):
             core.store.reset()
             core.faults.reset()
             core.webhooks.reset()
             core.deliveryFailures.reset()
             core.traffic.reset()
-            return SandboxResponder.json(204, nil)
+            return SandboxResponder.json(.noContent, nil)
         case (.get, "traffic"):
-            return SandboxResponder.json(200, core.traffic.json)
+            return SandboxResponder.json(.ok, core.traffic.json)
         case (.post, "traffic/reset"):
             core.traffic.reset()
-            return SandboxResponder.json(204, nil)
+            return SandboxResponder.json(.noContent, nil)
         case (.get, "faults"):
-            return SandboxResponder.json(200, ["pending": core.faults.pending])
+            return SandboxResponder.json(.ok, ["pending": core.faults.pending])
         case (.delete, "faults"):
             core.faults.reset()
-            return SandboxResponder.json(204, nil)
+            return SandboxResponder.json(.noContent, nil)
         case (.post, "faults"):
             guard let json, let routeName = json["route"]?.stringValue, let route = SandboxRoute(rawValue: routeName),
                 let faultJSON = json["fault"], let fault = SandboxFault(json: faultJSON)
@@ -68,11 +67,11 @@ struct ControlAPI {
                 )
             }
             core.faults.add(fault, route: route, count: json["count"]?.intValue ?? 1)
-            return SandboxResponder.json(201, ["pending": core.faults.pending])
+            return SandboxResponder.json(.created, ["pending": core.faults.pending])
         case (.post, "inbound"):
             return await inbound(json)
         case (.get, "webhooks"):
-            return SandboxResponder.json(200, ["deliveries": .array(core.webhooks.all.map(\.json))])
+            return SandboxResponder.json(.ok, ["deliveries": .array(core.webhooks.all.map(\.json))])
         case (.post, "delivery-failures"):
             guard let json, let number = json["number"]?.stringValue, let status = json["status"]?.stringValue else {
                 return problem(
@@ -85,14 +84,14 @@ struct ControlAPI {
             case "delivered": core.deliveryFailures.set(nil, for: number)
             default: return problem("status must be undelivered, failed or delivered.")
             }
-            return SandboxResponder.json(204, nil)
+            return SandboxResponder.json(.noContent, nil)
         default:
-            return SandboxResponder.json(404, ["error": .string("No sandbox control endpoint \(method) \(path).")])
+            return SandboxResponder.json(.notFound, ["error": .string("No sandbox control endpoint \(method) \(path).")])
         }
     }
 
     private func problem(_ message: String) -> Response {
-        SandboxResponder.json(400, ["error": .string(message)])
+        SandboxResponder.json(.badRequest, ["error": .string(message)])
     }
 
     /// Someone texts one of the account's numbers: store the inbound message and deliver the
@@ -125,7 +124,7 @@ struct ControlAPI {
             parameters.append(("MediaUrl\(index)", mediaURL))
         }
         let delivery = await core.webhooks.deliver(kind: "inbound", url: url, messageSid: message.sid, parameters: parameters)
-        return SandboxResponder.json(200, ["message": message.json(now: now, step: core.step), "delivery": delivery.json])
+        return SandboxResponder.json(.ok, ["message": message.json(now: now, step: core.step), "delivery": delivery.json])
     }
 
     private static func contentType(of url: String) -> String {

@@ -1,5 +1,4 @@
 import ComponentCore
-import ComponentHTTP
 import Foundation
 
 /// Twilio's Messages resource for one authenticated account, with Twilio's validation and codes.
@@ -160,7 +159,7 @@ struct MessagesAPI {
     }
 
     func accountJSON() -> JSONValue {
-        let created = StoredMessage.rfc2822(1_577_836_800)
+        let created = TwilioDate.string(fromUnixSeconds: 1_577_836_800)
         let uri = "/2010-04-01/Accounts/\(account)"
         return [
             "date_created": .string(created), "date_updated": .string(created), "friendly_name": "Sandbox account",
@@ -212,10 +211,10 @@ struct MessagesAPI {
         }
         let slice = Array(matching[min(startIndex, matching.count)..<min(startIndex + pageSize, matching.count)])
 
-        let filterQuery = filters.map { FormEncoding.percentEncode($0.0) + "=" + FormEncoding.percentEncode($0.1) }
+        let filterQuery = filters.map { URLEncodedForm.percentEncode($0.0) + "=" + URLEncodedForm.percentEncode($0.1) }
         func uri(page: Int, token: String?) -> JSONValue {
             var parts = filterQuery + ["PageSize=\(pageSize)", "Page=\(page)"]
-            if let token { parts.append("PageToken=\(FormEncoding.percentEncode(token))") }
+            if let token { parts.append("PageToken=\(URLEncodedForm.percentEncode(token))") }
             return .string(path + "?" + parts.joined(separator: "&"))
         }
         let hasNext = startIndex + slice.count < matching.count
@@ -237,7 +236,7 @@ struct MessagesAPI {
     /// The instants a DateSent filter admits: the whole UTC day of a date, or from/to an exact time.
     static func dateRange(_ text: String, operator op: String) -> ClosedRange<Double>? {
         let dateOnly = ISO8601Timestamp.isCalendarDate(text)
-        guard let date = ISO8601Timestamp.date(from: text) ?? HTTPDate.parse(text) else { return nil }
+        guard let date = ISO8601Timestamp.date(from: text) ?? TwilioDate.date(from: text) else { return nil }
         let start = date.timeIntervalSince1970
         let endOfDay = dateOnly ? start + 86_400 - 0.001 : start
         switch op {

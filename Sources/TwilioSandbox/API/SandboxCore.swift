@@ -1,4 +1,3 @@
-import ComponentHTTP
 import Foundation
 import Logging
 import Synchronization
@@ -16,15 +15,13 @@ final class SandboxCore: Sendable {
     let deliveryFailures: DeliveryFailures
     let logger: Logger
 
-    init(credentials: SandboxCredentials, store: SandboxStore, step: Double, webhookClient: HTTPClientSettings, logger: Logger) {
+    init(credentials: SandboxCredentials, store: SandboxStore, step: Double, webhookClient: WebhookClientSettings, logger: Logger) {
         self.credentials = credentials
         self.store = store
         self.step = step
         self.logger = logger
         self.deliveryFailures = DeliveryFailures()
-        self.webhooks = WebhookDispatcher(
-            client: CurlHTTPClient(userAgent: "TwilioProxy/1.1", pool: HTTPConnectionPool(settings: webhookClient)),
-            authToken: credentials.authToken, logger: logger)
+        self.webhooks = WebhookDispatcher(settings: webhookClient, authToken: credentials.authToken, logger: logger)
     }
 
     var now: Double { Date().timeIntervalSince1970 }

@@ -1,5 +1,4 @@
 import ComponentCore
-import ComponentHTTP
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -20,7 +19,7 @@ struct SandboxResponder: HTTPResponder {
             let body = try await request.collectBody(upTo: 1 << 20)
             return await ControlAPI(core: core).respond(method: request.method, path: path, body: body)
         }
-        guard let route = SandboxRoute.classify(method: request.method.rawValue, path: path) else {
+        guard let route = SandboxRoute.classify(method: request.method, path: path) else {
             let known = path.hasPrefix("/2010-04-01/Accounts/")
             return Self.error(
                 known && request.method != .get && request.method != .post && request.method != .delete
@@ -32,7 +31,12 @@ struct SandboxResponder: HTTPResponder {
         var dropAfterProcessing: String?
         switch core.faults.next(for: route) {
         case .status(let status, let code, let retryAfter)?:
-            var error = status == 429 ? TwilioAPIError.tooManyRequests : status == 503 ? .serviceUnavailable : .internalError
+            var error: TwilioAPIError =
+                switch status {
+                case .tooManyRequests: .tooManyRequests
+                case .serviceUnavailable: .serviceUnavailable
+                default: .internalError
+                }
             error.status = status
             if let code { error.code = code }
             error.retryAfter = retryAfter.flatMap(Int.init)
@@ -61,16 +65,16 @@ struct SandboxResponder: HTTPResponder {
             guard pathAccount == account else { return Self.error(.notFound(path)) }
         }
         let api = MessagesAPI(core: core, account: pathAccount)
-        let form = FormEncoding.decodeForm(String(buffer: body)) ?? []
-        let query = FormEncoding.decodeForm(request.uri.query ?? "") ?? []
-        let result: Result<(Int, JSONValue?), TwilioAPIError>
+        let form = URLEncodedForm.fields(body.readableBytesView)
+        let query = URLEncodedForm.fields((request.uri.query ?? "").utf8)
+        let result: Result<(HTTPResponse.Status, JSONValue?), TwilioAPIError>
         switch route {
-        case .createMessage: result = api.create(form).map { (201, $0) }
-        case .listMessages: result = api.list(query, path: path).map { (200, $0) }
-        case .fetchMessage: result = api.fetch(sid: String(segments[4].dropLast(5)), path: path).map { (200, $0) }
-        case .updateMessage: result = api.update(sid: String(segments[4].dropLast(5)), form: form, path: path).map { (200, $0) }
-        case .deleteMessage: result = api.delete(sid: String(segments[4].dropLast(5)), path: path).map { (204, nil) }
-        case .fetchAccount: result = .success((200, api.accountJSON()))
+        case .createMessage: result = api.create(form).map { (.created, $0) }
+        case .listMessages: result = api.list(query, path: path).map { (.ok, $0) }
+        case .fetchMessage: result = api.fetch(sid: String(segments[4].dropLast(5)), path: path).map { (.ok, $0) }
+        case .updateMessage: result = api.update(sid: String(segments[4].dropLast(5)), form: form, path: path).map { (.ok, $0) }
+        case .deleteMessage: result = api.delete(sid: String(segments[4].dropLast(5)), path: path).map { (.noContent, nil) }
+        case .fetchAccount: result = .success((.ok, api.accountJSON()))
         }
         switch result {
         case .success((let status, let json)): return Self.json(status, json)
@@ -105,12 +109,12 @@ struct SandboxResponder: HTTPResponder {
         return difference == 0
     }
 
-    static func json(_ status: Int, _ value: JSONValue?) -> Response {
+    static func json(_ status: HTTPResponse.Status, _ value: JSONValue?) -> Response {
         var headers = HTTPFields()
-        guard let value else { return Response(status: .init(code: status), headers: headers) }
+        guard let value else { return Response(status: status, headers: headers) }
         headers[.contentType] = "application/json; charset=utf-8"
         let text = JSONWriter.string(from: value)
-        return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     static func error(_ error: TwilioAPIError) -> Response {

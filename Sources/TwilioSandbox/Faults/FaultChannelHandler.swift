@@ -57,7 +57,7 @@ final class FaultChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if case .head(let head) = unwrapInboundIn(data) {
             traffic.requestArrived(version: http2 == nil ? "HTTP/1.1" : "HTTP/2")
             let path = head.path.map { $0.split(separator: "?", maxSplits: 1).first.map(String.init) ?? $0 } ?? "/"
-            if let route = SandboxRoute.classify(method: head.method.rawValue, path: path), let fault = faults.takeHeadFault(for: route) {
+            if let route = SandboxRoute.classify(method: head.method, path: path), let fault = faults.takeHeadFault(for: route) {
                 discardingRequest = true
                 misbehave(fault, context: context)
                 return

@@ -1,10 +1,11 @@
 import ComponentCore
+import HTTPTypes
 import Synchronization
 
 /// A misbehaviour the sandbox can be told to show on a route's next requests.
 enum SandboxFault: Sendable {
     /// Answer with an error status (429 with or without `Retry-After`, 500, 503, ...).
-    case status(Int, code: Int?, retryAfter: String?)
+    case status(HTTPResponse.Status, code: Int?, retryAfter: String?)
     /// Wait before handling the request normally.
     case delay(milliseconds: Int)
     /// Strike as the request head arrives, before the body is read: nothing is processed.
@@ -22,7 +23,7 @@ enum SandboxFault: Sendable {
         case "status":
             guard let status = json["status"]?.intValue, (400...599).contains(status) else { return nil }
             self = .status(
-                status, code: json["code"]?.intValue,
+                HTTPResponse.Status(code: status), code: json["code"]?.intValue,
                 retryAfter: json["retryAfter"].flatMap { $0.stringValue ?? $0.intValue.map(String.init) })
         case "delay":
             guard let milliseconds = json["milliseconds"]?.intValue, milliseconds >= 0 else { return nil }
@@ -42,7 +43,7 @@ enum SandboxFault: Sendable {
         switch self {
         case .status(let status, let code, let retryAfter):
             [
-                "type": "status", "status": .integer(status), "code": code.map(JSONValue.integer) ?? .null,
+                "type": "status", "status": .integer(status.code), "code": code.map(JSONValue.integer) ?? .null,
                 "retryAfter": retryAfter.map(JSONValue.string) ?? .null,
             ]
         case .delay(let milliseconds): ["type": "delay", "milliseconds": .integer(milliseconds)]
@@ -89,16 +90,16 @@ enum SandboxRoute: String, Sendable, CaseIterable {
     case fetchAccount = "accounts.fetch"
 
     /// The route of a request, from its method and path; `nil` for paths that are not Twilio API routes.
-    static func classify(method: String, path: String) -> SandboxRoute? {
+    static func classify(method: HTTPRequest.Method, path: String) -> SandboxRoute? {
         let segments = path.split(separator: "/", omittingEmptySubsequences: true)
         guard segments.count >= 3, segments[0] == "2010-04-01", segments[1] == "Accounts" else { return nil }
         switch (segments.count, method) {
-        case (3, "GET"): return segments[2].hasSuffix(".json") ? .fetchAccount : nil
-        case (4, "POST") where segments[3] == "Messages.json": return .createMessage
-        case (4, "GET") where segments[3] == "Messages.json": return .listMessages
-        case (5, "GET") where segments[3] == "Messages": return .fetchMessage
-        case (5, "POST") where segments[3] == "Messages": return .updateMessage
-        case (5, "DELETE") where segments[3] == "Messages": return .deleteMessage
+        case (3, .get): return segments[2].hasSuffix(".json") ? .fetchAccount : nil
+        case (4, .post) where segments[3] == "Messages.json": return .createMessage
+        case (4, .get) where segments[3] == "Messages.json": return .listMessages
+        case (5, .get) where segments[3] == "Messages": return .fetchMessage
+        case (5, .post) where segments[3] == "Messages": return .updateMessage
+        case (5, .delete) where segments[3] == "Messages": return .deleteMessage
         default: return nil
         }
     }

@@ -1,3 +1,5 @@
+import HTTPTypes
+
 /// Which addresses Twilio accepts in `To` and `From`, as the sandbox checks them.
 enum PhoneNumberRules {
     /// `+` and 2 to 15 digits, the first not zero (E.164).

@@ -1,10 +1,11 @@
 import ComponentCore
+import HTTPTypes
 
 /// An error the sandbox answers with, in Twilio's shape:
 /// `{"code", "message", "more_info", "status"}` (plus `detail` for authentication errors).
 struct TwilioAPIError: Error, Sendable {
     var code: Int
-    var status: Int
+    var status: HTTPResponse.Status
     var message: String
     var detail: String?
     var retryAfter: Int?
@@ -15,7 +16,7 @@ struct TwilioAPIError: Error, Sendable {
         if let detail { object["detail"] = .string(detail) }
         object["message"] = .string(message)
         object["more_info"] = .string("https://www.twilio.com/docs/errors/\(code)")
-        object["status"] = .integer(status)
+        object["status"] = .integer(status.code)
         return .object(object)
     }
 

@@ -1,5 +1,4 @@
 import ComponentCore
-import ComponentHTTP
 import Foundation
 
 /// A message as the sandbox keeps it. Its status is not stored but derived from the clock: a
@@ -92,9 +91,9 @@ struct StoredMessage: Codable, Sendable {
         object["account_sid"] = .string(accountSid)
         object["api_version"] = "2010-04-01"
         object["body"] = .string(body)
-        object["date_created"] = .string(Self.rfc2822(createdAt))
-        object["date_sent"] = state.dateSent.map { .string(Self.rfc2822($0)) } ?? .null
-        object["date_updated"] = .string(Self.rfc2822(state.dateUpdated))
+        object["date_created"] = .string(TwilioDate.string(fromUnixSeconds: createdAt))
+        object["date_sent"] = state.dateSent.map { .string(TwilioDate.string(fromUnixSeconds: $0)) } ?? .null
+        object["date_updated"] = .string(TwilioDate.string(fromUnixSeconds: state.dateUpdated))
         object["direction"] = .string(direction)
         object["error_code"] = state.errorCode.map(JSONValue.integer) ?? .null
         object["error_message"] = state.errorCode.map { .string(Self.errorMessage($0)) } ?? .null
@@ -123,17 +122,5 @@ struct StoredMessage: Codable, Sendable {
         case 30007: "Message filtered"
         default: "Unknown error"
         }
-    }
-
-    /// `Thu, 24 Aug 2023 05:01:45 +0000`, as Twilio writes its dates; the sandbox's own code, so
-    /// that a mistake in the component's date handling is caught by the sandbox, not shared with it.
-    static func rfc2822(_ seconds: Double) -> String {
-        var time = time_t(seconds.rounded(.down))
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        var buffer = [CChar](repeating: 0, count: 40)
-        // strftime's %a and %b are the C locale's English names: the process never sets a locale.
-        let count = strftime(&buffer, buffer.count, "%a, %d %b %Y %H:%M:%S +0000", &parts)
-        return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

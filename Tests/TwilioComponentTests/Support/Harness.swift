@@ -59,7 +59,8 @@ struct Harness: SandboxControlling {
 /// Runs `body` with an in-process sandbox (over HTTPS with HTTP/2 unless told otherwise) and a
 /// harness pointed at it; `webhookClient` is whom the sandbox trusts when it posts webhooks.
 func withHarness<T>(
-    lifecycleStep: Duration = .zero, transport: SandboxTransport = .tlsHTTP2, webhookClient: HTTPClientSettings = HTTPClientSettings(),
+    lifecycleStep: Duration = .zero, transport: SandboxTransport = .tlsHTTP2,
+    webhookClient: WebhookClientSettings = WebhookClientSettings(),
     _ body: (Harness) async throws -> T
 ) async throws -> T {
     try await withRunningSandbox(transport.configuration(lifecycleStep: lifecycleStep, webhookClient: webhookClient)) { sandbox in

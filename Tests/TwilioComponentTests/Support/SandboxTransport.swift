@@ -1,4 +1,3 @@
-import ComponentHTTP
 import Testing
 import TwilioSandbox
 
@@ -36,7 +35,9 @@ enum SandboxTransport: String, CaseIterable, Sendable, CustomTestStringConvertib
     static let tls: [SandboxTransport] = [.tlsHTTP2, .tlsHTTP1]
 
     /// A sandbox configuration over this transport.
-    func configuration(lifecycleStep: Duration = .zero, webhookClient: HTTPClientSettings = HTTPClientSettings()) -> SandboxConfiguration {
+    func configuration(lifecycleStep: Duration = .zero, webhookClient: WebhookClientSettings = WebhookClientSettings())
+        -> SandboxConfiguration
+    {
         SandboxConfiguration(lifecycleStep: lifecycleStep, tls: tls, webhookClient: webhookClient)
     }
 }
