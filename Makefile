@@ -9,7 +9,7 @@ test-deps:
 	@./scripts/install-deps.sh --test
 
 build: deps
-	swift build
+	swift build $(IMPORT_CHECK)
 
 # Sends an SMS through the built-in sandbox (or Twilio, when TWILIO_* credentials are set).
 run: deps
@@ -36,9 +36,13 @@ format:
 lint:
 	swift format lint --strict --recursive --parallel Sources Tests bench Fuzz
 
+# Every import must be a declared dependency, so the layers' arrows hold for modules without C
+# dependencies too (SwiftPM otherwise finds any module already built in the build folder).
+IMPORT_CHECK = --explicit-target-dependency-import-check error
+
 test: test-deps
 	$(MAKE) --no-print-directory lint
-	swift build --build-tests
+	swift build --build-tests $(IMPORT_CHECK)
 	swift test
 	$(MAKE) --no-print-directory test-engines
 	./scripts/fuzz.sh

@@ -1,5 +1,5 @@
-public import ComponentCore
-public import ComponentHTTP
+import ComponentCore
+import ComponentHTTP
 public import ComponentHost
 public import ComponentRuntime
 import Foundation

@@ -111,6 +111,17 @@ struct TwilioSandboxCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(64)
         }
+        // Serve until SIGINT or SIGTERM, then stop the server cleanly. Set up before the banner, which
+        // is what tells a parent it may signal.
+        let (signals, continuation) = AsyncStream.makeStream(of: Int32.self)
+        var sources: [any DispatchSourceSignal] = []
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number)
+            source.setEventHandler { continuation.yield(number) }
+            source.resume()
+            sources.append(source)
+        }
         let credentials = sandbox.credentials
         FileHandle.standardOutput.write(
             Data(
@@ -123,16 +134,6 @@ struct TwilioSandboxCommand: AsyncParsableCommand {
                   TWILIO_API_SECRET=\(credentials.apiKeySecret)
                 \(sandbox.certificateAuthorityFile.map { "  SSL_CERT_FILE=\($0)\n" } ?? "")
                 """.utf8))
-        // Serve until SIGINT or SIGTERM, then stop the server cleanly.
-        let (signals, continuation) = AsyncStream.makeStream(of: Int32.self)
-        var sources: [any DispatchSourceSignal] = []
-        for number in [SIGINT, SIGTERM] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number)
-            source.setEventHandler { continuation.yield(number) }
-            source.resume()
-            sources.append(source)
-        }
         for await _ in signals { break }
         for source in sources { source.cancel() }
         await sandbox.stop()

@@ -1,6 +1,7 @@
 import ComponentCore
 import ComponentHTTP
 import Foundation
+import HTTPTypes
 import TestSupport
 import Testing
 

@@ -1,6 +1,5 @@
 import ComponentCore
 import ComponentRuntime
-import Dispatch
 import Foundation
 import Synchronization
 
@@ -24,13 +23,10 @@ enum ServeLoop {
         let writer = AnswerWriter(io: io)
 
         // SIGTERM: take no more lines, finish and answer the ones taken, exit 0.
-        signal(SIGTERM, SIG_IGN)
-        let termination = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
-        termination.setEventHandler {
+        TerminationSignal.install {
             io.writeErr("\(component.commandName) serve: SIGTERM; finishing the requests already taken, then exiting.\n")
             reader.stop()
         }
-        termination.resume()
 
         reader.start()
         await withDiscardingTaskGroup { group in
@@ -41,7 +37,7 @@ enum ServeLoop {
                 }
             }
         }
-        termination.cancel()
+        TerminationSignal.uninstall()
         await session.stop()
         let final = writer.tally
         io.writeErr(
