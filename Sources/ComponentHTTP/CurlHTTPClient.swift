@@ -127,7 +127,7 @@ public struct CurlHTTPClient: HTTPClient {
             body = data
             contentType = type
         case .form(let form):
-            body = Data(FormEncoding.encodeForm(form).utf8)
+            body = Data(FormEncoding.formBytes(form))
             contentType = "application/x-www-form-urlencoded"
         case .json(let value):
             body = Data(JSONWriter.string(from: value).utf8)

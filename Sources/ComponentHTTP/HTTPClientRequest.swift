@@ -42,12 +42,15 @@ public struct HTTPClientRequest: Sendable {
 
     /// The URL with ``query`` appended (`?` or `&` as the URL needs) and any `#fragment` dropped.
     public var fullURL: String {
+        // Searched as bytes: a URL is ASCII, and a Character search walks grapheme clusters.
         var base = url
-        if let hash = base.firstIndex(of: "#") { base = String(base[..<hash]) }
+        if let hash = base.utf8.firstIndex(of: UInt8(ascii: "#")) { base = String(base[..<hash]) }
         guard !query.isEmpty else { return base }
         let encoded = FormEncoding.encodeQuery(query)
-        if base.hasSuffix("?") || base.hasSuffix("&") { return base + encoded }
-        return base + (base.contains("?") ? "&" : "?") + encoded
+        switch base.utf8.last {
+        case UInt8(ascii: "?"), UInt8(ascii: "&"): return base + encoded
+        default: return base + (base.utf8.contains(UInt8(ascii: "?")) ? "&" : "?") + encoded
+        }
     }
 }
 

@@ -130,6 +130,7 @@ public struct HTTPProxySettings: Sendable, Hashable {
 
     /// The proxy a request to `url` goes through, or `nil` to connect directly.
     public func proxy(for url: String) -> Proxy? {
+        guard https != nil || http != nil else { return nil }
         guard let scheme = url.range(of: "://") else { return nil }
         let proxy = url[..<scheme.lowerBound].lowercased() == "https" ? https : http
         guard let proxy else { return nil }

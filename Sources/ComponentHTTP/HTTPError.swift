@@ -77,6 +77,7 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
 
     /// `url` without a `user:password@` part.
     public static func strippingCredentials(_ url: String) -> String {
+        guard url.utf8.contains(UInt8(ascii: "@")) else { return url }  // no user info: the usual case, found fast
         guard let scheme = url.range(of: "://") else { return url }
         let rest = url[scheme.upperBound...]
         let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex

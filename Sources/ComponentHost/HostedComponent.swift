@@ -105,13 +105,15 @@ public struct HostedComponent: Sendable {
 
     /// Settles the services of a run: the component's `prepare`, then a connection pool with the
     /// request's environment's TLS trust and proxy, allowing each host as many connections as
-    /// `concurrency` requests need (and never fewer than the default).
+    /// `concurrency` requests need (and never fewer than the default), as far as the process's
+    /// limit on open files allows (raised to that when it can be; a notice says when it cannot).
     func services(for request: HostRequest, concurrency: Int = 1) async throws -> HostServices {
         var services = try await prepare(request)
+        let connections = OpenFileLimit.connectionsPerHost(
+            forConcurrency: concurrency, minimum: HTTPClientSettings.defaultMaximumConnectionsPerHost)
+        if let notice = connections.notice { request.notice("\(commandName): \(notice)") }
         services.httpPool = HTTPConnectionPool(
-            settings: HTTPClientSettings(
-                environment: request.environment,
-                maximumConnectionsPerHost: max(concurrency, HTTPClientSettings.defaultMaximumConnectionsPerHost)))
+            settings: HTTPClientSettings(environment: request.environment, maximumConnectionsPerHost: connections.cap))
         return services
     }
 

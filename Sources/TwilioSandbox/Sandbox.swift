@@ -27,12 +27,14 @@ public struct SandboxConfiguration: Sendable {
     public var tls: SandboxTLS?
     /// Whom the sandbox trusts (for HTTPS receivers), and which proxy it takes, when it posts webhooks.
     public var webhookClient: WebhookClientSettings
+    /// How long every API request waits before it is answered; none by default.
+    public var latency: ResponseLatency
 
     /// A configuration; by default loopback, a free port, plain HTTP, in memory, one-second steps.
     public init(
         host: String = "127.0.0.1", port: Int = 0, stateFile: String? = nil, lifecycleStep: Duration = .seconds(1),
         credentials: SandboxCredentials = .default, logLevel: Logger.Level = .warning, tls: SandboxTLS? = nil,
-        webhookClient: WebhookClientSettings = WebhookClientSettings()
+        webhookClient: WebhookClientSettings = WebhookClientSettings(), latency: ResponseLatency = .none
     ) {
         self.host = host
         self.port = port
@@ -42,6 +44,7 @@ public struct SandboxConfiguration: Sendable {
         self.logLevel = logLevel
         self.tls = tls
         self.webhookClient = webhookClient
+        self.latency = latency
     }
 }
 
@@ -107,7 +110,8 @@ public enum TwilioSandbox {
         let step =
             Double(configuration.lifecycleStep.components.seconds) + Double(configuration.lifecycleStep.components.attoseconds) / 1e18
         let core = SandboxCore(
-            credentials: configuration.credentials, store: store, step: step, webhookClient: configuration.webhookClient, logger: logger)
+            credentials: configuration.credentials, store: store, step: step, latency: configuration.latency,
+            webhookClient: configuration.webhookClient, logger: logger)
         do {
             return try await serve(core: core, configuration: configuration, logger: logger)
         } catch {

@@ -27,6 +27,10 @@ struct TwilioSandboxCommand: AsyncParsableCommand {
             trust the CAs that SSL_CERT_FILE/SSL_CERT_DIR name in its own environment (or the \
             system's), and take HTTPS_PROXY/NO_PROXY.
 
+            With --latency-ms every API request is answered after that wait (± --jitter-ms), as \
+            Twilio's are over a network, without holding a thread: thousands can wait at once, \
+            so a client's concurrency can be measured against what it would meet in production.
+
             Control endpoints under /__sandbox/ script faults (429, 500/503, delays, dropped \
             connections, refused HTTP/2 streams, GOAWAY), deliver inbound messages, list \
             messages, webhooks and traffic (connections, TLS handshakes, requests in flight), \
@@ -47,6 +51,18 @@ struct TwilioSandboxCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("step-ms"), help: "Milliseconds per lifecycle step (0: delivered at once).")
     var stepMilliseconds = 1000
+
+    @Option(
+        name: .customLong("latency-ms"),
+        help: ArgumentHelp(
+            "Answer every API request after this many milliseconds, as Twilio does over a network (about 200); 0 answers at once.",
+            valueName: "ms"))
+    var latencyMilliseconds = 0
+
+    @Option(
+        name: .customLong("jitter-ms"),
+        help: ArgumentHelp("Vary --latency-ms by up to this many milliseconds either way.", valueName: "ms"))
+    var jitterMilliseconds = 0
 
     @Flag(help: "Serve HTTPS (HTTP/2 and HTTP/1.1 by ALPN) with a certificate from a CA made at start.")
     var tls = false
@@ -74,6 +90,9 @@ struct TwilioSandboxCommand: AsyncParsableCommand {
     var verbose = false
 
     func validate() throws {
+        if latencyMilliseconds < 0 || jitterMilliseconds < 0 {
+            throw ValidationError("--latency-ms and --jitter-ms are waits: give 0 or more milliseconds.")
+        }
         if (tlsCertificate == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together: give both.") }
         if tlsCertificateAuthority != nil, tlsCertificate == nil { throw ValidationError("--tls-ca needs --tls-cert and --tls-key.") }
         if let tlsMaximumVersion, SandboxTLS.Version(rawValue: tlsMaximumVersion) == nil {
@@ -103,7 +122,8 @@ struct TwilioSandboxCommand: AsyncParsableCommand {
                 SandboxConfiguration(
                     host: host, port: port, stateFile: stateFile, lifecycleStep: .milliseconds(stepMilliseconds),
                     logLevel: verbose ? .debug : .warning, tls: tlsConfiguration,
-                    webhookClient: WebhookClientSettings(environment: ProcessInfo.processInfo.environment)))
+                    webhookClient: WebhookClientSettings(environment: ProcessInfo.processInfo.environment),
+                    latency: ResponseLatency(base: .milliseconds(latencyMilliseconds), jitter: .milliseconds(jitterMilliseconds))))
         } catch let error as SandboxStateError {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(65)

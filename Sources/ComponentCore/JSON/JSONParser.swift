@@ -38,7 +38,9 @@ public enum JSONParser {
     }
 
     static func parse(_ buffer: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONValue {
-        var reader = Reader(bytes: buffer)
+        // Valid UTF-8 throughout (the usual case) lets each string be made without checking it
+        // again; otherwise each string is checked, to say which one is broken.
+        var reader = Reader(bytes: buffer, isValidUTF8: String(validating: buffer, as: UTF8.self) != nil)
         reader.skipWhitespace()
         let value = try reader.readValue(depth: 0)
         reader.skipWhitespace()
@@ -50,8 +52,18 @@ public enum JSONParser {
 private struct Reader {
     let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
+    /// Whether all of `bytes` is known to be valid UTF-8.
+    let isValidUTF8: Bool
 
-    init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+    init(bytes: UnsafeBufferPointer<UInt8>, isValidUTF8: Bool) {
+        self.bytes = bytes
+        self.isValidUTF8 = isValidUTF8
+    }
+
+    /// The string of `slice`, or `nil` when it is not valid UTF-8.
+    func string(_ slice: UnsafeBufferPointer<UInt8>) -> String? {
+        isValidUTF8 ? String(decoding: slice, as: UTF8.self) : String(validating: slice, as: UTF8.self)
+    }
 
     func error(_ reason: String, at position: Int? = nil) -> JSONParseError {
         let end = min(position ?? index, bytes.count)
@@ -138,7 +150,7 @@ private struct Reader {
             }
             index += 1
             skipWhitespace()
-            object[key] = try readValue(depth: depth)
+            object.appendNew(key, try readValue(depth: depth))
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input; '}' was expected") }
             if bytes[index] == UInt8(ascii: ",") {
@@ -188,7 +200,7 @@ private struct Reader {
             let byte = bytes[scan]
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: bytes[index..<scan])
-                guard let string = String(validating: slice, as: UTF8.self) else {
+                guard let string = string(slice) else {
                     throw error("invalid UTF-8 in a string", at: start)
                 }
                 index = scan + 1
@@ -291,6 +303,18 @@ private struct Reader {
             if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
             guard index < bytes.count, isDigit(bytes[index]) else { throw error("invalid number", at: start) }
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+        }
+        if isInteger, index - start <= 18 {
+            // Up to 18 digits always fit in an Int: read them without making a String first.
+            var value = 0
+            var position = start
+            let negative = bytes[position] == UInt8(ascii: "-")
+            if negative { position += 1 }
+            while position < index {
+                value = value &* 10 &+ Int(bytes[position] &- UInt8(ascii: "0"))
+                position += 1
+            }
+            return .integer(negative ? -value : value)
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         if isInteger, let integer = Int(text) { return .integer(integer) }

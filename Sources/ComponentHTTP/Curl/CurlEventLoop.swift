@@ -28,12 +28,17 @@ final class CurlEventLoop: @unchecked Sendable {
     private var active: [Int: CurlTransfer] = [:]
     private var idleHandles: [EasyHandle] = []
     private let endings = ConnectionEndLog()
+    /// The connections a host may have: the cap asked for, or fewer while every answer comes over
+    /// HTTP/2 (see ``noteProtocol(of:)``).
+    private let maximumConnectionsPerHost: Int
+    private var connectionsCappedForMultiplexing = false
 
     /// A loop whose hosts may each have `maximumConnectionsPerHost` connections open at once.
     init(maximumConnectionsPerHost: Int) {
         _ = Libcurl.initialized
         guard let multi = curl_multi_init() else { fatalError("libcurl could not allocate a multi handle") }
         self.multi = multi
+        self.maximumConnectionsPerHost = maximumConnectionsPerHost
         // The per-host cap follows the concurrency asked for: over HTTP/1.1 each request in flight
         // needs a connection of its own. The cache keeps as many idle ones for reuse.
         _ = CCurlShims_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, maximumConnectionsPerHost)
@@ -119,6 +124,7 @@ final class CurlEventLoop: @unchecked Sendable {
                 let transfer = Unmanaged<CurlTransfer>.fromOpaque(privateData).takeUnretainedValue()
                 active[transfer.id] = nil
                 curl_multi_remove_handle(multi, handle)
+                if code == CURLE_OK { noteProtocol(of: transfer.easy) }
                 finish(transfer, result: Self.result(of: transfer, code: code))
             }
             // Sleep until a socket is ready, libcurl's own timer fires, or another thread wakes us.
@@ -151,7 +157,31 @@ final class CurlEventLoop: @unchecked Sendable {
     private func finish(_ transfer: CurlTransfer, result: CurlAttemptResult) {
         transfer.continuation.resume(returning: result)
         transfer.easy.reset()
-        if idleHandles.count < 256 { idleHandles.append(transfer.easy) }
+        if idleHandles.count < 64 { idleHandles.append(transfer.easy) }  // each keeps its buffers
+    }
+
+    /// The streams an HTTP/2 connection is counted on to carry at once: half the limit most
+    /// servers set (100; RFC 9113 advises no fewer), so that a server allowing fewer still gets
+    /// the concurrency asked for. libcurl fills a connection's streams before opening another, so
+    /// the cap costs no connection where a server allows more.
+    static let streamsPerConnection = 50
+
+    /// Caps each host's connections to what the concurrency needs in HTTP/2 streams while every
+    /// answer comes over HTTP/2, and lifts the cap at the first answer that does not.
+    ///
+    /// libcurl opens a new connection for each request that finds the open ones full of streams
+    /// and the next one still in its TLS handshake, so a burst of a thousand requests opened
+    /// hundreds of connections (and handshakes, and their memory) where ten carry them. With the
+    /// cap, requests past it wait for a stream, which a request finishing frees. Any HTTP/1.1
+    /// answer (another host, plain HTTP) restores the cap asked for, needed there: one request
+    /// a connection.
+    private func noteProtocol(of easy: EasyHandle) {
+        let multiplexed = easy.info(CURLINFO_HTTP_VERSION) == Int(CURL_HTTP_VERSION_2_0)
+        guard multiplexed != connectionsCappedForMultiplexing else { return }
+        connectionsCappedForMultiplexing = multiplexed
+        let needed = (maximumConnectionsPerHost + Self.streamsPerConnection - 1) / Self.streamsPerConnection + 1
+        let cap = multiplexed ? min(maximumConnectionsPerHost, needed) : maximumConnectionsPerHost
+        _ = CCurlShims_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, cap)
     }
 
     private static let cancelledFailure = TransportFailure(

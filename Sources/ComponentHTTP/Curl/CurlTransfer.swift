@@ -91,6 +91,9 @@ final class CurlTransfer {
             // connection died, even after the server may have read it; without a way to rewind the
             // body it reports CURLE_SEND_FAIL_REWIND instead, and the retry policy decides.
             try easy.set(CURLOPT_POST, 1, "CURLOPT_POST")
+            // libcurl's upload buffer is 64 KiB a transfer unless told; API bodies are small, and
+            // a thousand requests in flight would hold 64 MiB for nothing. 16 KiB is its least.
+            try easy.set(CURLOPT_UPLOAD_BUFFERSIZE, 16 * 1024, "CURLOPT_UPLOAD_BUFFERSIZE")
             try easy.set(CURLOPT_POSTFIELDSIZE_LARGE, offset: Int64(body.count), "CURLOPT_POSTFIELDSIZE_LARGE")
             try easy.set(CURLOPT_READFUNCTION, callback: readCallback, "CURLOPT_READFUNCTION")
             try easy.set(CURLOPT_READDATA, pointer: userData, "CURLOPT_READDATA")
@@ -188,13 +191,18 @@ final class CurlTransfer {
     }
 
     fileprivate func header(_ buffer: UnsafeMutablePointer<CChar>, count: Int) -> Int {
-        let line = String(decoding: UnsafeRawBufferPointer(start: buffer, count: count), as: UTF8.self)
-        if line.hasPrefix("HTTP/") {
+        let bytes = UnsafeRawBufferPointer(start: buffer, count: count)
+        if bytes.starts(with: "HTTP/".utf8) {
             // A new response begins (after a redirect or a 100 Continue): keep only the final one's fields.
             responseHeaders = HTTPFields()
-        } else if let colon = line.firstIndex(of: ":"), let name = HTTPField.Name(String(line[..<colon])) {
+        } else if let colon = bytes.firstIndex(of: UInt8(ascii: ":")),
+            let name = HTTPField.Name(String(decoding: bytes[..<colon], as: UTF8.self))
+        {
             // A line whose name is not a token (RFC 9110 §5.1) is not a field; it is dropped.
-            responseHeaders.append(HTTPField(name: name, value: line[line.index(after: colon)...].trimmingWhitespace()))
+            var value = bytes[(colon + 1)...]
+            while let first = value.first, first == 0x20 || first == 0x09 { value = value.dropFirst() }
+            while let last = value.last, last == 0x20 || last == 0x09 || last == 0x0D || last == 0x0A { value = value.dropLast() }
+            responseHeaders.append(HTTPField(name: name, value: value))
         }
         return count
     }

@@ -123,6 +123,9 @@ struct CheckCommand: ParsableCommand {
 }
 
 struct ServeCommand: ParsableCommand {
+    /// Each request in flight holds a task and a response buffer, a connection only over HTTP/1.1.
+    static let maximumConcurrency = 10_000
+
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Answer JSON-lines requests on standard input, each with an \"id\", until the input ends or SIGTERM.",
@@ -135,13 +138,19 @@ struct ServeCommand: ParsableCommand {
             and answered, then the process exits 0.
             """)
 
-    @Option(name: .customLong("concurrency"), help: ArgumentHelp("How many requests run at once (1-256).", valueName: "n"))
+    @Option(
+        name: .customLong("concurrency"),
+        help: ArgumentHelp(
+            "How many requests run at once (1-10000). Requests mostly wait for the service: at 200 ms a request, n in flight send up to n / 0.2 s.",
+            valueName: "n"))
     var concurrency = 16
 
     @OptionGroup var engine: EngineOptions
 
     func validate() throws {
-        guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 256, not \(concurrency).") }
+        guard (1...Self.maximumConcurrency).contains(concurrency) else {
+            throw ValidationError("--concurrency must be between 1 and \(Self.maximumConcurrency), not \(concurrency).")
+        }
     }
 }
 

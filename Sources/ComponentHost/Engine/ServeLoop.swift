@@ -62,7 +62,9 @@ enum ServeLoop {
         }
 
         func write(_ answer: Answer) {
-            let text = JSONWriter.string(from: answer.json) + "\n"
+            var line = JSONWriter.bytes(from: answer.json)
+            line.append(UInt8(ascii: "\n"))
+            let text = String(decoding: line, as: UTF8.self)
             state.withLock { tally in
                 io.writeOut(text)
                 tally.count(answer)

@@ -9,22 +9,27 @@ public import ComponentManifest
 public struct ConnectionResolver: Sendable {
     /// The manifest's connections.
     public let connections: [ConnectionDefinition]
+    /// Each connection's field resolver, made once.
+    private let fieldResolvers: [String: InputResolver]
 
     /// A resolver over `connections`.
     public init(connections: [ConnectionDefinition]) {
         self.connections = connections
+        fieldResolvers = Dictionary(
+            connections.map { ($0.key, InputResolver(inputs: $0.inputs, owner: "connection '\($0.key)'", noun: "Field")) },
+            uniquingKeysWith: { first, _ in first })
     }
 
     /// The resolved connection for `element` (nil when it takes none or an optional one is absent).
     public func resolve(_ raw: RawConnection?, for element: some ManifestElement) -> Result<ResolvedConnection?, ComponentError> {
         guard let connectionInput = element.connectionInput else { return .success(nil) }
-        let owner = "The \(type(of: element).kindName) '\(element.key)'"
         guard let raw else {
             guard connectionInput.required else { return .success(nil) }
             return .failure(
                 ComponentError(
                     .connection, code: "missing_connection",
-                    message: "\(owner) needs a connection, and none was given. Pass one of: \(knownList).",
+                    message:
+                        "The \(type(of: element).kindName) '\(element.key)' needs a connection, and none was given. Pass one of: \(knownList).",
                     input: connectionInput.key))
         }
         guard let definition = connections.first(where: { $0.key == raw.key }) else {
@@ -38,9 +43,11 @@ public struct ConnectionResolver: Sendable {
         return resolveFields(raw, definition: definition).map { $0 }
     }
 
-    /// The fields of `raw` checked against `definition`.
+    /// The fields of `raw` checked against `definition`, one of ``connections``.
     public func resolveFields(_ raw: RawConnection, definition: ConnectionDefinition) -> Result<ResolvedConnection, ComponentError> {
-        let resolver = InputResolver(inputs: definition.inputs, owner: "connection '\(definition.key)'", noun: "Field")
+        let resolver =
+            fieldResolvers[definition.key]
+            ?? InputResolver(inputs: definition.inputs, owner: "connection '\(definition.key)'", noun: "Field")
         switch resolver.resolve(raw.fields) {
         case .success(let fields): return .success(ResolvedConnection(key: definition.key, fields: fields))
         case .failure(let errors):

@@ -37,12 +37,18 @@ public struct InputResolver: Sendable {
     public let owner: String
     /// What messages call one input: "Input", or "Field" for a connection's fields.
     public let noun: String
+    /// Worked out once here rather than at each invocation: the declared keys, and where the
+    /// inputs that take values (all but `connection` ones) are.
+    private let declaredKeys: Set<String>
+    private let valueInputs: [Int]
 
     /// A resolver for `inputs`; `owner` names their element in messages, `noun` what one input is called.
     public init(inputs: [InputDefinition], owner: String, noun: String = "Input") {
         self.inputs = inputs
         self.owner = owner
         self.noun = noun
+        declaredKeys = Set(inputs.map(\.key))
+        valueInputs = inputs.indices.filter { inputs[$0].type != .connection }
     }
 
     /// The resolved values, or every problem found.
@@ -51,15 +57,16 @@ public struct InputResolver: Sendable {
         var secretKeys = Set<String>()
         var problems: [InputProblem] = []
 
-        let declared = Set(inputs.map(\.key))
-        for key in raw.keys where !declared.contains(key) {
+        for (key, _) in raw where !declaredKeys.contains(key) {
             let known = inputs.filter { $0.type != .connection }.map(\.key)
             var message = "Unknown \(noun.lowercased()) '\(key)' for \(owner).\(Suggestion.didYouMean(key, among: known))"
             message += known.isEmpty ? " It takes none." : " Known: \(known.joined(separator: ", "))."
             problems.append(InputProblem(key: key, label: nil, message: message))
         }
 
-        for input in inputs where input.type != .connection {
+        // By index: a definition is large, and `for input in inputs` would copy each one.
+        for index in valueInputs {
+            let input = inputs[index]
             let given = raw[input.key]
             var value: JSONValue?
             if let given, !InputCoercion.isEmpty(given, for: input) {
@@ -78,7 +85,7 @@ public struct InputResolver: Sendable {
             }
             switch InputCoercion.coerce(value, for: input) {
             case .success(let coerced):
-                values[input.key] = coerced
+                values.appendNew(input.key, coerced)  // declared keys are distinct
                 if input.isSecret { secretKeys.insert(input.key) }
             case .failure(let failure):
                 problems.append(InputProblem(key: input.key, label: input.label, message: "\(noun) \(input.displayName) \(failure.reason)"))

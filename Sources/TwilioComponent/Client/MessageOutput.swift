@@ -25,9 +25,9 @@ enum MessageOutput {
             switch (field.conversion, value) {
             case (.date, .string(let text)):
                 // Unparseable dates pass through unchanged rather than failing the whole result.
-                output[field.output] = HTTPDate.parse(text).map { .string(ISO8601Timestamp.string(from: $0)) } ?? value
+                output.appendNew(field.output, HTTPDate.parse(text).map { .string(ISO8601Timestamp.string(from: $0)) } ?? value)
             default:
-                output[field.output] = value
+                output.appendNew(field.output, value)  // the output keys are distinct
             }
         }
         return .object(output)

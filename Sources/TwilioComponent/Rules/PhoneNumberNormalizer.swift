@@ -1,5 +1,3 @@
-import Foundation
-
 /// Turns what people type into the addresses Twilio accepts, before any request is made.
 ///
 /// - E.164 (`+14155550100`) passes through; spaces, dots, dashes and parentheses are ignored.
@@ -20,68 +18,98 @@ enum PhoneNumberNormalizer {
     }
 
     static func normalize(_ raw: String, role: Role, defaultCountryCode: String) -> Result<String, Refusal> {
-        let text = raw.trimmingCharacters(in: .whitespaces)
+        // Read as bytes: every form accepted is ASCII, and this runs for each address of each send.
+        let text = trimmingSpaces(raw)
         guard !text.isEmpty else { return .failure(Refusal(reason: "is empty")) }
+        let bytes = text.utf8
 
-        if let colon = text.firstIndex(of: ":"), text[..<colon].allSatisfy({ $0.isASCII && $0.isLetter }), colon != text.startIndex {
-            let channel = text[..<colon].lowercased()
+        if let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon != bytes.startIndex,
+            bytes[..<colon].allSatisfy(isASCIILetter)
+        {
+            let channel = String(text[..<colon]).lowercased()
             let address = String(text[text.index(after: colon)...])
             guard !address.isEmpty else { return .failure(Refusal(reason: "has a channel prefix '\(channel):' but no address after it")) }
             guard channel == "whatsapp" || channel == "sms" else { return .success(channel + ":" + address) }
-            return number(address, role: .to, defaultCountryCode: defaultCountryCode).map { channel + ":" + $0 }
+            return number(address.utf8, role: .to, defaultCountryCode: defaultCountryCode).map { channel + ":" + $0 }
         }
-        if role != .to, isAlphanumericSenderID(text) { return .success(text) }
-        return number(text, role: role, defaultCountryCode: defaultCountryCode)
+        if role != .to, isAlphanumericSenderID(bytes) { return .success(String(text)) }
+        return number(bytes, role: role, defaultCountryCode: defaultCountryCode)
     }
 
-    private static func number(_ text: String, role: Role, defaultCountryCode: String) -> Result<String, Refusal> {
-        let separators: Set<Character> = [" ", "-", ".", "(", ")", "/"]
-        var digits = text.filter { !separators.contains($0) }
+    private static func number(_ text: some Collection<UInt8>, role: Role, defaultCountryCode: String) -> Result<String, Refusal> {
+        var digits: [UInt8] = []
+        digits.reserveCapacity(16)
+        for byte in text where !separators.contains(byte) { digits.append(byte) }
         var international = false
-        if digits.hasPrefix("+") {
+        if digits.first == UInt8(ascii: "+") {
             international = true
             digits.removeFirst()
-        } else if digits.hasPrefix("00") {
+        } else if digits.starts(with: [UInt8(ascii: "0"), UInt8(ascii: "0")]) {
             international = true
             digits.removeFirst(2)
         }
-        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+        guard !digits.isEmpty, digits.allSatisfy(isASCIIDigit) else {
             return .failure(Refusal(reason: "is not a phone number"))
         }
         if international {
-            guard digits.first != "0", (8...15).contains(digits.count) else {
+            guard digits.first != UInt8(ascii: "0"), (8...15).contains(digits.count) else {
                 return .failure(
                     Refusal(reason: "is not a valid international number (E.164 has a + and 8 to 15 digits, not starting with 0)"))
             }
-            return .success("+" + digits)
+            return .success("+" + String(decoding: digits, as: UTF8.self))
         }
-        if role != .to, (3...8).contains(digits.count) { return .success(digits) }  // a short code
+        if role != .to, (3...8).contains(digits.count) { return .success(String(decoding: digits, as: UTF8.self)) }  // a short code
         guard digits.count >= 6 else {
             return .failure(Refusal(reason: "is too short to be a phone number"))
         }
-        var national = Substring(digits)
-        if digits.hasPrefix(defaultCountryCode), digits.count - defaultCountryCode.count >= (defaultCountryCode == "1" ? 10 : 8) {
-            national = national.dropFirst(defaultCountryCode.count)  // the country code is already there
-        } else if defaultCountryCode != "1", national.first == "0" {
+        let countryCode = Array(defaultCountryCode.utf8)
+        var national = digits[...]
+        if digits.starts(with: countryCode), digits.count - countryCode.count >= (defaultCountryCode == "1" ? 10 : 8) {
+            national = national.dropFirst(countryCode.count)  // the country code is already there
+        } else if defaultCountryCode != "1", national.first == UInt8(ascii: "0") {
             national = national.dropFirst()  // the national trunk prefix
         }
-        let full = defaultCountryCode + national
+        let full = defaultCountryCode + String(decoding: national, as: UTF8.self)
         if defaultCountryCode == "1", national.count != 10 {
             return .failure(Refusal(reason: "has \(national.count) digits, but a US or Canadian number has 10 (or 11 with a leading 1)"))
         }
-        guard (8...15).contains(full.count) else {
+        let length = full.utf8.count
+        guard (8...15).contains(length) else {
             return .failure(
                 Refusal(
                     reason:
-                        "does not make a valid number with country code \(defaultCountryCode) (+\(full) has \(full.count) digits; E.164 allows 8 to 15)"
+                        "does not make a valid number with country code \(defaultCountryCode) (+\(full) has \(length) digits; E.164 allows 8 to 15)"
                 ))
         }
         return .success("+" + full)
     }
 
     /// Up to 11 letters, digits and spaces with at least one letter: a sender name such as `Acme Inc`.
-    static func isAlphanumericSenderID(_ text: String) -> Bool {
-        guard (1...11).contains(text.count), text.contains(where: { $0.isASCII && $0.isLetter }) else { return false }
-        return text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == " ") }
+    static func isAlphanumericSenderID(_ text: some Collection<UInt8>) -> Bool {
+        (1...11).contains(text.count) && text.contains(where: isASCIILetter)
+            && text.allSatisfy { isASCIILetter($0) || isASCIIDigit($0) || $0 == UInt8(ascii: " ") }
+    }
+
+    /// What people put between digits: spaces, dashes, dots, parentheses, slashes.
+    private static let separators: Set<UInt8> = [
+        UInt8(ascii: " "), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "/"),
+    ]
+
+    private static func isASCIILetter(_ byte: UInt8) -> Bool { (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z") }
+
+    private static func isASCIIDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+
+    /// `text` without the spaces and tabs around it (Unicode's space separators too, as
+    /// Foundation's `.whitespaces` has them).
+    private static func trimmingSpaces(_ text: String) -> Substring {
+        func isSpace(_ scalar: Unicode.Scalar) -> Bool {
+            scalar == " " || scalar == "\t" || (!scalar.isASCII && scalar.properties.generalCategory == .spaceSeparator)
+        }
+        let scalars = text.unicodeScalars
+        var start = scalars.startIndex
+        var end = scalars.endIndex
+        while start < end, isSpace(scalars[start]) { scalars.formIndex(after: &start) }
+        while end > start, isSpace(scalars[scalars.index(before: end)]) { scalars.formIndex(before: &end) }
+        return text[start..<end]
     }
 }

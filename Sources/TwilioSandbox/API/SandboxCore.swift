@@ -9,16 +9,22 @@ final class SandboxCore: Sendable {
     let faults = FaultRegistry()
     let traffic = TrafficStats()
     let webhooks: WebhookDispatcher
+    /// How long each API request waits before it is answered.
+    let latency: ResponseLatency
     /// Seconds per lifecycle step (0: a message reaches its final status at once).
     let step: Double
     /// Numbers whose messages fail or go undelivered instead of being delivered.
     let deliveryFailures: DeliveryFailures
     let logger: Logger
 
-    init(credentials: SandboxCredentials, store: SandboxStore, step: Double, webhookClient: WebhookClientSettings, logger: Logger) {
+    init(
+        credentials: SandboxCredentials, store: SandboxStore, step: Double, latency: ResponseLatency, webhookClient: WebhookClientSettings,
+        logger: Logger
+    ) {
         self.credentials = credentials
         self.store = store
         self.step = step
+        self.latency = latency
         self.logger = logger
         self.deliveryFailures = DeliveryFailures()
         self.webhooks = WebhookDispatcher(settings: webhookClient, authToken: credentials.authToken, logger: logger)

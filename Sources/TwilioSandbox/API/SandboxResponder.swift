@@ -28,6 +28,8 @@ struct SandboxResponder: HTTPResponder {
         }
         core.traffic.apiRequestStarted()
         defer { core.traffic.apiRequestEnded() }
+        let wait = core.latency.sample()
+        if wait > .zero { try? await Task.sleep(for: wait) }
         var dropAfterProcessing: String?
         switch core.faults.next(for: route) {
         case .status(let status, let code, let retryAfter)?:
