@@ -171,13 +171,15 @@ final class CurlTransfer {
     /// libcurl's log of this transfer: the headers it sent, and its informational lines.
     fileprivate func logged(_ type: curl_infotype, _ data: UnsafeMutablePointer<CChar>, count: Int) {
         guard type == CURLINFO_HEADER_OUT || type == CURLINFO_TEXT else { return }
+        // Read as bytes, without making a String: libcurl logs dozens of lines a transfer, and
+        // only a few of them matter.
         let bytes = UnsafeRawBufferPointer(start: data, count: count)
-        let lineEnd = bytes.firstIndex(of: UInt8(ascii: "\r")) ?? bytes.firstIndex(of: UInt8(ascii: "\n")) ?? count
-        let line = String(decoding: bytes[..<lineEnd], as: UTF8.self)
+        let lineEnd = bytes.firstIndex { $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\n") } ?? count
+        let line = UnsafeRawBufferPointer(rebasing: bytes[..<lineEnd])
         if type == CURLINFO_HEADER_OUT {
             http2.observe(requestLine: line)
         } else {
-            http2.observe(text: line, connection: easy.info(CURLINFO_LOCAL_PORT), endings: endings)
+            http2.observe(text: line, connection: { [easy] in easy.info(CURLINFO_LOCAL_PORT) }, endings: endings)
         }
     }
 

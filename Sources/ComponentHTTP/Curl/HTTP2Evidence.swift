@@ -42,20 +42,21 @@ struct HTTP2Evidence {
     /// Reads one entry of libcurl's log: the request line of the headers sent ends in the
     /// protocol; informational lines name the stream opened and any GOAWAY read. `connection`
     /// is the local port of the transfer's connection at that moment.
-    mutating func observe(requestLine line: String) {
-        guard !line.hasPrefix("CONNECT ") else { return }  // a proxy tunnel's request, not this one
-        sentOverHTTP2 = line.hasSuffix(" HTTP/2")
+    mutating func observe(requestLine line: UnsafeRawBufferPointer) {
+        guard !line.starts(with: "CONNECT ".utf8) else { return }  // a proxy tunnel's request, not this one
+        sentOverHTTP2 = line.count >= 7 && UnsafeRawBufferPointer(rebasing: line[(line.count - 7)...]).elementsEqual(" HTTP/2".utf8)
     }
 
-    /// See ``observe(requestLine:)``.
-    mutating func observe(text line: String, connection: Int, endings: ConnectionEndLog) {
+    /// See ``observe(requestLine:)``. `connection` gives the local port, asked only when needed.
+    mutating func observe(text line: UnsafeRawBufferPointer, connection: () -> Int, endings: ConnectionEndLog) {
         if let id = Self.number(after: "Using Stream ID: ", in: line) {
             // A new stream; libcurl may have moved the request to another connection.
-            stream = Stream(id: id, connection: connection, openedAt: endings.tick())
-        } else if line.contains("GOAWAY"), let last = Self.number(after: "last_stream=", in: line) {
-            endings.recordGoAway(connection: connection, errorCode: Self.number(after: "error=", in: line) ?? -1, lastStreamID: last)
-        } else if line.contains("(IN), TLS alert, close notify") {
-            endings.recordClose(connection: connection)
+            stream = Stream(id: id, connection: connection(), openedAt: endings.tick())
+        } else if Self.find("GOAWAY", in: line) != nil, let last = Self.number(after: "last_stream=", in: line) {
+            endings.recordGoAway(
+                connection: connection(), errorCode: Self.number(after: "error=", in: line) ?? -1, lastStreamID: last)
+        } else if Self.find("(IN), TLS alert, close notify", in: line) != nil {
+            endings.recordClose(connection: connection())
         }
     }
 
@@ -77,10 +78,31 @@ struct HTTP2Evidence {
         return nil
     }
 
+    /// Where `marker` ends in `line`, if it is there.
+    private static func find(_ marker: StaticString, in line: UnsafeRawBufferPointer) -> Int? {
+        let length = marker.utf8CodeUnitCount
+        guard let base = line.baseAddress, line.count >= length else { return nil }
+        var position = 0
+        // memchr finds each candidate first byte at memory speed; memcmp checks the rest.
+        while position + length <= line.count {
+            guard let hit = memchr(base + position, Int32(marker.utf8Start[0]), line.count - length - position + 1) else { return nil }
+            let offset = base.distance(to: UnsafeRawPointer(hit))
+            if memcmp(hit, marker.utf8Start, length) == 0 { return offset + length }
+            position = offset + 1
+        }
+        return nil
+    }
+
     /// The decimal number right after `marker` in `line`.
-    private static func number(after marker: String, in line: String) -> Int? {
-        guard let range = line.range(of: marker) else { return nil }
-        return Int(line[range.upperBound...].prefix { $0.isNumber })
+    private static func number(after marker: StaticString, in line: UnsafeRawBufferPointer) -> Int? {
+        guard let start = find(marker, in: line) else { return nil }
+        var value = 0
+        var position = start
+        while position < line.count, line[position] >= UInt8(ascii: "0"), line[position] <= UInt8(ascii: "9"), value < Int.max / 10 {
+            value = value * 10 + Int(line[position] - UInt8(ascii: "0"))
+            position += 1
+        }
+        return position > start ? value : nil
     }
 }
 
