@@ -58,6 +58,7 @@ test-engines: test-deps
 # Built as shipped: optimized, with the Swift runtime linked in (a shorter cold start), in .build-static.
 BENCH_BUILD = swift build -c release --static-swift-stdlib --scratch-path .build-static
 bench: deps
+	@./scripts/install-deps.sh --bench
 	$(BENCH_BUILD) --product twilio-component
 	$(BENCH_BUILD) --product twilio-sandbox
 	$(BENCH_BUILD) --product webhook-bench

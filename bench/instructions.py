@@ -2,8 +2,8 @@
 forms, both counted by valgrind's callgrind (instruction counts are the same run to run whatever
 else the machine does, unlike wall or CPU time).
 
-Each side runs twice, with SMALL and LARGE requests, against the same plain-HTTP sandbox at zero
-latency; (instructions of LARGE - instructions of SMALL) / (LARGE - SMALL) is the cost of one more
+Each side runs twice, with SMALL and LARGE requests, against the same sandbox at zero latency,
+over plain HTTP and over TLS (HTTP/2 for both sides; curl and serve verify the sandbox's CA); (instructions of LARGE - instructions of SMALL) / (LARGE - SMALL) is the cost of one more
 request, start-up and shut-down cancelled out. The serve run's profile is broken down by stage the
 same way, from each stage function's inclusive count.
 
@@ -29,15 +29,15 @@ CONCURRENCY = 8
 
 # The stages of one sendSMS through serve, by the (mangled) name of the function that does each.
 STAGES = [
-    ("read the request line", r"13ComponentHost13EngineRequestV5parse_8expected"),
+    ("read the request line (its JSON included)", r"13ComponentHost13EngineRequestV5parse_8expected"),
     ("resolve and check the inputs", r"16ComponentRuntime13InputResolverV7resolve"),
     ("resolve the connection", r"16ComponentRuntime18ConnectionResolverV7resolve_3for"),
     ("decode the handler's typed input", r"15TwilioComponent7SendSMSV5InputV4from"),
     ("normalize the numbers and build the form", r"15TwilioComponent7SendSMSV4form3for"),
     ("prepare the HTTP request (headers, form encoding)", r"13ComponentHTTP14CurlHTTPClientV7prepare"),
     ("libcurl: the transfer, on its event-loop thread", r"13ComponentHTTP13CurlEventLoopC3run"),
-    ("  of which reading the response headers", r"13ComponentHTTP12CurlTransferC6header"),
-    ("parse the answer's JSON", r"13ComponentCore10JSONParserO5parse"),
+    ("(of which reading the response headers)", r"13ComponentHTTP12CurlTransferC6header"),
+    ("parse JSON: the request line's and the answer's", r"13ComponentCore10JSONParserO5parse"),
     ("map it to the documented output", r"15TwilioComponent13MessageOutputO3map"),
     ("scrub secrets from the result", r"16ComponentRuntime14SecretScrubberV5scrub"),
     ("write the answer line", r"13ComponentHost9ServeLoopO12AnswerWriterC5write"),
@@ -87,12 +87,13 @@ def curl_config(sandbox, count):
     return "\n".join(lines[:-1]) + "\n"
 
 
-def instructions_per_message(binary, log=print):
+def instructions_per_message(binary, tls=False, log=print):
     work = pathlib.Path(tempfile.mkdtemp(prefix="bench-instructions-"))
     component = work / "twilio-component"
     shutil.copy(binary / "twilio-component", component)
     subprocess.run(["strip", "--strip-debug", str(component)], check=True)
-    sandbox = Sandbox(binary / "twilio-sandbox")
+    sandbox = Sandbox(binary / "twilio-sandbox", tls=tls)
+    label = "TLS" if tls else "plain HTTP"
     try:
         env = component_environment(sandbox)
         totals = {"serve": {}, "curl": {}}
@@ -108,18 +109,19 @@ def instructions_per_message(binary, log=print):
             sandbox.reset()
             config = work / f"curl-{count}.cfg"
             config.write_text(curl_config(sandbox, count))
-            totals["curl"][count], _ = callgrind(["curl", "--silent", "--fail", "--parallel", "--parallel-max", str(CONCURRENCY),
-                                                  "-K", str(config)], work / f"curl-{count}.out", env=env)
+            trust = ["--cacert", sandbox.ca_file] if sandbox.ca_file else []
+            totals["curl"][count], _ = callgrind(["curl", "--silent", "--fail", "--parallel", "--parallel-max", str(CONCURRENCY)]
+                                                 + trust + ["-K", str(config)], work / f"curl-{count}.out", env=env)
             if sandbox.count() != count:
                 raise SystemExit(f"bench: curl under callgrind did not send {count} messages")
-            log(f"instructions: {count} requests: serve {totals['serve'][count]:,}, curl {totals['curl'][count]:,}")
+            log(f"instructions over {label}: {count} requests: serve {totals['serve'][count]:,}, curl {totals['curl'][count]:,}")
         per = {side: (values[LARGE] - values[SMALL]) / (LARGE - SMALL) for side, values in totals.items()}
         stages = []
-        for label, pattern in STAGES:
+        for stage, pattern in STAGES:
             cost = (stage_cost(profiles[LARGE], pattern) - stage_cost(profiles[SMALL], pattern)) / (LARGE - SMALL)
-            stages.append({"stage": label, "instructions": cost})
+            stages.append({"stage": stage, "instructions": cost})
         return {"serve": per["serve"], "curl": per["curl"], "ratio": per["serve"] / per["curl"], "stages": stages,
-                "small": SMALL, "large": LARGE, "concurrency": CONCURRENCY}
+                "small": SMALL, "large": LARGE, "concurrency": CONCURRENCY, "transport": label}
     finally:
         sandbox.stop()
         shutil.rmtree(work, ignore_errors=True)
@@ -128,9 +130,11 @@ def instructions_per_message(binary, log=print):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", type=pathlib.Path, required=True)
+    parser.add_argument("--tls", action="store_true", help="over TLS and HTTP/2 instead of plain HTTP")
     args = parser.parse_args()
-    result = instructions_per_message(args.bin, log=lambda message: print(message, file=sys.stderr, flush=True))
-    print(f"serve {result['serve']:,.0f} instructions per sendSMS, curl {result['curl']:,.0f}: {result['ratio']:.2f}x")
+    result = instructions_per_message(args.bin, tls=args.tls, log=lambda message: print(message, file=sys.stderr, flush=True))
+    print(f"over {result['transport']}: serve {result['serve']:,.0f} instructions per sendSMS, curl {result['curl']:,.0f}: "
+          f"{result['ratio']:.2f}x")
     for stage in result["stages"]:
         print(f"  {stage['instructions']:>10,.0f}  {stage['stage']}")
 

@@ -14,9 +14,15 @@ moves both sides alike.
    Both run twice: over plain HTTP/1.1 and over TLS (`twilio-sandbox --tls`, HTTP/2 by ALPN),
    every client verifying the sandbox's CA (the component through SSL_CERT_FILE, the twilio
    package through REQUESTS_CA_BUNDLE, curl through --cacert).
-3. Webhook validation: signatures checked per second by the component's validator
+3. Latency-bound throughput (bench/latency_bound.py): 5,000 sendSMS at 50, 200 and 1,000 in
+   flight against a sandbox answering after 200 ms, over TLS with HTTP/2 and with HTTP/1.1:
+   serve vs the package's AsyncTwilioHttpClient and its threaded Client; rate as a fraction of
+   concurrency / latency, peak RSS, CPU per 1,000 messages.
+4. CPU per message in instructions (bench/instructions.py, valgrind's callgrind): serve vs the
+   curl tool posting the same forms, plain and over TLS, with serve's stages.
+5. Webhook validation: signatures checked per second by the component's validator
    (bench/webhook-bench) vs the package's RequestValidator, on the same 10,000 requests.
-4. Manifest: load + validate component.yaml and generated manifests of 100, 1,000 and 10,000
+6. Manifest: load + validate component.yaml and generated manifests of 100, 1,000 and 10,000
    actions (bench/manifest-bench), beside libyaml's own parse of the same text.
 
 usage: run.py --bin DIR --python PYTHON [--quick]
@@ -37,6 +43,8 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
+from instructions import instructions_per_message  # noqa: E402
+from latency_bound import latency_bound  # noqa: E402
 from sandbox_process import FROM, TO, Sandbox, component_environment  # noqa: E402
 
 PYTHON_SEND = """
@@ -299,6 +307,10 @@ def versions(args):
 
 
 GOALS = [
+    ("Latency-bound, 200 in flight: of concurrency / latency", "latency_200", 0.9),
+    ("Latency-bound, 1,000 in flight", "latency_1000", 0.8),
+    ("CPU per message: Python's best / serve's (worst case)", "latency_cpu", 5),
+    ("Instructions per message: curl's / serve's", "instructions", 0.5),
     ("Cold send: Python time / component time", "cold", 10),
     ("Cold send over TLS", "cold_tls", 10),
     ("Warm: serve rate / Python rate", "warm_python", 3),
@@ -309,8 +321,28 @@ GOALS = [
 ]
 
 
+def latency_summary(latency):
+    """The goals' view of the latency-bound rows: serve's worst fraction of concurrency / latency
+    at 200 and at 1,000 in flight (over either transport), and the smallest ratio of the twilio
+    package's best CPU per 1,000 messages (its asyncio or its threaded client) to serve's."""
+    rows = latency["rows"]
+
+    def worst_fraction(concurrency):
+        return min(row["serve"]["fraction"] for key, row in rows.items() if key.endswith(f"/{concurrency}"))
+
+    cpu = min(min(row["python_async"]["cpu_per_1000"], row["python_threads"]["cpu_per_1000"]) / row["serve"]["cpu_per_1000"]
+              for row in rows.values())
+    peak = max(row["serve"]["rss_mib"] for key, row in rows.items() if key.endswith("/1000"))
+    return {"latency_200": worst_fraction(200), "latency_1000": worst_fraction(1000), "latency_cpu": cpu, "rss_1000": peak}
+
+
 def ratios(results):
+    summary = latency_summary(results["latency"])
     return {
+        "latency_200": summary["latency_200"],
+        "latency_1000": summary["latency_1000"],
+        "latency_cpu": summary["latency_cpu"],
+        "instructions": results["instructions"]["plain"]["curl"] / results["instructions"]["plain"]["serve"],
         "cold": results["cold"]["ratio"],
         "cold_tls": results["cold_tls"]["ratio"],
         "warm_python": results["warm"]["ratio_python"],
@@ -379,6 +411,24 @@ def markdown(results, info, command):
 """
 
     warm, warm_tls = results["warm"], results["warm_tls"]
+    latency, summary = results["latency"], latency_summary(results["latency"])
+    side_names = {"serve": "serve", "python_async": "twilio AsyncTwilioHttpClient (aiohttp)", "python_threads": "one twilio Client, thread pool"}
+    latency_rows = ""
+    for key, row in latency["rows"].items():
+        transport_name, concurrency = key.split("/")
+        transport_label = "TLS + HTTP/2" if transport_name == "h2" else "TLS + HTTP/1.1"
+        for side, figures in row.items():
+            latency_rows += (f"| {transport_label} | {int(concurrency):,} | {side_names[side]} | {figures['per_s']:,.0f}/s | "
+                             f"{figures['fraction']:.2f} | {figures['rss_mib']:.1f} MiB | {figures['cpu_per_1000']:.2f} s | "
+                             f"{figures['sandbox_cpu_per_1000']:.2f} s | {figures['connections']} |\n")
+    instructions = results["instructions"]
+    instruction_rows = "".join(
+        f"| {figures['transport']} | {figures['serve']:,.0f} | {figures['curl']:,.0f} | {figures['serve'] / figures['curl']:.2f}× | 2× | "
+        f"{'met' if figures['serve'] <= 2 * figures['curl'] else '**not met**'} |\n" for figures in instructions.values())
+    stage_rows = "".join(
+        f"| {stage['stage']} | {stage['instructions']:,.0f} | {tls_stage['instructions']:,.0f} |\n"
+        for stage, tls_stage in zip(instructions["plain"]["stages"], instructions["tls"]["stages"]))
+    rss_verdict = "met" if summary["rss_1000"] < 80 else "**not met**"
     return f"""# Benchmarks
 
 Generated by `{command}` on {info['date']}; both sides of each comparison ran in the same run,
@@ -393,6 +443,41 @@ medians. Ratios are what to read: the machine is shared and noisy, absolute time
 | comparison | component | peer | ratio | goal | |
 | --- | ---: | ---: | ---: | ---: | --- |
 {rows("", " (plain HTTP)")}{rows("_tls", " over TLS")}| Webhook signatures validated ({webhook['count']:,} requests, {webhook['valid']:,} valid; best of 3 passes, median of {webhook['rounds']}) | {webhook['component']['median_per_s']:,.0f}/s | RequestValidator: {webhook['python']['median_per_s']:,.0f}/s | {values['webhook']:.1f}× | 20× | {verdict('webhook')} |
+
+## At the shape of real traffic: many sends in flight, each waiting for Twilio
+
+`twilio-sandbox --latency-ms {latency['latency_ms']}` answers every API request {latency['latency_ms']} ms after it
+arrives, about what a request to api.twilio.com takes from a cloud region. At concurrency C the
+best any client can do is C / {latency['latency_ms'] / 1000:g} s messages per second; each side sent {latency['count']:,}
+sendSMS at C in flight, and the table gives its rate as a fraction of that, its peak RSS, and
+the CPU seconds (user + system, all threads, over the sends only) it and the sandbox spent per
+1,000 messages. One run each; both transports are TLS with the sandbox's CA verified.
+
+| transport | in flight | client | messages/s | of C / latency | peak RSS | CPU per 1,000 | sandbox CPU per 1,000 | connections |
+| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |
+{latency_rows}
+- serve's worst fraction at 200 in flight: {summary['latency_200']:.2f} (goal 0.9, {verdict('latency_200')}); at 1,000: {summary['latency_1000']:.2f} (goal 0.8, {verdict('latency_1000')}).
+- serve's peak RSS at 1,000 in flight: {summary['rss_1000']:.1f} MiB (goal under 80 MiB, {rss_verdict}).
+- CPU per message: the twilio package's better client spends at least {summary['latency_cpu']:.1f}× serve's CPU at the same concurrency (goal 5×, {verdict('latency_cpu')}).
+
+## CPU per message, in instructions
+
+valgrind's callgrind counts the instructions of `serve --concurrency {instructions['plain']['concurrency']}` sending sendSMS and of the
+curl tool posting the same forms (`--parallel -K`), both against the sandbox at zero latency; the
+cost of one more request is (count for {instructions['plain']['large']:,} requests - count for {instructions['plain']['small']:,}) / {instructions['plain']['large'] - instructions['plain']['small']:,}, so
+start-up cancels out. Instruction counts do not move with the machine's load.
+
+| transport | serve, per sendSMS | curl, per request | ratio | goal | |
+| --- | ---: | ---: | ---: | ---: | --- |
+{instruction_rows}
+Where serve's instructions go, per sendSMS (each stage's inclusive count, the same difference):
+
+| stage | plain HTTP | TLS + HTTP/2 |
+| --- | ---: | ---: |
+{stage_rows}
+Stages in parentheses, and the JSON parse, are also inside others. What no stage holds is handing
+each request between the threads that read lines, run the invocation and drive libcurl, and the
+Swift runtime's task switches, allocation and reference counting.
 
 How each side reached the sandbox in its last warm run (the sandbox's own count):
 
@@ -414,7 +499,8 @@ What each measures:
    {warm['concurrency']} threads, and against `curl --parallel --parallel-max {warm['concurrency']} -K` posting the
    same forms in one process (`--cacert` over TLS). Over TLS the component and curl multiplex
    HTTP/2 streams; the twilio package (requests, urllib3) speaks HTTP/1.1 only.
-3. **Webhook validation**: the same {webhook['count']:,} status callbacks (signed by the package's own
+3. **Latency-bound** and **CPU per message**: see their sections above.
+4. **Webhook validation**: the same {webhook['count']:,} status callbacks (signed by the package's own
    `compute_signature`, one in ten tampered), checked by `TwilioSignatureValidator` in
    `bench/webhook-bench` and by `RequestValidator.validate`; both find {webhook['valid']:,} valid.
 
@@ -452,6 +538,12 @@ def main():
             log(f"warm{label} transports: " + "; ".join(f"{name} {transport(warm[name])}" for name in ("component", "python", "curl")))
         finally:
             sandbox.stop()
+    log("latency-bound throughput")
+    measured["latency"] = latency_bound(args.bin, args.python, count=1000 if args.quick else 5000, log=log)
+    measured["instructions"] = {}
+    for key, tls in (("plain", False), ("tls", True)):
+        log(f"instructions per message over {'TLS' if tls else 'plain HTTP'}")
+        measured["instructions"][key] = instructions_per_message(args.bin, tls=tls, log=log)
     log("webhook validation")
     webhook = webhook_validation(args, 3 if args.quick else 5)
     log(f"webhook: component {webhook['component']['median_per_s']:.0f}/s, python {webhook['python']['median_per_s']:.0f}/s")

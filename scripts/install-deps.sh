@@ -3,12 +3,16 @@
 # pkg-config); with --test also what the test suite starts or calls: tinyproxy (the CONNECT proxy
 # the HTTPS_PROXY tests go through), openssl (certificate hashes for SSL_CERT_DIR), python3-venv
 # (the Python peers' virtual environment), redis-server (the broker of the Celery adapter's
-# tests). Package.swift names the same libraries as the
-# system-library providers.
+# tests); with --bench what make bench runs beside the component: valgrind (instruction counts)
+# and the curl tool. Package.swift names the same libraries as the system-library providers.
 set -eu
 missing=""
 if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists libcurl yaml-0.1; then
     missing="libcurl4-openssl-dev libyaml-dev pkg-config"
+fi
+if [ "${1:-}" = "--bench" ]; then
+    command -v valgrind >/dev/null 2>&1 || missing="$missing valgrind"  # instruction counts (callgrind)
+    command -v curl >/dev/null 2>&1 || missing="$missing curl"  # the raw peer
 fi
 if [ "${1:-}" = "--test" ]; then
     [ -x /usr/bin/tinyproxy ] || [ -x /usr/sbin/tinyproxy ] || missing="$missing tinyproxy-bin"

@@ -29,9 +29,15 @@ final class CurlEventLoop: @unchecked Sendable {
     private var idleHandles: [EasyHandle] = []
     private let endings = ConnectionEndLog()
     /// The connections a host may have: the cap asked for, or fewer while every answer comes over
-    /// HTTP/2 (see ``noteProtocol(of:)``).
+    /// HTTP/2 (see ``noteProtocol(multiplexed:)``).
     private let maximumConnectionsPerHost: Int
     private var connectionsCappedForMultiplexing = false
+    /// Whether any request has shown which protocol the hosts speak yet.
+    private var protocolKnown = false
+    /// The protocol the latest request went out over, noted from inside libcurl's callbacks and
+    /// acted on once `curl_multi_perform` has returned (libcurl is not to be configured from
+    /// within its own callbacks).
+    private var protocolSeenInCallback: Bool?
 
     /// A loop whose hosts may each have `maximumConnectionsPerHost` connections open at once.
     init(maximumConnectionsPerHost: Int) {
@@ -114,6 +120,10 @@ final class CurlEventLoop: @unchecked Sendable {
 
             var running: Int32 = 0
             curl_multi_perform(multi, &running)
+            if let multiplexed = protocolSeenInCallback {
+                protocolSeenInCallback = nil
+                noteProtocol(multiplexed: multiplexed)
+            }
             var remaining: Int32 = 0
             while let message = curl_multi_info_read(multi, &remaining) {
                 guard message.pointee.msg == CURLMSG_DONE, let handle = message.pointee.easy_handle else { continue }
@@ -124,7 +134,9 @@ final class CurlEventLoop: @unchecked Sendable {
                 let transfer = Unmanaged<CurlTransfer>.fromOpaque(privateData).takeUnretainedValue()
                 active[transfer.id] = nil
                 curl_multi_remove_handle(multi, handle)
-                if code == CURLE_OK { noteProtocol(of: transfer.easy) }
+                if code == CURLE_OK {
+                    noteProtocol(multiplexed: transfer.easy.info(CURLINFO_HTTP_VERSION) == Int(CURL_HTTP_VERSION_2_0))
+                }
                 finish(transfer, result: Self.result(of: transfer, code: code))
             }
             // Sleep until a socket is ready, libcurl's own timer fires, or another thread wakes us.
@@ -136,8 +148,15 @@ final class CurlEventLoop: @unchecked Sendable {
     }
 
     private func start(id: Int, _ attempt: CurlAttempt, continuation: CheckedContinuation<CurlAttemptResult, Never>) {
+        // Until a request shows otherwise, HTTPS is taken to be HTTP/2 (as Twilio's is), so that
+        // a first burst is capped too; the first HTTP/1.1 request lifts the cap.
+        if !protocolKnown, !connectionsCappedForMultiplexing, attempt.url.utf8.starts(with: "https://".utf8) {
+            setConnectionCap(multiplexed: true)
+        }
         let easy = idleHandles.popLast() ?? EasyHandle()
-        let transfer = CurlTransfer(id: id, easy: easy, attempt: attempt, endings: endings, continuation: continuation)
+        let transfer = CurlTransfer(
+            id: id, easy: easy, attempt: attempt, endings: endings, continuation: continuation,
+            protocolSeen: { [unowned self] in protocolSeenInCallback = $0 })
         do {
             try transfer.configure()
         } catch {
@@ -167,17 +186,23 @@ final class CurlEventLoop: @unchecked Sendable {
     static let streamsPerConnection = 50
 
     /// Caps each host's connections to what the concurrency needs in HTTP/2 streams while every
-    /// answer comes over HTTP/2, and lifts the cap at the first answer that does not.
+    /// request goes out (and every answer comes) over HTTP/2, and lifts the cap at the first that
+    /// does not. Over TLS the protocol is known as the first request's headers go out; before
+    /// that HTTPS is taken to be HTTP/2, so that a first burst is capped too.
     ///
     /// libcurl opens a new connection for each request that finds the open ones full of streams
     /// and the next one still in its TLS handshake, so a burst of a thousand requests opened
     /// hundreds of connections (and handshakes, and their memory) where ten carry them. With the
     /// cap, requests past it wait for a stream, which a request finishing frees. Any HTTP/1.1
-    /// answer (another host, plain HTTP) restores the cap asked for, needed there: one request
-    /// a connection.
-    private func noteProtocol(of easy: EasyHandle) {
-        let multiplexed = easy.info(CURLINFO_HTTP_VERSION) == Int(CURL_HTTP_VERSION_2_0)
+    /// request or answer (another host, plain HTTP) restores the cap asked for, needed there: one
+    /// request a connection.
+    private func noteProtocol(multiplexed: Bool) {
+        protocolKnown = true
         guard multiplexed != connectionsCappedForMultiplexing else { return }
+        setConnectionCap(multiplexed: multiplexed)
+    }
+
+    private func setConnectionCap(multiplexed: Bool) {
         connectionsCappedForMultiplexing = multiplexed
         let needed = (maximumConnectionsPerHost + Self.streamsPerConnection - 1) / Self.streamsPerConnection + 1
         let cap = multiplexed ? min(maximumConnectionsPerHost, needed) : maximumConnectionsPerHost

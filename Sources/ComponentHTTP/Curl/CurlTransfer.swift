@@ -21,11 +21,14 @@ final class CurlTransfer {
     private var http2 = HTTP2Evidence()
     /// How the server ended the loop's connections.
     private let endings: ConnectionEndLog
+    /// Told, as the request's headers go out over TLS, whether they go out over HTTP/2.
+    private let protocolSeen: (_ multiplexed: Bool) -> Void
 
     init(
         id: Int, easy: EasyHandle, attempt: CurlAttempt, endings: ConnectionEndLog,
-        continuation: CheckedContinuation<CurlAttemptResult, Never>
+        continuation: CheckedContinuation<CurlAttemptResult, Never>, protocolSeen: @escaping (_ multiplexed: Bool) -> Void
     ) {
+        self.protocolSeen = protocolSeen
         self.id = id
         self.easy = easy
         self.attempt = attempt
@@ -177,7 +180,7 @@ final class CurlTransfer {
         let lineEnd = bytes.firstIndex { $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\n") } ?? count
         let line = UnsafeRawBufferPointer(rebasing: bytes[..<lineEnd])
         if type == CURLINFO_HEADER_OUT {
-            http2.observe(requestLine: line)
+            if let multiplexed = http2.observe(requestLine: line) { protocolSeen(multiplexed) }
         } else {
             http2.observe(text: line, connection: { [easy] in easy.info(CURLINFO_LOCAL_PORT) }, endings: endings)
         }

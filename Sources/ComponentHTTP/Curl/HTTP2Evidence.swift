@@ -42,9 +42,12 @@ struct HTTP2Evidence {
     /// Reads one entry of libcurl's log: the request line of the headers sent ends in the
     /// protocol; informational lines name the stream opened and any GOAWAY read. `connection`
     /// is the local port of the transfer's connection at that moment.
-    mutating func observe(requestLine line: UnsafeRawBufferPointer) {
-        guard !line.starts(with: "CONNECT ".utf8) else { return }  // a proxy tunnel's request, not this one
+    /// - Returns: whether the request went out over HTTP/2; `nil` for a proxy tunnel's CONNECT.
+    @discardableResult
+    mutating func observe(requestLine line: UnsafeRawBufferPointer) -> Bool? {
+        guard !line.starts(with: "CONNECT ".utf8) else { return nil }  // a proxy tunnel's request, not this one
         sentOverHTTP2 = line.count >= 7 && UnsafeRawBufferPointer(rebasing: line[(line.count - 7)...]).elementsEqual(" HTTP/2".utf8)
+        return sentOverHTTP2
     }
 
     /// See ``observe(requestLine:)``. `connection` gives the local port, asked only when needed.

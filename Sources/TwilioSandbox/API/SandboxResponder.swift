@@ -47,6 +47,8 @@ struct SandboxResponder: HTTPResponder {
             return response
         case .delay(let milliseconds)?:
             try? await Task.sleep(for: .milliseconds(milliseconds))
+        case .gather(let barrier)?:
+            await barrier.arrive()
         case .dropAfterProcessing(let scope)?:
             dropAfterProcessing = scope.rawValue
         case .head?, .pass?, nil:

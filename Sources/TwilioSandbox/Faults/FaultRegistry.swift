@@ -8,6 +8,8 @@ enum SandboxFault: Sendable {
     case status(HTTPResponse.Status, code: Int?, retryAfter: String?)
     /// Wait before handling the request normally.
     case delay(milliseconds: Int)
+    /// Hold the request until the barrier's count of requests are held, then handle it normally.
+    case gather(GatherBarrier)
     /// Strike as the request head arrives, before the body is read: nothing is processed.
     case head(HeadFault)
     /// Process the request (create the message), then close the connection without answering
@@ -28,6 +30,11 @@ enum SandboxFault: Sendable {
         case "delay":
             guard let milliseconds = json["milliseconds"]?.intValue, milliseconds >= 0 else { return nil }
             self = .delay(milliseconds: milliseconds)
+        case "gather":
+            guard let count = json["count"]?.intValue, count >= 1, let milliseconds = json["timeoutMilliseconds"]?.intValue,
+                milliseconds >= 0
+            else { return nil }
+            self = .gather(GatherBarrier(count: count, timeout: .milliseconds(milliseconds)))
         case "dropBeforeRead": self = .head(.dropBeforeRead)
         case "refusedStream": self = .head(.refusedStream)
         case "goaway", "goAway": self = .head(.goAway)
@@ -47,6 +54,8 @@ enum SandboxFault: Sendable {
                 "retryAfter": retryAfter.map(JSONValue.string) ?? .null,
             ]
         case .delay(let milliseconds): ["type": "delay", "milliseconds": .integer(milliseconds)]
+        case .gather(let barrier):
+            ["type": "gather", "count": .integer(barrier.count), "timeoutMilliseconds": .integer(Int(barrier.timeout / .milliseconds(1)))]
         case .head(let fault): ["type": .string(fault.rawValue)]
         case .dropAfterProcessing(let scope): ["type": "dropAfterProcessing", "scope": .string(scope.rawValue)]
         case .pass: ["type": "pass"]

@@ -209,14 +209,15 @@ import TwilioSandbox
         }
     }
 
-    /// `serve --concurrency 200` has 200 requests in flight against a server that holds each for
-    /// 6 s: the connections a host may get follow the concurrency (HTTP/1.1 needs one per request).
-    /// The hold is long enough for all 200 to arrive while the rest of the suite loads the machine
-    /// (200 TLS handshakes over HTTP/1.1 take over 1.5 s then).
+    /// `serve --concurrency 200` has 200 requests in flight at once: the sandbox holds each until
+    /// all 200 are held (a gather fault), so the peak is 200 however slowly a loaded machine lets
+    /// them arrive, and the connections a host may get follow the concurrency (HTTP/1.1 needs one
+    /// per request). A client with fewer in flight would leave them held until the fault's
+    /// 60-second timeout, and a lower peak.
     @Test(arguments: SandboxTransport.allCases)
     func twoHundredInFlightAtConcurrencyTwoHundred(over transport: SandboxTransport) async throws {
         try await withEngineTool(transport: transport) { tool in
-            try await tool.fault("messages.create", ["type": "delay", "milliseconds": 6000], count: 200)
+            try await tool.fault("messages.create", ["type": "gather", "count": 200, "timeoutMilliseconds": 60_000], count: 200)
             let lines =
                 (1...200).map { id in
                     JSONWriter.string(from: [
@@ -232,6 +233,48 @@ import TwilioSandbox
             #expect(traffic["peakInFlight"] == 200, "\(traffic)")
             print(
                 "serve --concurrency 200 over \(transport.rawValue): \(traffic["peakInFlight"] ?? .null) requests in flight at once, \(traffic["connections"] ?? .null) connections"
+            )
+        }
+    }
+
+    /// A thousand sends in flight at once, as a worker holds them while Twilio answers, against a
+    /// sandbox that answers each after a wait: every answer arrives, and each message is created
+    /// once. The wait is long (2 s) so that the requests pile up even in a debug build on a
+    /// loaded machine; how many were in flight at the peak is printed, not asserted.
+    @Test(arguments: SandboxTransport.tls)
+    func aThousandInFlightAgainstALatencySandbox(over transport: SandboxTransport) async throws {
+        let count = 1000
+        try await withEngineTool(transport: transport, sandbox: { $0.latency = ResponseLatency(base: .seconds(2)) }) { tool in
+            let lines =
+                (1...count).map { id in
+                    JSONWriter.string(from: [
+                        "id": .integer(id), "action": "sendSMS", "connection": tool.authToken,
+                        "inputs": ["from": "+15005550006", "to": "+14155550100", "body": .string("thousand \(id)")],
+                    ])
+                }.joined(separator: "\n") + "\n"
+            let output = try await ProcessRunner.run(
+                EngineTool.path, ["serve", "--concurrency", "\(count)"], environment: tool.environment, stdin: lines)
+            #expect(output.exitCode == 0, "\(output.stderr.suffix(1000))")
+            var sidByID: [Int: String] = [:]
+            for line in output.stdout.split(separator: "\n") {
+                let answer = try JSONParser.parse(String(line))
+                let id = try #require(answer["id"]?.intValue)
+                let sid = try #require(answer["data"]?["sid"]?.stringValue, "request \(id) failed: \(answer)")
+                #expect(sidByID.updateValue(sid, forKey: id) == nil, "request \(id) answered twice")
+            }
+            #expect(sidByID.count == count, "every request answered")
+            var created: [String: [String]] = [:]
+            for message in try await tool.sandboxMessages() {
+                guard let body = message["body"]?.stringValue, body.hasPrefix("thousand "), let sid = message["sid"]?.stringValue else {
+                    continue
+                }
+                created[body, default: []].append(sid)
+            }
+            #expect(created.count == count && created.values.allSatisfy { $0.count == 1 }, "each message created once")
+            for (id, sid) in sidByID { #expect(created["thousand \(id)"] == [sid]) }
+            let traffic = try await tool.traffic()
+            print(
+                "serve --concurrency \(count) over \(transport.rawValue) against 2 s of latency: \(sidByID.count) answers, \(created.count) messages, peak \(traffic["peakInFlight"] ?? .null) in flight on \(traffic["connections"] ?? .null) connections"
             )
         }
     }
