@@ -80,3 +80,4 @@ long CCurlShims_pipe_multiplex(void) { return CURLPIPE_MULTIPLEX; }
 long CCurlShims_compiled_version_num(void) { return LIBCURL_VERSION_NUM; }
 
 const char *CCurlShims_runtime_version(void) { return curl_version(); }
+const char *CCurlShims_runtime_version_number(void) { return curl_version_info(CURLVERSION_NOW)->version; }

@@ -17,8 +17,7 @@ public struct CurlHTTPClient: HTTPClient {
     /// A client; `userAgent` defaults to `component-runtime` and libcurl's version, `pool` to the
     /// process-wide one.
     public init(userAgent: String? = nil, pool: HTTPConnectionPool = .shared) {
-        self.userAgent =
-            userAgent ?? "component-runtime libcurl/\(Libcurl.version.split(separator: " ").first.map { String($0.dropFirst(8)) } ?? "")"
+        self.userAgent = userAgent ?? "component-runtime " + Libcurl.product
         self.pool = pool
     }
 

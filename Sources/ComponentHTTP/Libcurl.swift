@@ -13,6 +13,13 @@ public enum Libcurl {
         return String(cString: CCurlShims_runtime_version())
     }
 
+    /// The loaded libcurl as a product token, `libcurl/7.88.1` (what a User-Agent names). Read from
+    /// `curl_version_info`, which costs nothing, where the full line asks every library it uses.
+    public static var product: String {
+        _ = initialized
+        return "libcurl/" + String(cString: CCurlShims_runtime_version_number())
+    }
+
     /// The version the package was compiled against, as `LIBCURL_VERSION_NUM` (0xXXYYZZ).
     public static var compiledVersionNumber: Int { Int(CCurlShims_compiled_version_num()) }
 }

@@ -168,5 +168,9 @@ import Testing
         #expect(scrubber.scrub("Authorization: Basic \(basic)") == "Authorization: Basic <redacted>")
         #expect(scrubber.scrub("x=p%40ss%20word%2F1&y=ab") == "x=<redacted>&y=ab")
         #expect(scrubber.scrub("said p@ss word/1") == "said <redacted>")
+        // Encoded as a form body and a query string encode it: unreserved characters kept.
+        let unreserved = SecretScrubber(secrets: ["to-ken_9.x/y z~"], companions: [])
+        #expect(unreserved.scrub("Body=to-ken_9.x%2Fy+z~&To=1") == "Body=<redacted>&To=1")
+        #expect(unreserved.scrub("?q=to-ken_9.x%2Fy%20z~") == "?q=<redacted>")
     }
 }

@@ -44,5 +44,7 @@ long CCurlShims_pipe_multiplex(void);
 // The version this module was compiled against, and the one loaded at run time.
 long CCurlShims_compiled_version_num(void);
 const char *CCurlShims_runtime_version(void);
+/// The loaded libcurl's own version ("7.88.1"), without its libraries'.
+const char *CCurlShims_runtime_version_number(void);
 
 #endif

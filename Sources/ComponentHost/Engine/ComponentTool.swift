@@ -24,7 +24,7 @@ public enum ComponentTool {
         let code = await run(
             component, arguments: Array(CommandLine.arguments.dropFirst()),
             environment: ProcessInfo.processInfo.environment, io: .standard)
-        exit(code)
+        ProcessExit.now(code)
     }
 
     /// Runs with `arguments` (without the program name) and returns the exit code.
@@ -46,28 +46,26 @@ public enum ComponentTool {
             if code == 0 { io.writeOut(message + "\n") } else { io.writeErr(message + "\n") }
             return code == 0 ? 0 : usageExitCode
         }
-        let command: any ParsableCommand
+        let commandLine: EngineCommandLine
         do {
-            command = try fastParse(arguments) ?? ComponentToolCommand.parseAsRoot(arguments)
+            commandLine = try EngineCommandLine.parse(arguments)
         } catch {
             return report(error)
         }
+        let command: any ParsableCommand
+        switch commandLine {
+        case .oneShot(let kind, let options):
+            return await oneShot(component, kind: kind, options: options, environment: environment, io: io)
+        case .serve(let concurrency, let target):
+            return await ServeLoop.run(component, concurrency: concurrency, target: target, environment: environment, io: io)
+        case .manifest(let compact):
+            return printManifest(component, compact: compact, io: io)
+        case .parsed(let parsed):
+            command = parsed
+        }
         switch command {
-        case let command as ManifestCommand:
-            return printManifest(component, compact: command.compact, io: io)
-        case let command as InvokeCommand:
-            return await oneShot(component, kind: .action, options: command.options, environment: environment, io: io)
-        case let command as TriggerCommand:
-            return await oneShot(component, kind: .trigger, options: command.options, environment: environment, io: io)
-        case let command as DataSourceCommand:
-            return await oneShot(component, kind: .dataSource, options: command.options, environment: environment, io: io)
-        case let command as CheckCommand:
-            return await oneShot(component, kind: .check, options: command.options, environment: environment, io: io)
-        case let command as ServeCommand:
-            return await ServeLoop.run(
-                component, concurrency: command.concurrency, options: command.engine, environment: environment, io: io)
         case let command as MCPCommand:
-            return await MCPBridge.run(component, options: command.engine, environment: environment, io: io)
+            return await MCPBridge.run(component, target: command.engine.target, environment: environment, io: io)
         case is DocsCommand:
             guard let loaded = loadManifest(component, path: nil, io: io) else { return invalidManifestExitCode }
             io.writeOut(renderDocs(loaded.manifest, generator: "\(component.commandName) docs"))
@@ -88,20 +86,6 @@ public enum ComponentTool {
                 return report(error)
             }
         }
-    }
-
-    /// The subcommands an engine runs once per step, parsed on their own: parsing through the
-    /// root command builds every subcommand's arguments first, which costs a cold process several
-    /// milliseconds. Help and anything that does not parse go through the root, for its messages.
-    static func fastParse(_ arguments: [String]) -> (any ParsableCommand)? {
-        let types: [String: any ParsableCommand.Type] = [
-            "invoke": InvokeCommand.self, "trigger": TriggerCommand.self, "data-source": DataSourceCommand.self,
-            "check": CheckCommand.self, "serve": ServeCommand.self, "manifest": ManifestCommand.self,
-        ]
-        guard let name = arguments.first, let type = types[name],
-            !arguments.contains(where: { $0.hasPrefix("-h") || $0.hasPrefix("--help") || $0.hasPrefix("--generate") || $0 == "--version" })
-        else { return nil }
-        return try? type.parse(Array(arguments.dropFirst()))
     }
 
     static func loadManifest(_ component: HostedComponent, path: String?, io: HostIO) -> LoadedManifest? {
@@ -141,7 +125,7 @@ public enum ComponentTool {
 
     /// `invoke`, `trigger`, `data-source` and `check`: one request in, one result out.
     static func oneShot(
-        _ component: HostedComponent, kind: EngineElementKind, options: OneShotOptions, environment: [String: String], io: HostIO
+        _ component: HostedComponent, kind: EngineElementKind, options: EngineCommandLine.OneShot, environment: [String: String], io: HostIO
     ) async -> Int32 {
         let style: JSONWriter.Style = options.pretty ? .pretty : .compact
         let text: [UInt8]
@@ -166,7 +150,7 @@ public enum ComponentTool {
         let session: EngineSession
         do {
             session = try await EngineSession.start(
-                component, options: options.engine, environment: environment, io: io, label: component.commandName)
+                component, target: options.target, environment: environment, io: io, label: component.commandName)
         } catch {
             io.writeErr(error.message + "\n")
             return error.exitCode

@@ -125,6 +125,7 @@ struct CheckCommand: ParsableCommand {
 struct ServeCommand: ParsableCommand {
     /// Each request in flight holds a task and a response buffer, a connection only over HTTP/1.1.
     static let maximumConcurrency = 10_000
+    static let defaultConcurrency = 16
 
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -143,7 +144,7 @@ struct ServeCommand: ParsableCommand {
         help: ArgumentHelp(
             "How many requests run at once (1-10000). Requests mostly wait for the service: at 200 ms a request, n in flight send up to n / 0.2 s.",
             valueName: "n"))
-    var concurrency = 16
+    var concurrency = ServeCommand.defaultConcurrency
 
     @OptionGroup var engine: EngineOptions
 

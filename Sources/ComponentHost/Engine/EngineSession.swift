@@ -23,10 +23,10 @@ final class EngineSession: Sendable {
     }
 
     /// Loads the component's manifest and settles its services: the connection and base URL from
-    /// the options or the environment, or the built-in sandbox when `options.sandbox` allows it,
+    /// the target or the environment, or the built-in sandbox when `target.sandbox` allows it,
     /// and an HTTP connection pool for up to `concurrency` requests at once.
     static func start(
-        _ component: HostedComponent, options: EngineOptions, environment: [String: String], io: HostIO, label: String, concurrency: Int = 1
+        _ component: HostedComponent, target: EngineTarget, environment: [String: String], io: HostIO, label: String, concurrency: Int = 1
     ) async throws(StartFailure) -> EngineSession {
         let loaded: LoadedManifest
         do {
@@ -38,8 +38,8 @@ final class EngineSession: Sendable {
         do {
             services = try await component.services(
                 for: HostRequest(
-                    environment: environment, connection: nil, baseURL: options.baseURL, resetSandbox: false,
-                    allowsSandbox: options.sandbox, notice: { io.writeErr($0 + "\n") }),
+                    environment: environment, connection: nil, baseURL: target.baseURL, resetSandbox: false,
+                    allowsSandbox: target.sandbox, notice: { io.writeErr($0 + "\n") }),
                 concurrency: concurrency)
         } catch {
             throw StartFailure(message: "error: \(error)", exitCode: ComponentError.Kind.connection.exitCode)

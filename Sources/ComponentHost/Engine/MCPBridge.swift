@@ -9,11 +9,11 @@ import MCP
 /// MCP Swift SDK. A tool's input schema is its action's, without the connection input: the
 /// connection is the one the session settled on (the environment, or the built-in sandbox).
 enum MCPBridge {
-    static func run(_ component: HostedComponent, options: EngineOptions, environment: [String: String], io: HostIO) async -> Int32 {
+    static func run(_ component: HostedComponent, target: EngineTarget, environment: [String: String], io: HostIO) async -> Int32 {
         let session: EngineSession
         do {
             session = try await EngineSession.start(
-                component, options: options, environment: environment, io: io, label: "\(component.commandName) mcp")
+                component, target: target, environment: environment, io: io, label: "\(component.commandName) mcp")
         } catch {
             io.writeErr(error.message + "\n")
             return error.exitCode

@@ -7,13 +7,13 @@ import Synchronization
 /// each answer carrying its request's `id`. Runs up to `concurrency` requests at once through one
 /// session, so HTTP connections are reused across requests.
 enum ServeLoop {
-    static func run(_ component: HostedComponent, concurrency: Int, options: EngineOptions, environment: [String: String], io: HostIO) async
+    static func run(_ component: HostedComponent, concurrency: Int, target: EngineTarget, environment: [String: String], io: HostIO) async
         -> Int32
     {
         let session: EngineSession
         do {
             session = try await EngineSession.start(
-                component, options: options, environment: environment, io: io, label: "\(component.commandName) serve",
+                component, target: target, environment: environment, io: io, label: "\(component.commandName) serve",
                 concurrency: concurrency)
         } catch {
             io.writeErr(error.message + "\n")

@@ -18,7 +18,7 @@ public enum RunActionHarness {
         let code = await run(
             component, arguments: Array(CommandLine.arguments.dropFirst()),
             environment: ProcessInfo.processInfo.environment, io: .standard)
-        exit(code)
+        ProcessExit.now(code)
     }
 
     /// Runs with `arguments` (without the program name) and returns the exit code.

@@ -1,4 +1,5 @@
 public import ComponentCore
+import ComponentHTTP
 import Foundation
 public import Logging
 import Synchronization
@@ -34,7 +35,9 @@ public struct SecretScrubber: Sendable {
         var needles = Set<String>()
         for secret in secrets where secret.count >= Self.minimumSecretLength {
             needles.insert(secret)
-            if let encoded = secret.addingPercentEncoding(withAllowedCharacters: .alphanumerics) { needles.insert(encoded) }
+            // As it goes out in a query string and in a form body (where a space is "+").
+            needles.insert(FormEncoding.percentEncode(secret))
+            needles.insert(FormEncoding.percentEncode(secret, spaceAsPlus: true))
             var escaped = ""
             JSONWriter.writeString(secret, to: &escaped)
             needles.insert(String(escaped.dropFirst().dropLast()))

@@ -24,5 +24,5 @@ public struct TwilioConfiguration: Sendable {
     public static let version = "1.0.0"
 
     /// `twilio-component/<version> libcurl/<version>` (computed once: it is sent with every request).
-    public static let userAgent = "twilio-component/\(version) \(Libcurl.version.split(separator: " ").first ?? "libcurl")"
+    public static let userAgent = "twilio-component/" + version + " " + Libcurl.product
 }
