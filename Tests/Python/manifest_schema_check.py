@@ -33,9 +33,11 @@ def errors(schema, instance):
     return [error.message for error in Validator(schema, format_checker=format_checker).iter_errors(instance)]
 
 
+# An example is named after its action (sendSMS-dry-run.json is sendSMS's), except these.
+EXAMPLE_ACTIONS = {"sendWhatsApp": "sendSMS"}
 accepted = []
 for path in sorted((root / "examples").glob("*.json")):
-    key = path.stem.split("-")[0]
+    key = EXAMPLE_ACTIONS.get(path.stem, path.stem.split("-")[0])
     problems = errors(actions[key]["schema"], json.loads(path.read_text()))
     if problems:
         print(f"{path.name} does not validate against {key}'s schema: {problems}", file=sys.stderr)
@@ -52,6 +54,9 @@ wrong = [
     ("getSMS", {}),
     ("listMessages", {"pageSize": 0}),
     ("rawRequest", {"url": "/x", "method": "BREW"}),
+    ("sendSMS", {"from": "+15005550006", "to": "+14155550100", "contentSid": "HX123"}),
+    ("sendSMS", {"from": "+15005550006", "to": "+14155550100", "body": "x", "riskCheck": "off"}),
+    ("sendSMS", {"from": "+15005550006", "to": "+14155550100", "body": "x", "maxPrice": -1}),
 ]
 refused = []
 for key, instance in wrong:

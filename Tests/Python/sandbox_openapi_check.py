@@ -67,6 +67,13 @@ check("create with a Messaging Service", requests.post(messages_url, auth=auth, 
 scheduled = check("create scheduled", requests.post(messages_url, auth=auth, data={
     "To": "+14155550100", "MessagingServiceSid": service, "Body": "Later", "ScheduleType": "fixed", "SendAt": send_at}), LIST_PATH, "post", 201)
 assert scheduled["status"] == "scheduled"
+templated = check("create from a content template, on WhatsApp", requests.post(messages_url, auth=auth, data={
+    "To": "whatsapp:+14155550100", "From": "whatsapp:+15005550006", "ContentSid": "HX" + "a1" * 16,
+    "ContentVariables": json.dumps({"1": "Friday", "2": "4pm"})}), LIST_PATH, "post", 201)
+assert templated["body"] == "Your appointment is coming up on Friday at 4pm. Reply C to confirm.", templated["body"]
+check("create with the send options", requests.post(messages_url, auth=auth, data={
+    "To": "+14155550100", "MessagingServiceSid": service, "Body": "“See” https://example.com", "ShortenUrls": "true",
+    "SmartEncoded": "true", "MaxPrice": "0.05", "RiskCheck": "disable", "Attempt": "1"}), LIST_PATH, "post", 201)
 check("create MMS", requests.post(messages_url, auth=auth, data=[("To", "+14155550100"), ("From", "+15005550006"), ("MediaUrl", "https://example.com/a.png"), ("MediaUrl", "https://example.com/b.png")]), LIST_PATH, "post", 201)
 for number in ("+15005559010", "+15005559011"):
     failed = requests.post(messages_url, auth=auth, data={"To": number, "From": "+15005550006", "Body": "Doomed"}).json()

@@ -21,6 +21,21 @@ import TwilioSandbox
         return environment
     }
 
+    /// `examples/sendSMS-template.json` and `examples/sendWhatsApp.json`, as shipped, through the
+    /// built-in sandbox, which renders the templates they name.
+    @Test(arguments: [
+        ("sendSMS-template.json", "Your appointment is coming up on Friday, May 15 at 3:30pm. Reply C to confirm."),
+        ("sendWhatsApp.json", "Hi Ada, your order #4417 has shipped and arrives on Thursday."),
+    ])
+    func theTemplateExamplesRunAsShipped(file: String, body: String) async throws {
+        let cache = cacheDirectory()
+        defer { try? FileManager.default.removeItem(atPath: cache) }
+        let example = PythonPeer.root.appendingPathComponent("examples/" + file).path
+        let sent = try await ProcessRunner.run(runAction, ["sendSMS", "--inputs-file", example], environment: isolated(cache))
+        #expect(sent.exitCode == 0, "\(sent.stderr)")
+        #expect(try JSONParser.parse(sent.stdout)["data"]?["body"] == .string(body))
+    }
+
     @Test func theREADMECommandSendsThroughTheBuiltInSandboxAndKeepsTheMessage() async throws {
         let cache = cacheDirectory()
         defer { try? FileManager.default.removeItem(atPath: cache) }

@@ -103,7 +103,7 @@ import TwilioSandbox
             ),
             (
                 ["to": "+14155550100", "from": "+15005550006"], "body",
-                "Input 'body' (Message) is required unless Media URLs are given: Twilio needs something to send (error 21602)."
+                "Input 'body' (Message) is required unless Media URLs or a Content SID are given: Twilio needs something to send (error 21602)."
             ),
             (
                 ["to": "+14155550100", "from": "+15005550006", "body": "x", "mediaUrls": "ftp://example.com/a.png"], "mediaUrls",
@@ -139,6 +139,50 @@ import TwilioSandbox
             (
                 ["to": "+14155550100", "from": "+15005550006", "body": "x", "dryRun": "maybe"], "dryRun",
                 "Input 'dryRun' (Dry Run) expects true or false (also yes/no, on/off, 1/0), but got 'maybe'."
+            ),
+            // Content templates, WhatsApp and the send options (SendOptionsTests sends them).
+            (
+                ["from": "+15005550006", "to": "+14155550100", "body": "x", "contentVariables": "1=Friday"], "contentVariables",
+                "Input 'contentVariables' (Content Variables) needs a Content SID: the variables fill the placeholders of a content template (error 21654)."
+            ),
+            (
+                [
+                    "from": "+15005550006", "to": "+14155550100", "contentSid": SendOptionsTests.appointment,
+                    "contentVariables": #"{"1": ""}"#,
+                ],
+                "contentVariables",
+                "Input 'contentVariables' (Content Variables) gives '1' no value; Twilio refuses an empty variable (error 21656), so leave it out to use the template's own."
+            ),
+            (
+                [
+                    "from": "+15005550006", "to": "+14155550100", "contentSid": SendOptionsTests.appointment,
+                    "contentVariables": #"[{"key":"1","value":"a"},{"key":"1","value":"b"},{"key":"1","value":"c"}]"#,
+                ], "contentVariables",
+                "Input 'contentVariables' (Content Variables) names '1' more than once; each placeholder takes one value."
+            ),
+            (
+                ["from": "+15005550006", "to": "+14155550100", "body": "https://example.com", "shortenUrls": "true"], "shortenUrls",
+                "Input 'shortenUrls' (Shorten URLs) needs a Messaging Service SID: Twilio shortens links on the Link Shortening domain of a Messaging Service."
+            ),
+            (
+                ["from": "whatsapp:+15005550006", "to": "+14155550100", "body": "x"], "to",
+                "Input 'to' (To) '+14155550100' is not a WhatsApp address, but From is a WhatsApp sender, which sends only to WhatsApp; write it as whatsapp:+14155550100 (error 21910)."
+            ),
+            (
+                ["from": "+15005550006", "to": "whatsapp:+14155550100", "body": "x"], "from",
+                "Input 'from' (From) '+15005550006' is not a WhatsApp sender, but To is a WhatsApp address; write it as whatsapp:+15005550006 (error 21910)."
+            ),
+            (
+                ["from": "+15005550006", "to": "+14155550100", "contentSid": "HX123"], "contentSid",
+                "Input 'contentSid' (Content SID) must match the pattern ^HX[0-9a-fA-F]{32}$, but 'HX123' does not."
+            ),
+            (
+                ["from": "+15005550006", "to": "+14155550100", "body": "x", "riskCheck": "off"], "riskCheck",
+                "Input 'riskCheck' (Risk Check) must be one of 'enable', 'disable', but got 'off'."
+            ),
+            (
+                ["from": "+15005550006", "to": "+14155550100", "body": "x", "maxPrice": "-1"], "maxPrice",
+                "Input 'maxPrice' (Max Price) must be at least 0, but got -1."
             ),
         ] as [([String: String], String, String)])
     func refusesInvalidInputsBeforeAnyRequest(inputs: [String: String], key: String, message: String) async throws {

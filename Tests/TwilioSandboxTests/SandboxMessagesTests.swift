@@ -18,6 +18,7 @@ import TwilioSandbox
     }
 
     static let valid: [(String, String)] = [("To", "+14155550100"), ("From", "+15005550006"), ("Body", "Hello")]
+    static let appointment = "HX" + String(repeating: "a1", count: 16)
 
     static func replacing(_ name: String, with value: String?) -> [(String, String)] {
         var form = valid.filter { $0.0 != name }
@@ -89,6 +90,19 @@ import TwilioSandbox
                     ("ScheduleType", "fixed"), ("SendAt", ISO8601Timestamp.string(from: Date().addingTimeInterval(40 * 86_400))),
                 ], 35115, 400
             ),
+            (valid + [("ContentVariables", #"{"1":"a"}"#)], 21654, 400),
+            (valid + [("ContentSid", "HX" + String(repeating: "0", count: 32))], 21655, 400),
+            (valid + [("ContentSid", "HX123")], 21655, 400),
+            (valid + [("ContentSid", appointment), ("ContentVariables", "1=Friday")], 21656, 400),
+            (valid + [("ContentSid", appointment), ("ContentVariables", #"{"1":""}"#)], 21656, 400),
+            (valid + [("ContentSid", appointment), ("ContentVariables", #"{"1":null}"#)], 21656, 400),
+            (replacing("To", with: "whatsapp:+14155550100"), 21910, 400),
+            (replacing("From", with: "whatsapp:+15005550006"), 21910, 400),
+            (valid + [("ShortenUrls", "true")], 20001, 400),
+            (valid + [("SmartEncoded", "yes")], 20001, 400),
+            (valid + [("MaxPrice", "-0.5")], 20001, 400),
+            (valid + [("RiskCheck", "off")], 20001, 400),
+            (valid + [("Attempt", "0")], 20001, 400),
         ] as [([(String, String)], Int, Int)])
     func rejectsInvalidSendsWithTwiliosCodes(form: [(String, String)], code: Int, status: Int) async throws {
         try await withClient { client in
@@ -102,6 +116,57 @@ import TwilioSandbox
             #expect(body.objectValue?.keys == ["code", "message", "more_info", "status"])
             let all = try client.json(try await client.control(.get, "messages"))
             #expect(all["messages"]?.arrayValue?.isEmpty == true, "a rejected send created a message")
+        }
+    }
+
+    /// A content template's body, rendered from the send's variables and else the template's own;
+    /// the templates a test adds, and the ones it cannot.
+    @Test func rendersContentTemplates() async throws {
+        try await withClient { client in
+            let builtIn = try client.json(
+                try await client.create(Self.valid + [("ContentSid", Self.appointment), ("ContentVariables", #"{"2":"4pm","9":7}"#)]))
+            #expect(builtIn["body"] == "Your appointment is coming up on 12/1 at 4pm. Reply C to confirm.")
+
+            let added = try await client.control(
+                .post, "content", json: ["body": "Hi {{ name }}, {{name}} again: {{1}}", "variables": ["1": "one"]])
+            #expect(added.status == .created)
+            let sid = try #require(try client.json(added)["sid"]?.stringValue)
+            #expect(sid.range(of: "^HX[0-9a-f]{32}$", options: .regularExpression) != nil)
+            let rendered = try client.json(
+                try await client.create(
+                    Self.replacing("Body", with: nil) + [("ContentSid", sid), ("ContentVariables", #"{"name":"Ada"}"#)]))
+            #expect(rendered["body"] == "Hi Ada, Ada again: one")
+            #expect(rendered["num_segments"] == "1")
+            let listed = try client.json(try await client.control(.get, "content"))["contents"]?.arrayValue ?? []
+            #expect(listed.count == 4)
+
+            for broken in ["Hi {{}}", "Hi {{name", "Hi {{a-b}}", ""] {
+                let refused = try await client.control(.post, "content", json: ["body": .string(broken)])
+                #expect(refused.status == .badRequest, "\(broken)")
+            }
+            _ = try await client.control(.post, "reset")
+            #expect(try client.json(try await client.control(.get, "content"))["contents"]?.arrayValue?.count == 3)
+        }
+    }
+
+    @Test func smartEncodingAndLinkShorteningChangeTheStoredBody() async throws {
+        try await withClient { client in
+            let service = "MG" + String(repeating: "a", count: 32)
+            let smart = try client.json(
+                try await client.create(Self.replacing("Body", with: "“Hi” – it’s here…\u{00A0}ok") + [("SmartEncoded", "true")]))
+            #expect(smart["body"] == "\"Hi\" - it's here... ok")
+            let plain = try client.json(try await client.create(Self.replacing("Body", with: "“Hi”") + [("SmartEncoded", "false")]))
+            #expect(plain["body"] == "“Hi”")
+            let short = try client.json(
+                try await client.create([
+                    ("To", "+14155550100"), ("MessagingServiceSid", service), ("Body", "a https://example.com/x?y=1 b http://e.org"),
+                    ("ShortenUrls", "true"),
+                ]))
+            let body = try #require(short["body"]?.stringValue)
+            #expect(
+                body.range(of: #"^a https://sbx\.link/[A-Za-z0-9]{10} b https://sbx\.link/[A-Za-z0-9]{10}$"#, options: .regularExpression)
+                    != nil,
+                "\(body)")
         }
     }
 

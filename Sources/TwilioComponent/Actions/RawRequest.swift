@@ -8,20 +8,15 @@ import HTTPTypes
 /// `https://api.twilio.com/2010-04-01` (or the region's host); an absolute URL must be one of
 /// Twilio's hosts, so the credentials never go anywhere else.
 struct RawRequest: ActionHandler {
-    struct KeyValue: Decodable, Sendable {
-        var key: String
-        var value: String
-    }
-
     struct Input: Decodable, Sendable {
         var data: JSONValue?
-        var fileData: [KeyValue]?
-        var fileDataFileNames: [KeyValue]?
-        var formData: [KeyValue]?
-        var headers: [KeyValue]?
+        var fileData: [KeyValueInput]?
+        var fileDataFileNames: [KeyValueInput]?
+        var formData: [KeyValueInput]?
+        var headers: [KeyValueInput]?
         var maxRetries: Int
         var method: String
-        var queryParams: [KeyValue]?
+        var queryParams: [KeyValueInput]?
         var responseType: String
         var retryAllErrors: Bool
         var retryDelayMS: Int
@@ -95,7 +90,7 @@ struct RawRequest: ActionHandler {
 
     /// The request's header fields from the Headers input, in order. `Authorization` is dropped:
     /// the connection's credentials are the only ones sent.
-    static func headerFields(_ headers: [KeyValue]) throws(ComponentError) -> HTTPFields {
+    static func headerFields(_ headers: [KeyValueInput]) throws(ComponentError) -> HTTPFields {
         var fields = HTTPFields()
         var invalid: [String] = []
         for header in headers {

@@ -18,6 +18,12 @@ struct SendSMS: ActionHandler {
         var sendAt: Date?
         var defaultCountryCode: String
         var dryRun: Bool
+        var contentSid: String?
+        var contentVariables: [KeyValueInput]?
+        var shortenUrls: Bool?
+        var smartEncoded: Bool?
+        var maxPrice: Double?
+        var riskCheck: String?
     }
 
     let configuration: TwilioConfiguration
@@ -27,7 +33,6 @@ struct SendSMS: ActionHandler {
         let api = try TwilioAPI(context: context, configuration: configuration)
         let path = api.accountPath + "/Messages.json"
         if input.dryRun {
-            let encoding = SMSEncoding(input.body ?? "")
             var fields = JSONObject()
             for (name, value) in form {
                 if name == "MediaUrl" {
@@ -36,11 +41,24 @@ struct SendSMS: ActionHandler {
                     fields[name] = .string(value)
                 }
             }
-            return [
-                "dryRun": true, "method": "POST", "url": .string(api.baseURL + path), "form": .object(fields),
-                "encoding": .string(encoding.scheme.rawValue), "segments": .integer(encoding.segments),
-                "characters": .integer((input.body ?? "").count),
-            ]
+            var plan: JSONObject = ["dryRun": true, "method": "POST", "url": .string(api.baseURL + path), "form": .object(fields)]
+            if let template = input.contentSid {
+                // Twilio renders the template's approved body with the variables; only it knows that body.
+                plan["encoding"] = .null
+                plan["segments"] = .null
+                plan["characters"] = .null
+                plan["note"] = .string(
+                    "The text is content template \(template) rendered by Twilio with the Content Variables, so its encoding and segments cannot be counted before Twilio renders it."
+                )
+            } else {
+                // The text as Twilio will send it: Smart Encoding applies before it counts segments.
+                let text = input.smartEncoded == true ? SMSEncoding.smartEncoded(input.body ?? "") : (input.body ?? "")
+                let encoding = SMSEncoding(text)
+                plan["encoding"] = .string(encoding.scheme.rawValue)
+                plan["segments"] = .integer(encoding.segments)
+                plan["characters"] = .integer(text.count)
+            }
+            return .object(plan)
         }
         let message = try await api.json(HTTPClientRequest(method: .post, url: path, body: .form(form)))
         return MessageOutput.map(message)
@@ -74,8 +92,38 @@ struct SendSMS: ActionHandler {
         }
         let body = input.body ?? ""
         let media = input.mediaUrls ?? []
-        if body.isEmpty, media.isEmpty {
-            problem("body", "Message", "is required unless Media URLs are given: Twilio needs something to send (error 21602).")
+        let template = input.contentSid
+        if body.isEmpty, media.isEmpty, template == nil {
+            problem(
+                "body", "Message", "is required unless Media URLs or a Content SID are given: Twilio needs something to send (error 21602)."
+            )
+        }
+        let variables = input.contentVariables ?? []
+        if !variables.isEmpty {
+            if template == nil {
+                problem(
+                    "contentVariables", "Content Variables",
+                    "needs a Content SID: the variables fill the placeholders of a content template (error 21654).")
+            }
+            var names: Set<String> = []
+            var repeated: [String] = []
+            for variable in variables where !names.insert(variable.key).inserted && !repeated.contains(variable.key) {
+                repeated.append(variable.key)
+            }
+            for name in repeated {
+                problem("contentVariables", "Content Variables", "names '\(name)' more than once; each placeholder takes one value.")
+            }
+            for variable in variables where variable.value.isEmpty {
+                problem(
+                    "contentVariables", "Content Variables",
+                    "gives '\(variable.key)' no value; Twilio refuses an empty variable (error 21656), so leave it out to use the template's own."
+                )
+            }
+        }
+        if input.shortenUrls == true, service == nil {
+            problem(
+                "shortenUrls", "Shorten URLs",
+                "needs a Messaging Service SID: Twilio shortens links on the Link Shortening domain of a Messaging Service.")
         }
         if media.count > 10 { problem("mediaUrls", "Media URLs", "has \(media.count) URLs; Twilio takes at most 10 per message.") }
         for url in media where !isWebURL(url) {
@@ -98,6 +146,19 @@ struct SendSMS: ActionHandler {
         if let to, let from, to == from {
             problem("to", "To", "is the same as From; Twilio does not send a message to its sender (error 21266).")
         }
+        if let to, let from, Self.isWhatsApp(from) != Self.isWhatsApp(to) {
+            if Self.isWhatsApp(from) {
+                problem(
+                    "to", "To",
+                    "'\(input.to)' is not a WhatsApp address, but From is a WhatsApp sender, which sends only to WhatsApp; write it as whatsapp:\(to) (error 21910)."
+                )
+            } else {
+                problem(
+                    "from", "From",
+                    "'\(input.from ?? "")' is not a WhatsApp sender, but To is a WhatsApp address; write it as whatsapp:\(from) (error 21910)."
+                )
+            }
+        }
         guard problems.isEmpty, let to else { throw ComponentError(InputErrors(owner: "action 'sendSMS'", problems: problems)) }
 
         var form: [(String, String)] = [("To", to)]
@@ -111,7 +172,22 @@ struct SendSMS: ActionHandler {
             form.append(("ScheduleType", "fixed"))
             form.append(("SendAt", String(ISO8601Timestamp.string(from: sendAt).prefix(19)) + "Z"))
         }
+        if let template { form.append(("ContentSid", template)) }
+        if !variables.isEmpty {
+            // Twilio takes the variables as one JSON object, written as text: {"1":"Friday"}.
+            let object = JSONObject(variables.map { ($0.key, JSONValue.string($0.value)) })
+            form.append(("ContentVariables", JSONWriter.string(from: .object(object))))
+        }
+        if let shorten = input.shortenUrls { form.append(("ShortenUrls", shorten ? "true" : "false")) }
+        if let smart = input.smartEncoded { form.append(("SmartEncoded", smart ? "true" : "false")) }
+        if let price = input.maxPrice { form.append(("MaxPrice", JSONWriter.string(from: .number(price)))) }
+        if let risk = input.riskCheck { form.append(("RiskCheck", risk)) }
         return form
+    }
+
+    /// Whether an address is on WhatsApp (`whatsapp:+14155550100`).
+    static func isWhatsApp(_ address: String) -> Bool {
+        address.utf8.count > 9 && address.prefix(9).lowercased() == "whatsapp:"
     }
 
     static func isWebURL(_ text: String) -> Bool {

@@ -63,3 +63,27 @@ struct SMSEncoding {
         return count
     }
 }
+
+extension SMSEncoding {
+    /// `body` as Twilio sends it with Smart Encoding on: look-alikes of GSM-7 characters (curly
+    /// quotes, long dashes, the ellipsis, wide and invisible spaces) replaced, so that the dry run
+    /// counts the segments Twilio will.
+    static func smartEncoded(_ body: String) -> String {
+        var scalars = String.UnicodeScalarView()
+        for scalar in body.unicodeScalars {
+            switch scalar.value {
+            case 0x00AB, 0x00BB, 0x201C, 0x201D, 0x201E, 0x201F, 0x2033, 0x02DD, 0xFF02: scalars.append("\"")
+            case 0x2018, 0x2019, 0x201A, 0x201B, 0x2032, 0x02B9, 0x02BB, 0x02BC, 0x02BD, 0xFF07: scalars.append("'")
+            case 0x2010...0x2015, 0x2043, 0x2212, 0xFE58, 0xFE63, 0xFF0D: scalars.append("-")
+            case 0x00A0, 0x2000...0x200A, 0x202F, 0x205F, 0x3000: scalars.append(" ")
+            case 0x200B...0x200D, 0x2060, 0xFEFF: continue
+            case 0x2026: scalars.append(contentsOf: "...".unicodeScalars)
+            case 0x2039: scalars.append("<")
+            case 0x203A: scalars.append(">")
+            case 0x2044: scalars.append("/")
+            default: scalars.append(scalar)
+            }
+        }
+        return String(scalars)
+    }
+}

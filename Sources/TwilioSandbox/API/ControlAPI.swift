@@ -9,7 +9,7 @@ import NIOCore
 ///
 /// - `GET health`, `GET credentials`
 /// - `GET messages`: every message of every account, most recent first
-/// - `POST reset`: forget messages, faults, webhook deliveries and configured failures
+/// - `POST reset`: forget messages, faults, webhook deliveries, configured failures and added content templates
 /// - `POST faults` `{"route": "messages.create", "count": 1, "fault": {"type": "status", "status": 429, "retryAfter": "1"}}`
 ///   (types: `status`, `delay` with `milliseconds`, `dropBeforeRead`, `refusedStream`, `goaway`,
 ///   `dropAfterProcessing` with an optional `"scope": "connection"`, and `pass` to let a request
@@ -20,6 +20,8 @@ import NIOCore
 ///   sandbox stores the inbound message and delivers Twilio's signed incoming-message webhook to `url`
 /// - `GET webhooks`: every webhook the sandbox sent, with its parameters and the answer
 /// - `POST delivery-failures` `{"number", "status": "undelivered" | "failed" | "delivered", "errorCode"}`
+/// - `POST content` `{"body": "Hi {{1}}", "variables": {"1": "there"}, "friendlyName"}`: a content
+///   template a send's ContentSid can name; `GET content` lists them (three are built in)
 struct ControlAPI {
     let core: SandboxCore
 
@@ -47,7 +49,12 @@ struct ControlAPI {
             core.webhooks.reset()
             core.deliveryFailures.reset()
             core.traffic.reset()
+            core.contents.reset()
             return SandboxResponder.json(.noContent, nil)
+        case (.get, "content"):
+            return SandboxResponder.json(.ok, ["contents": .array(core.contents.all.map(\.json))])
+        case (.post, "content"):
+            return addContent(json)
         case (.get, "traffic"):
             return SandboxResponder.json(.ok, core.traffic.json)
         case (.post, "traffic/reset"):
@@ -87,6 +94,24 @@ struct ControlAPI {
             return SandboxResponder.json(.noContent, nil)
         default:
             return SandboxResponder.json(.notFound, ["error": .string("No sandbox control endpoint \(method) \(path).")])
+        }
+    }
+
+    private func addContent(_ json: JSONValue?) -> Response {
+        let usage =
+            "Give {\"body\": \"Hi {{1}}, your order {{2}} has shipped.\", \"variables\": {\"1\": \"there\", \"2\": \"#1234\"}, \"friendlyName\": \"order_shipped\"}."
+        guard let json, let body = json["body"]?.stringValue else { return problem(usage) }
+        var variables: [(name: String, value: String)] = []
+        if let given = json["variables"] {
+            guard case .object(let object) = given else { return problem("variables must be an object. " + usage) }
+            for (name, value) in object {
+                guard let text = value.stringValue else { return problem("variables' \"\(name)\" must be text. " + usage) }
+                variables.append((name, text))
+            }
+        }
+        switch core.contents.add(friendlyName: json["friendlyName"]?.stringValue ?? "template", body: body, variables: variables) {
+        case .success(let template): return SandboxResponder.json(.created, template.json)
+        case .failure(let failure): return problem(failure.message + " " + usage)
         }
     }
 

@@ -16,9 +16,10 @@ struct MessagesAPI {
         let to = value(form, "To") ?? ""
         var from = value(form, "From") ?? ""
         var service = value(form, "MessagingServiceSid") ?? ""
-        let body = value(form, "Body") ?? ""
+        var body = value(form, "Body") ?? ""
         let media = form.filter { $0.0 == "MediaUrl" }.map(\.1)
         let content = value(form, "ContentSid") ?? ""
+        let contentVariables = value(form, "ContentVariables")
         // A Messaging Service SID may also be given as From.
         if service.isEmpty, Self.matches(from, prefix: "MG") {
             service = from
@@ -28,13 +29,27 @@ struct MessagesAPI {
         if from.isEmpty && service.isEmpty { return .failure(.missingFromOrService) }
         if to.isEmpty { return .failure(.missingTo) }
         if body.isEmpty && media.isEmpty && content.isEmpty { return .failure(.missingBody) }
-        if body.count > 1600 { return .failure(.bodyTooLong) }
         if !service.isEmpty, !Self.matches(service, prefix: "MG") {
             return .failure(.invalidParameter("MessagingServiceSid must be MG followed by 32 hexadecimal digits, but is \(service)."))
         }
-        if !content.isEmpty, !Self.matches(content, prefix: "HX") {
-            return .failure(.invalidParameter("ContentSid must be HX followed by 32 hexadecimal digits, but is \(content)."))
+        if contentVariables != nil, content.isEmpty { return .failure(.contentSidRequired) }
+        if !content.isEmpty {
+            // A template's rendered body is the message's body (a Body sent beside it is not used).
+            guard Self.matches(content, prefix: "HX"), let template = core.contents.template(sid: content) else {
+                return .failure(.invalidContentSid(content))
+            }
+            let rendered = ContentPlaceholders.variables(contentVariables ?? "{}").flatMap {
+                ContentPlaceholders.render(template, variables: $0)
+            }
+            switch rendered {
+            case .success(let text): body = text
+            case .failure(let problem): return .failure(.invalidContentVariables(problem.message))
+            }
         }
+        if let problem = Self.optionProblem(form, hasService: !service.isEmpty) { return .failure(problem) }
+        if value(form, "SmartEncoded") == "true" { body = SendOptions.smartEncoded(body) }
+        if value(form, "ShortenUrls") == "true" { body = SendOptions.shortenedLinks(body) }
+        if body.count > 1600 { return .failure(.bodyTooLong) }
         if !from.isEmpty {
             guard PhoneNumberRules.isValidFrom(from) else { return .failure(.invalidFrom(from)) }
             if let error = MagicNumbers.fromError(from) { return .failure(error) }
@@ -42,6 +57,7 @@ struct MessagesAPI {
         guard PhoneNumberRules.isValidTo(to) else { return .failure(.invalidTo(to)) }
         if let error = MagicNumbers.toError(to) { return .failure(error) }
         if to == from { return .failure(.sameToAndFrom(to)) }
+        if !from.isEmpty, Self.isWhatsApp(from) != Self.isWhatsApp(to) { return .failure(.channelMismatch(from: from, to: to)) }
         if media.count > 10 { return .failure(.tooManyMedia) }
         if let bad = media.first(where: { !Self.isWebURL($0) }) { return .failure(.invalidMediaURL(bad)) }
         let callback = value(form, "StatusCallback").flatMap { $0.isEmpty ? nil : $0 }
@@ -84,6 +100,42 @@ struct MessagesAPI {
         }
         if let callback { scheduleStatusCallbacks(for: message, url: callback) }
         return .success(message.json(now: now, step: core.step, asCreated: true))
+    }
+
+    private static func isWhatsApp(_ address: String) -> Bool {
+        address.lowercased().hasPrefix("whatsapp:")
+    }
+
+    /// The send options Twilio checks the form of: booleans written `true`/`false`, MaxPrice a
+    /// non-negative decimal, RiskCheck `enable`/`disable`, Attempt a positive whole number; and
+    /// ShortenUrls only through a Messaging Service, whose Link Shortening domain it uses.
+    private static func optionProblem(_ form: [(String, String)], hasService: Bool) -> TwilioAPIError? {
+        for (name, value) in form {
+            switch name {
+            case "ShortenUrls", "SmartEncoded", "ForceDelivery", "ProvideFeedback":
+                guard value == "true" || value == "false" else {
+                    return .invalidParameter("\(name) must be true or false, but is \(value).")
+                }
+                if name == "ShortenUrls", value == "true", !hasService {
+                    return .invalidParameter(
+                        "ShortenUrls needs a MessagingServiceSid: links are shortened on a Messaging Service's domain.")
+                }
+            case "MaxPrice":
+                guard let price = Double(value), price >= 0, price.isFinite else {
+                    return .invalidParameter("MaxPrice must be a non-negative decimal number of USD, but is \(value).")
+                }
+            case "RiskCheck":
+                guard value == "enable" || value == "disable" else {
+                    return .invalidParameter("RiskCheck must be enable or disable, but is \(value).")
+                }
+            case "Attempt":
+                guard let attempt = Int(value), attempt >= 1 else {
+                    return .invalidParameter("Attempt must be a whole number from 1, but is \(value).")
+                }
+            default: continue
+            }
+        }
+        return nil
     }
 
     /// Posts a status callback at each transition after the first, in order, stopping if the

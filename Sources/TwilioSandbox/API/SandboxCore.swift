@@ -6,6 +6,8 @@ import Synchronization
 final class SandboxCore: Sendable {
     let credentials: SandboxCredentials
     let store: SandboxStore
+    /// Content templates a send's ContentSid names.
+    let contents = ContentTemplates()
     let faults = FaultRegistry()
     let traffic = TrafficStats()
     let webhooks: WebhookDispatcher

@@ -41,6 +41,23 @@ struct TwilioAPIError: Error, Sendable {
     static let sendAtTooSoon = TwilioAPIError(code: 35114, status: 400, message: "SendAt must be at least 300 seconds in the future.")
     static let sendAtTooLate = TwilioAPIError(code: 35115, status: 400, message: "SendAt cannot be more than 35 days in the future.")
 
+    static let contentSidRequired = TwilioAPIError(
+        code: 21654, status: 400, message: "A ContentSid must be specified if ContentVariables are provided in the request.")
+
+    static func invalidContentSid(_ sid: String) -> TwilioAPIError {
+        TwilioAPIError(code: 21655, status: 400, message: "The ContentSid is Invalid: \(sid) is not a content template of this account.")
+    }
+
+    static func invalidContentVariables(_ reason: String) -> TwilioAPIError {
+        TwilioAPIError(code: 21656, status: 400, message: "The ContentVariables Parameter is invalid: \(reason)")
+    }
+
+    static func channelMismatch(from: String, to: String) -> TwilioAPIError {
+        TwilioAPIError(
+            code: 21910, status: 400,
+            message: "Invalid 'From' and 'To' pair. 'From' and 'To' should be of the same channel (\(from), \(to)).")
+    }
+
     static func notFound(_ path: String) -> TwilioAPIError {
         TwilioAPIError(code: 20404, status: 404, message: "The requested resource \(path) was not found")
     }

@@ -322,7 +322,7 @@ import TwilioSandbox
             #expect(check.exitCode == 0, "\(check.stderr)")
             let report = try JSONParser.parse(check.stdout)
             #expect((report["schemas"]?.intValue ?? 0) >= 60)
-            #expect(report["examplesAccepted"]?.arrayValue?.count == 5)
+            #expect(report["examplesAccepted"]?.arrayValue?.count == 7)
         }
     }
 

@@ -78,6 +78,7 @@ class Decision:
     item: Mapping[str, Any] | None = None
     candidates: tuple[str, ...] = ()
     others: tuple[str, ...] = ()
+    why: str = "more than one match could be it"
 
 
 class Runner:
@@ -172,8 +173,8 @@ class Runner:
                     continue  # claimed by another request meanwhile: look again
                 if decision.outcome == "ambiguous":
                     return self._end(request_id, claim, fingerprint, review_error(
-                        f"an earlier attempt of '{element.key}' may have taken effect, and more than one match could be "
-                        "it; check these before running it again", {
+                        f"an earlier attempt of '{element.key}' may have taken effect, and {decision.why}; "
+                        "check these before running it again", {
                             "requestId": request_id, "candidates": list(decision.candidates),
                             "openRequests": list(decision.others)}), review=True)
             try:
@@ -234,8 +235,12 @@ class Runner:
             return Decision("ambiguous", others=(f"could not list: {envelope['error'].get('message')}",))
         items = envelope.get("data", {}).get(rule["items"]) or []
         threshold = since_ms - 1000 - self.clock_skew_ms  # the service's clock counts whole seconds
+        # A field whose input was not given (a templated send has no body; a Messaging Service
+        # send no from) cannot tell a match: it is left out, and any match is then only a
+        # candidate for a person to look at, never taken as this request's or ignored.
+        given = {field: source for field, source in rule["match"].items() if inputs.get(source) not in (None, "")}
         matches = [item for item in items if all(
-            str(item.get(candidate_field)) == str(inputs.get(source)) for candidate_field, source in rule["match"].items())
+            str(item.get(candidate_field)) == str(inputs.get(source)) for candidate_field, source in given.items())
             and _epoch_ms(item.get(rule["createdAt"])) >= threshold]
         free = []
         for item in matches:
@@ -247,9 +252,14 @@ class Runner:
         others = tuple(sorted(self.ledger.open_requests(fingerprint) - {request_id}))
         if not free:
             return Decision("none")
+        candidates = tuple(str(item.get(rule["id"])) for item in free)
+        missing = [source for source in rule["match"].values() if source not in given.values()]
+        if missing:
+            return Decision("ambiguous", candidates=candidates, others=others,
+                            why=f"without {', '.join(missing)} a match cannot be told apart from another message")
         if len(free) == 1 and not others:
             return Decision("found", item=free[0])
-        return Decision("ambiguous", candidates=tuple(str(item.get(rule["id"])) for item in free), others=others)
+        return Decision("ambiguous", candidates=candidates, others=others)
 
 
 def _epoch_ms(text: Any) -> int:

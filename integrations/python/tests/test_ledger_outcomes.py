@@ -49,3 +49,19 @@ def test_a_success_is_returned_again_and_a_refusal_is_run_again(runner: Runner, 
     assert runner.run(send, refused, "order-2")["error"]["code"] == 21211
     assert request_state(runner, "order-2") == {"state": "failed", "claims": "2"}
     assert len([m for m in sandbox.messages() if m["body"] == "once"]) == 1
+
+
+def test_a_lost_templated_send_is_left_for_review_not_sent_again(runner: Runner, sandbox: Sandbox) -> None:
+    """A content template's body is rendered by Twilio, so the reconcile cannot match on it: a send
+    whose answer was lost ends needs_review with the message as a candidate, and is not re-sent."""
+    send = runner.manifest.element("sendSMS")
+    templated = {"from": "+15005550006", "to": "+14155550100", "contentSid": "HX" + "a1" * 16,
+                 "contentVariables": {"1": "Friday", "2": "4pm"}}
+    sandbox.control("POST", "faults", {"route": "messages.create", "count": 1, "fault": {"type": "dropAfterProcessing"}})
+    result = runner.run(send, templated, "reminder-1")
+    assert result["error"]["kind"] == "needs_review", result
+    sent = [m for m in sandbox.messages() if m["body"].startswith("Your appointment is coming up on Friday")]
+    assert len(sent) == 1
+    assert result["error"]["details"]["candidates"] == [sent[0]["sid"]]
+    assert request_state(runner, "reminder-1")["state"] != "done"
+
