@@ -1,5 +1,5 @@
 # Entry points; README.md names `make test`. Each target installs what it needs first.
-.PHONY: deps test-deps build run test test-engines format lint fuzz docs engine-example bench bench-manifest bench-http bench-sandbox clean
+.PHONY: deps test-deps build run test test-engines format lint fuzz docs engine-example release install uninstall dist dist-check bench bench-manifest bench-http bench-sandbox clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -54,16 +54,56 @@ test-engines: test-deps
 	swift build --product twilio-sandbox
 	cd integrations/python && "$$(../../scripts/engines-env.sh)" -m pytest -s -p no:cacheprovider tests
 
+# The build users run, installed and shipped: optimized, with the Swift runtime linked in (a
+# shorter cold start, and no Swift toolchain needed where it runs), in .build-static. Debug
+# sections are stripped on install; the symbol table stays, so crash reports name functions.
+RELEASE_BUILD = swift build -c release --static-swift-stdlib --scratch-path .build-static
+EXECUTABLES = twilio-component run-action twilio-sandbox
+PREFIX ?= /usr/local
+VERSION := $(shell sed -n 's/.*static let version = "\(.*\)"/\1/p' Sources/TwilioComponent/Client/TwilioConfiguration.swift)
+DIST_NAME = twilio-component-$(VERSION)-linux-$(shell uname -m)
+
+release: deps
+	@for product in $(EXECUTABLES); do $(RELEASE_BUILD) --product $$product || exit 1; done
+
+# Installs the three executables into $(PREFIX)/bin (without root: make install PREFIX=$$HOME/.local).
+install: release
+	install -d "$(DESTDIR)$(PREFIX)/bin"
+	@for product in $(EXECUTABLES); do \
+		echo "install $(DESTDIR)$(PREFIX)/bin/$$product"; \
+		install -m 755 .build-static/release/$$product "$(DESTDIR)$(PREFIX)/bin/$$product" && \
+		strip --strip-debug "$(DESTDIR)$(PREFIX)/bin/$$product" || exit 1; \
+	done
+
+uninstall:
+	@for product in $(EXECUTABLES); do echo "rm -f $(DESTDIR)$(PREFIX)/bin/$$product"; rm -f "$(DESTDIR)$(PREFIX)/bin/$$product"; done
+
+# .build-dist/$(DIST_NAME).tar.gz: the installed executables, component.yaml, the docs and their
+# SHA-256 sums, with the tarball's own sum beside it. Runs where libcurl4 and libyaml-0-2 are.
+dist: release
+	rm -rf .build-dist/$(DIST_NAME) .build-dist/$(DIST_NAME).tar.gz .build-dist/$(DIST_NAME).tar.gz.sha256
+	$(MAKE) --no-print-directory install PREFIX=$(CURDIR)/.build-dist/$(DIST_NAME)
+	mkdir -p .build-dist/$(DIST_NAME)/docs
+	cp Sources/TwilioComponent/component.yaml README.md .build-dist/$(DIST_NAME)/
+	cp docs/*.md docs/*.svg .build-dist/$(DIST_NAME)/docs/
+	cd .build-dist/$(DIST_NAME) && find . -type f ! -name SHA256SUMS | sort | xargs sha256sum > SHA256SUMS
+	tar -C .build-dist -czf .build-dist/$(DIST_NAME).tar.gz $(DIST_NAME)
+	cd .build-dist && sha256sum $(DIST_NAME).tar.gz > $(DIST_NAME).tar.gz.sha256
+	@ls -l .build-dist/$(DIST_NAME).tar.gz && cat .build-dist/$(DIST_NAME).tar.gz.sha256
+
+# The tarball in a fresh Debian root (debootstrap, with only libcurl4 and libyaml-0-2 added; no
+# Swift): --version, manifest, and an invoke through its own twilio-sandbox.
+dist-check: dist
+	./scripts/dist-check.sh .build-dist/$(DIST_NAME).tar.gz
+
 # The component beside its peers (the twilio package, curl), written to docs/benchmarks.md and .svg.
-# Built as shipped: optimized, with the Swift runtime linked in (a shorter cold start), in .build-static.
-BENCH_BUILD = swift build -c release --static-swift-stdlib --scratch-path .build-static
+# It measures the executables as make install installs them (into .build-static/installed).
 bench: deps
 	@./scripts/install-deps.sh --bench
-	$(BENCH_BUILD) --product twilio-component
-	$(BENCH_BUILD) --product twilio-sandbox
-	$(BENCH_BUILD) --product webhook-bench
-	$(BENCH_BUILD) --product manifest-bench
-	python3 bench/run.py --bin .build-static/release --python "$$(./scripts/python-env.sh)"
+	$(MAKE) --no-print-directory install PREFIX=$(CURDIR)/.build-static/installed
+	$(RELEASE_BUILD) --product webhook-bench
+	$(RELEASE_BUILD) --product manifest-bench
+	python3 bench/run.py --bin .build-static/installed/bin --tools .build-static/release --python "$$(./scripts/python-env.sh)"
 
 # Load + validate a generated manifest of 100, 1,000 and 10,000 actions (release build).
 bench-manifest: deps

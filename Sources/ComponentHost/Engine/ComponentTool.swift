@@ -30,7 +30,8 @@ public enum ComponentTool {
     /// Runs with `arguments` (without the program name) and returns the exit code.
     public static func run(_ component: HostedComponent, arguments: [String], environment: [String: String], io: HostIO) async -> Int32 {
         // The help names the hosted component, not the host.
-        let identity = HostIdentity(commandName: component.commandName, connectionHelp: component.connectionHelp)
+        let identity = HostIdentity(
+            commandName: component.commandName, connectionHelp: component.connectionHelp, version: component.version)
         return await HostIdentity.$current.withValue(identity) {
             await runIdentified(component, arguments: arguments, environment: environment, io: io)
         }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import ComponentHTTP
+import ComponentRuntime
 
 // The engine-facing command line. Parsed only; ``ComponentTool`` runs it, so that the executable
 // and in-process callers share one path.
@@ -18,8 +20,15 @@ struct EngineOptions: ParsableArguments {
 struct HostIdentity: Sendable {
     var commandName: String
     var connectionHelp: String
+    var version = "0.0.0"
 
     @TaskLocal static var current = HostIdentity(commandName: "component", connectionHelp: "the component's environment variables")
+
+    /// What `--version` prints: the component's version, the protocol's, and the libcurl this
+    /// process loaded (with its TLS library and HTTP/2 support), so that an engine can log what it runs.
+    var versionText: String {
+        "\(commandName) \(version)\nprotocol \(ManifestExport.protocolVersion)\n\(Libcurl.version)"
+    }
 }
 
 struct ComponentToolCommand: ParsableCommand {
@@ -46,6 +55,7 @@ struct ComponentToolCommand: ParsableCommand {
                 4 upstream (the service answered with an error); 5 timeout; 6 network; 7 protocol \
                 (malformed request, unknown action); 64 bad command line; 65 invalid manifest.
                 """,
+            version: HostIdentity.current.versionText,
             subcommands: [
                 ManifestCommand.self, InvokeCommand.self, TriggerCommand.self, DataSourceCommand.self, CheckCommand.self,
                 ServeCommand.self, MCPCommand.self, DocsCommand.self, ValidateCommand.self,

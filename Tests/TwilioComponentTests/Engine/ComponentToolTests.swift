@@ -153,6 +153,23 @@ import TwilioSandbox
         #expect(try JSONParser.parse(output.stdout)["error"]?["kind"] == "internal")
     }
 
+    /// `--version`: what an engine logs of what it runs, the same versions the manifest gives.
+    @Test func versionNamesTheComponentTheProtocolAndTheLibcurlLoaded() async throws {
+        try await withEngineTool { tool in
+            let output = try await tool.run(["--version"])
+            #expect(output.exitCode == 0, "\(output.stderr)")
+            let lines = output.stdout.split(separator: "\n").map(String.init)
+            let manifest = try await tool.run(["manifest", "--compact"]).envelope
+            let version = try #require(manifest["component"]?["version"]?.stringValue)
+            let protocolVersion = try #require(manifest["protocolVersion"]?.stringValue)
+            #expect(lines.count == 3, "\(output.stdout)")
+            #expect(lines.first == "twilio-component \(version)")
+            #expect(lines.dropFirst().first == "protocol \(protocolVersion)")
+            #expect(lines.last?.hasPrefix("libcurl/") == true)
+            #expect(lines.last?.contains("nghttp2/") == true, "the libcurl loaded speaks HTTP/2")
+        }
+    }
+
     @Test func theHelpNamesTheHostedComponentAndNoOther() async throws {
         let fixture = ProcessRunner.product("fixture-component")
         for subcommand in ["mcp", "invoke", "serve"] {
