@@ -34,7 +34,8 @@ tar -C "$install_dir" --strip-components=1 -xzf "$tarball"
 
 # Every Linux machine has /proc, and Swift reads a process's arguments from it.
 mount -t proc proc "$root/proc" || fail "cannot mount /proc in $root"
-trap 'umount "$root/proc"' EXIT INT TERM
+trap 'umount "$root/proc" 2>/dev/null || true' EXIT
+trap 'exit 130' INT TERM
 in_root() { chroot "$root" env -i HOME=/tmp PATH=/opt/twilio-component/bin:/usr/bin:/bin "$@"; }
 for executable in twilio-component run-action twilio-sandbox; do
     missing=$(in_root ldd "/opt/twilio-component/bin/$executable" | grep "not found" || true)
