@@ -168,6 +168,16 @@ class ServeProcess:
         self._closed = False
         self.starts = 0
 
+    @property
+    def attempt_timeout_s(self) -> float:
+        """How long one attempt of the child may take (its `TWILIO_TIMEOUT_MS`, else the
+        component's default of 30 s): after it, a request the child sent has been answered or
+        given up on, by the service as by the child."""
+        try:
+            return max(0.0, int(self.environment.get("TWILIO_TIMEOUT_MS", "")) / 1000)
+        except ValueError:
+            return 30.0
+
     def start(self) -> None:
         with self._lock:
             self._ensure_started()

@@ -180,7 +180,12 @@ class Runner:
             try:
                 envelope = self.attempt(element, inputs, request_id)
             except ServeLost as lost:
-                log.warning("request %s: %s; looking for its effect before trying again", request_id, lost)
+                # The request may have reached the service, which finishes it even though the child
+                # is gone: look for its effect only once the attempt could no longer be under way,
+                # as a worker taking over a dead one's request does after the lease.
+                settle = self.serve.attempt_timeout_s
+                log.warning("request %s: %s; looking for its effect in %.1f s, before trying again", request_id, lost, settle)
+                time.sleep(settle)
                 uncertain = True
                 continue
             error = envelope.get("error")

@@ -4,7 +4,11 @@ after fixing its cause retries it. Real redis-server, `serve` and sandbox."""
 
 from __future__ import annotations
 
-from typing import Iterator
+import os
+import signal
+import threading
+import time
+from typing import Any, Iterator
 
 import pytest
 import redis
@@ -64,4 +68,46 @@ def test_a_lost_templated_send_is_left_for_review_not_sent_again(runner: Runner,
     assert len(sent) == 1
     assert result["error"]["details"]["candidates"] == [sent[0]["sid"]]
     assert request_state(runner, "reminder-1")["state"] != "done"
+
+
+def test_a_serve_killed_mid_send_is_looked_for_only_once_its_attempt_is_over(redis_url: str, sandbox: Sandbox) -> None:
+    """The service finishes a request it took even when the child that sent it is gone: the send is
+    held in the sandbox for 1.5 s while its serve is killed, and the runner must find that message
+    (after the attempt's time, here 3 s) instead of sending another. A gather fault holds it: unlike
+    a delay, it keeps holding the request after its client has gone, as a service finishes what it
+    took. Looking at once (as the runner did) found nothing and sent the message twice."""
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    sandbox.control("POST", "reset")
+    manifest = Manifest.load(COMPONENT)
+    environment = dict(engine_environment(redis_url, sandbox), TWILIO_TIMEOUT_MS="3000")
+    serve = ServeProcess(COMPONENT, 2, environment)
+    runner = Runner(manifest, serve, Ledger(client, manifest.component_key), None)
+    try:
+        serve.start()
+        held = {"type": "gather", "count": 2, "timeoutMilliseconds": 1500}
+        sandbox.control("POST", "faults", {"route": "messages.create", "count": 1, "fault": held})
+        send = manifest.element("sendSMS")
+        inputs = {"from": "+15005550006", "to": "+14155550142", "body": "held while its serve dies"}
+        result: dict[str, Any] = {}
+        thread = threading.Thread(target=lambda: result.update(runner.run(send, inputs, "held-1")))
+        thread.start()
+        deadline = time.monotonic() + 10
+        while sandbox.control("GET", "traffic")["inFlight"] < 1:
+            assert time.monotonic() < deadline, "the send never reached the sandbox"
+            time.sleep(0.02)
+        assert serve._process is not None
+        os.kill(serve._process.pid, signal.SIGKILL)
+        thread.join(timeout=60)
+        assert "data" in result, result
+        # The held request ends in the sandbox too (it creates its message after its 1.5 s).
+        while sandbox.control("GET", "traffic")["inFlight"] > 0:
+            assert time.monotonic() < deadline + 10, "the held send never ended"
+            time.sleep(0.05)
+        sent = [m for m in sandbox.messages() if m["to"] == "+14155550142"]
+        assert len(sent) == 1, sent
+        assert result["data"]["sid"] == sent[0]["sid"]
+        assert request_state(runner, "held-1")["state"] == "done"
+    finally:
+        serve.close()
 
