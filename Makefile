@@ -80,7 +80,7 @@ uninstall:
 
 # .build-dist/$(DIST_NAME).tar.gz: the installed executables, component.yaml, the docs and their
 # SHA-256 sums, with the tarball's own sum beside it. Runs where libcurl4 and libyaml-0-2 are.
-dist: release
+dist: deps
 	rm -rf .build-dist/$(DIST_NAME) .build-dist/$(DIST_NAME).tar.gz .build-dist/$(DIST_NAME).tar.gz.sha256
 	$(MAKE) --no-print-directory install PREFIX=$(CURDIR)/.build-dist/$(DIST_NAME)
 	mkdir -p .build-dist/$(DIST_NAME)/docs

@@ -8,10 +8,10 @@ public enum Libcurl {
     static let initialized: Bool = CCurlShims_global_init_all() == CURLE_OK
 
     /// libcurl's version line, as loaded at run time (`libcurl/7.88.1 OpenSSL/3.0.15 ...`).
-    public static var version: String {
+    public static let version: String = {
         _ = initialized
         return String(cString: CCurlShims_runtime_version())
-    }
+    }()
 
     /// The loaded libcurl as a product token, `libcurl/7.88.1` (what a User-Agent names). Read from
     /// `curl_version_info`, which costs nothing, where the full line asks every library it uses.

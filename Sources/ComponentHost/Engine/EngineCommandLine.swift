@@ -68,7 +68,9 @@ enum EngineCommandLine: Equatable {
         let kind = oneShotKinds[name]
         guard kind != nil || name == "serve" || name == "manifest" else { return nil }
 
-        var oneShot = OneShot()
+        var target = EngineTarget()
+        var requestFile: String?
+        var pretty = false
         var concurrency: Int?
         var compact = false
         var seen: Set<String> = []
@@ -92,9 +94,9 @@ enum EngineCommandLine: Equatable {
             switch (option, kind != nil, name) {
             case ("--request", true, _):
                 guard let file = takeValue() else { return nil }
-                oneShot.requestFile = file
+                requestFile = file
             case ("--pretty", true, _) where value == nil:
-                oneShot.pretty = true
+                pretty = true
             case ("--compact", false, "manifest") where value == nil:
                 compact = true
             case ("--concurrency", false, "serve"):
@@ -104,15 +106,15 @@ enum EngineCommandLine: Equatable {
                 concurrency = number
             case ("--base-url", _, _) where name != "manifest":
                 guard let url = takeValue() else { return nil }
-                oneShot.target.baseURL = url
+                target.baseURL = url
             case ("--sandbox", _, _) where name != "manifest" && value == nil:
-                oneShot.target.sandbox = true
+                target.sandbox = true
             default:
                 return nil
             }
         }
-        if let kind { return .oneShot(kind, oneShot) }
-        if name == "serve" { return .serve(concurrency: concurrency ?? ServeCommand.defaultConcurrency, oneShot.target) }
+        if let kind { return .oneShot(kind, OneShot(requestFile: requestFile, pretty: pretty, target: target)) }
+        if name == "serve" { return .serve(concurrency: concurrency ?? ServeCommand.defaultConcurrency, target) }
         return .manifest(compact: compact)
     }
 }

@@ -54,14 +54,11 @@ final class ContentTemplates: Sendable {
     /// Stores a new template under a fresh SID, or says what is wrong with it.
     func add(friendlyName: String, body: String, variables: [(name: String, value: String)]) -> Result<Template, ContentProblem> {
         if body.isEmpty { return .failure(ContentProblem("body must not be empty.")) }
-        switch ContentPlaceholders.names(in: body) {
-        case .failure(let problem): return .failure(problem)
-        case .success: break
-        }
+        if let problem = ContentPlaceholders.problem(in: body) { return .failure(problem) }
         if let empty = variables.first(where: { $0.name.isEmpty || $0.value.isEmpty }) {
             return .failure(ContentProblem("variables must have non-empty names and values, but '\(empty.name)' has \"\(empty.value)\"."))
         }
-        let sid = "HX" + (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        let sid = MessagesAPI.newSid("HX")
         let template = Template(sid: sid, friendlyName: friendlyName, body: body, variables: variables)
         templates.withLock { $0[sid] = template }
         return .success(template)
@@ -106,15 +103,10 @@ enum ContentPlaceholders {
         return .success(pieces)
     }
 
-    /// The placeholder names of `body`, in order of first use.
-    static func names(in body: String) -> Result<[String], ContentProblem> {
-        pieces(of: body).map { pieces in
-            var seen: Set<String> = []
-            return pieces.compactMap { piece in
-                guard case .placeholder(let name) = piece, seen.insert(name).inserted else { return nil }
-                return name
-            }
-        }
+    /// What makes `body` unusable as a template (a placeholder unclosed, empty or misnamed), if anything.
+    static func problem(in body: String) -> ContentProblem? {
+        if case .failure(let problem) = pieces(of: body) { return problem }
+        return nil
     }
 
     /// `template`'s body with each placeholder replaced by its value in `variables`, or else the
