@@ -29,12 +29,18 @@ public struct SandboxConfiguration: Sendable {
     public var webhookClient: WebhookClientSettings
     /// How long every API request waits before it is answered; none by default.
     public var latency: ResponseLatency
+    /// How far the sandbox's clock is ahead of the machine's (behind when negative): the dates of
+    /// its messages, its lifecycle, SendAt checks and every response's `Date` header are read from
+    /// it. At most ten years either way; none by default. `POST /__sandbox/clock` changes it while
+    /// the sandbox runs, and a reset restores this one.
+    public var clockOffset: Duration
 
-    /// A configuration; by default loopback, a free port, plain HTTP, in memory, one-second steps.
+    /// A configuration; by default loopback, a free port, plain HTTP, in memory, one-second steps,
+    /// the machine's clock.
     public init(
         host: String = "127.0.0.1", port: Int = 0, stateFile: String? = nil, lifecycleStep: Duration = .seconds(1),
         credentials: SandboxCredentials = .default, logLevel: Logger.Level = .warning, tls: SandboxTLS? = nil,
-        webhookClient: WebhookClientSettings = WebhookClientSettings(), latency: ResponseLatency = .none
+        webhookClient: WebhookClientSettings = WebhookClientSettings(), latency: ResponseLatency = .none, clockOffset: Duration = .zero
     ) {
         self.host = host
         self.port = port
@@ -45,7 +51,11 @@ public struct SandboxConfiguration: Sendable {
         self.tls = tls
         self.webhookClient = webhookClient
         self.latency = latency
+        self.clockOffset = clockOffset
     }
+
+    /// The most ``clockOffset`` may be either way (ten years); a larger one is cut to it.
+    public static var maximumClockOffset: Duration { .milliseconds(SandboxClock.maximumOffsetMilliseconds) }
 }
 
 /// A running sandbox.
@@ -109,9 +119,13 @@ public enum TwilioSandbox {
         let store = try SandboxStore(stateFile: configuration.stateFile)
         let step =
             Double(configuration.lifecycleStep.components.seconds) + Double(configuration.lifecycleStep.components.attoseconds) / 1e18
+        // Bounded before the conversion, which traps on a Duration beyond Int's milliseconds.
+        let limit = SandboxConfiguration.maximumClockOffset
+        let offset = min(max(configuration.clockOffset, .zero - limit), limit)
         let core = SandboxCore(
             credentials: configuration.credentials, store: store, step: step, latency: configuration.latency,
-            webhookClient: configuration.webhookClient, logger: logger)
+            webhookClient: configuration.webhookClient, clockOffsetMilliseconds: Int((offset / .milliseconds(1)).rounded()),
+            logger: logger)
         do {
             return try await serve(core: core, configuration: configuration, logger: logger)
         } catch {
@@ -161,12 +175,16 @@ public enum TwilioSandbox {
     }
 
     /// Plain HTTP/1.1, TLS with HTTP/1.1, or TLS with HTTP/2 and HTTP/1.1 by ALPN; every
-    /// connection recorded, every request (HTTP/1.1) or stream (HTTP/2) through the fault handler.
+    /// connection recorded, every request (HTTP/1.1) or stream (HTTP/2) through the fault handler,
+    /// every response dated by the sandbox's clock.
     private static func serverBuilder(core: SandboxCore, tls: PreparedTLS?, http2: Bool) throws -> HTTPServerBuilder {
         let faults = core.faults
         let traffic = core.traffic
+        let clock = core.clock
         let streams = HTTP1Channel.Configuration(
-            additionalChannelHandlers: [EndStreamCoalescer.Installer(), FaultChannelHandler(faults: faults, traffic: traffic)])
+            additionalChannelHandlers: [
+                EndStreamCoalescer.Installer(), FaultChannelHandler(faults: faults, traffic: traffic), DateHeaderHandler(clock: clock),
+            ])
         guard let tls else {
             return HTTPServerBuilder { responder in
                 RecordedChannel(base: HTTP1Channel(responder: responder, configuration: streams), traffic: traffic)

@@ -31,10 +31,14 @@ struct TwilioSandboxCommand: AsyncParsableCommand {
             Twilio's are over a network, without holding a thread: thousands can wait at once, \
             so a client's concurrency can be measured against what it would meet in production.
 
-            Control endpoints under /__sandbox/ script faults (429, 500/503, delays, dropped \
-            connections, refused HTTP/2 streams, GOAWAY), deliver inbound messages, list \
-            messages, webhooks and traffic (connections, TLS handshakes, requests in flight), \
-            and reset.
+            With --clock-offset-ms the sandbox's clock runs that far ahead of the machine's \
+            (behind when negative): message dates, the lifecycle, SendAt checks and every \
+            response's Date header follow it, as Twilio's clock may disagree with a client's.
+
+            Control endpoints under /__sandbox/ script faults (429, 500/503, delays, requests \
+            held past a client's timeout, dropped connections, refused HTTP/2 streams, GOAWAY), \
+            set the clock's offset, deliver inbound messages, list messages, webhooks and \
+            traffic (connections, TLS handshakes, requests in flight), and reset.
             """)
 
     @Option(help: "The address to listen on.")
@@ -64,6 +68,14 @@ struct TwilioSandboxCommand: AsyncParsableCommand {
         help: ArgumentHelp("Vary --latency-ms by up to this many milliseconds either way.", valueName: "ms"))
     var jitterMilliseconds = 0
 
+    // Unconditional, so that a negative offset (-10000) is read as the value, not as an option.
+    @Option(
+        name: .customLong("clock-offset-ms"), parsing: .unconditional,
+        help: ArgumentHelp(
+            "Run the sandbox's clock this many milliseconds ahead of the machine's (negative: behind), for dates and Date headers.",
+            valueName: "ms"))
+    var clockOffsetMilliseconds = 0
+
     @Flag(help: "Serve HTTPS (HTTP/2 and HTTP/1.1 by ALPN) with a certificate from a CA made at start.")
     var tls = false
 
@@ -92,6 +104,10 @@ struct TwilioSandboxCommand: AsyncParsableCommand {
     func validate() throws {
         if latencyMilliseconds < 0 || jitterMilliseconds < 0 {
             throw ValidationError("--latency-ms and --jitter-ms are waits: give 0 or more milliseconds.")
+        }
+        let limit = SandboxConfiguration.maximumClockOffset
+        if !(.zero - limit...limit).contains(.milliseconds(clockOffsetMilliseconds)) {
+            throw ValidationError("--clock-offset-ms is at most ten years (\(Int(limit / .milliseconds(1))) ms) either way.")
         }
         if (tlsCertificate == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together: give both.") }
         if tlsCertificateAuthority != nil, tlsCertificate == nil { throw ValidationError("--tls-ca needs --tls-cert and --tls-key.") }
@@ -123,7 +139,8 @@ struct TwilioSandboxCommand: AsyncParsableCommand {
                     host: host, port: port, stateFile: stateFile, lifecycleStep: .milliseconds(stepMilliseconds),
                     logLevel: verbose ? .debug : .warning, tls: tlsConfiguration,
                     webhookClient: WebhookClientSettings(environment: ProcessInfo.processInfo.environment),
-                    latency: ResponseLatency(base: .milliseconds(latencyMilliseconds), jitter: .milliseconds(jitterMilliseconds))))
+                    latency: ResponseLatency(base: .milliseconds(latencyMilliseconds), jitter: .milliseconds(jitterMilliseconds)),
+                    clockOffset: .milliseconds(clockOffsetMilliseconds)))
         } catch let error as SandboxStateError {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(65)

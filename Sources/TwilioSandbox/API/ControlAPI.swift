@@ -9,11 +9,14 @@ import NIOCore
 ///
 /// - `GET health`, `GET credentials`
 /// - `GET messages`: every message of every account, most recent first
-/// - `POST reset`: forget messages, faults, webhook deliveries, configured failures and added content templates
+/// - `POST reset`: forget messages, faults, webhook deliveries, configured failures and added
+///   content templates, and set the clock back to the offset the sandbox started with
 /// - `POST faults` `{"route": "messages.create", "count": 1, "fault": {"type": "status", "status": 429, "retryAfter": "1"}}`
-///   (types: `status`, `delay` with `milliseconds`, `dropBeforeRead`, `refusedStream`, `goaway`,
-///   `dropAfterProcessing` with an optional `"scope": "connection"`, and `pass` to let a request
-///   through before a later fault); `GET faults`; `DELETE faults`
+///   (types: `status`, `delay` and `hold` with `milliseconds`, `gather`, `dropBeforeRead`,
+///   `refusedStream`, `goaway`, `dropAfterProcessing` with an optional `"scope": "connection"`,
+///   and `pass` to let a request through before a later fault); `GET faults`; `DELETE faults`
+/// - `GET clock`: the clock's offset from the machine's and the sandbox's time now;
+///   `POST clock` `{"offsetMilliseconds": -10000}` sets the offset
 /// - `GET traffic`: connections, TLS handshakes and failures, requests by HTTP version, refused
 ///   streams, GOAWAYs, and API requests in flight (now and at the peak); `POST traffic/reset`
 /// - `POST inbound` `{"from", "to", "body", "mediaUrls": [...], "url"}`: someone texts a number; the
@@ -50,6 +53,7 @@ struct ControlAPI {
             core.deliveryFailures.reset()
             core.traffic.reset()
             core.contents.reset()
+            core.clock.reset()
             return SandboxResponder.json(.noContent, nil)
         case (.get, "content"):
             return SandboxResponder.json(.ok, ["contents": .array(core.contents.all.map(\.json))])
@@ -70,11 +74,27 @@ struct ControlAPI {
                 let faultJSON = json["fault"], let fault = SandboxFault(json: faultJSON)
             else {
                 return problem(
-                    "Give {\"route\": one of \(SandboxRoute.allCases.map(\.rawValue).joined(separator: ", ")), \"count\": N, \"fault\": {\"type\": \"status\" | \"delay\" | \"dropBeforeRead\" | \"refusedStream\" | \"goaway\" | \"dropAfterProcessing\" | \"pass\", ...}}."
+                    "Give {\"route\": one of \(SandboxRoute.allCases.map(\.rawValue).joined(separator: ", ")), \"count\": N, \"fault\": {\"type\": \"status\" | \"delay\" | \"hold\" | \"gather\" | \"dropBeforeRead\" | \"refusedStream\" | \"goaway\" | \"dropAfterProcessing\" | \"pass\", ...}}."
                 )
             }
             core.faults.add(fault, route: route, count: json["count"]?.intValue ?? 1)
             return SandboxResponder.json(.created, ["pending": core.faults.pending])
+        case (.get, "clock"):
+            return SandboxResponder.json(
+                .ok,
+                [
+                    "offsetMilliseconds": .integer(core.clock.offsetMilliseconds),
+                    "now": .string(ISO8601Timestamp.string(from: Date(timeIntervalSince1970: core.now))),
+                ])
+        case (.post, "clock"):
+            let limit = SandboxClock.maximumOffsetMilliseconds
+            guard let offset = json?["offsetMilliseconds"]?.intValue, (-limit...limit).contains(offset) else {
+                return problem(
+                    "Give {\"offsetMilliseconds\": N}: how far the sandbox's clock is ahead of the machine's (negative: behind), at most \(limit) either way."
+                )
+            }
+            core.clock.setOffset(milliseconds: offset)
+            return SandboxResponder.json(.ok, ["offsetMilliseconds": .integer(offset)])
         case (.post, "inbound"):
             return await inbound(json)
         case (.get, "webhooks"):

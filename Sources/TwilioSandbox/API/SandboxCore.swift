@@ -1,4 +1,3 @@
-import Foundation
 import Logging
 import Synchronization
 
@@ -17,11 +16,13 @@ final class SandboxCore: Sendable {
     let step: Double
     /// Numbers whose messages fail or go undelivered instead of being delivered.
     let deliveryFailures: DeliveryFailures
+    /// The time the API reports and compares: the machine's, shifted by the configured offset.
+    let clock: SandboxClock
     let logger: Logger
 
     init(
         credentials: SandboxCredentials, store: SandboxStore, step: Double, latency: ResponseLatency, webhookClient: WebhookClientSettings,
-        logger: Logger
+        clockOffsetMilliseconds: Int = 0, logger: Logger
     ) {
         self.credentials = credentials
         self.store = store
@@ -29,10 +30,12 @@ final class SandboxCore: Sendable {
         self.latency = latency
         self.logger = logger
         self.deliveryFailures = DeliveryFailures()
+        self.clock = SandboxClock(offsetMilliseconds: clockOffsetMilliseconds)
         self.webhooks = WebhookDispatcher(settings: webhookClient, authToken: credentials.authToken, logger: logger)
     }
 
-    var now: Double { Date().timeIntervalSince1970 }
+    /// Unix seconds now, by the sandbox's clock.
+    var now: Double { clock.now }
 }
 
 /// To numbers whose messages end `undelivered` or `failed` (with an error code) instead of `delivered`.

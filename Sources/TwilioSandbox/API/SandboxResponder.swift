@@ -49,6 +49,8 @@ struct SandboxResponder: HTTPResponder {
             try? await Task.sleep(for: .milliseconds(milliseconds))
         case .gather(let barrier)?:
             await barrier.arrive()
+        case .hold(let milliseconds)?:
+            return try await hold(route: route, request: request, path: path, for: .milliseconds(milliseconds))
         case .dropAfterProcessing(let scope)?:
             dropAfterProcessing = scope.rawValue
         case .head?, .pass?, nil:
@@ -58,6 +60,17 @@ struct SandboxResponder: HTTPResponder {
         var response = handle(route: route, request: request, path: path, body: body)
         if let dropAfterProcessing { response.headers[FaultChannelHandler.dropMarker] = dropAfterProcessing }
         return response
+    }
+
+    /// Holds the request, then handles it, whatever became of its client (``HeldRequest``).
+    /// Awaited, so that the request counts as in flight until it is processed, and the answer
+    /// goes out if anyone still listens.
+    private func hold(route: SandboxRoute, request: Request, path: String, for duration: Duration) async throws -> Response {
+        var request = request
+        // Read first: once the client has reset its stream the body can no longer be read.
+        let body = try await request.collectBody(upTo: 1 << 20)
+        let held = request
+        return await HeldRequest.process(after: duration) { handle(route: route, request: held, path: path, body: body) }
     }
 
     private func handle(route: SandboxRoute, request: Request, path: String, body: ByteBuffer) -> Response {

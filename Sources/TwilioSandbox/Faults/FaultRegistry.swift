@@ -8,6 +8,9 @@ enum SandboxFault: Sendable {
     case status(HTTPResponse.Status, code: Int?, retryAfter: String?)
     /// Wait before handling the request normally.
     case delay(milliseconds: Int)
+    /// Hold the request for the whole time, whether or not its client is still there, then
+    /// handle it normally: Twilio creating a message after the client's attempt timed out.
+    case hold(milliseconds: Int)
     /// Hold the request until the barrier's count of requests are held, then handle it normally.
     case gather(GatherBarrier)
     /// Strike as the request head arrives, before the body is read: nothing is processed.
@@ -30,6 +33,9 @@ enum SandboxFault: Sendable {
         case "delay":
             guard let milliseconds = json["milliseconds"]?.intValue, milliseconds >= 0 else { return nil }
             self = .delay(milliseconds: milliseconds)
+        case "hold":
+            guard let milliseconds = json["milliseconds"]?.intValue, milliseconds >= 0 else { return nil }
+            self = .hold(milliseconds: milliseconds)
         case "gather":
             guard let count = json["count"]?.intValue, count >= 1, let milliseconds = json["timeoutMilliseconds"]?.intValue,
                 milliseconds >= 0
@@ -54,6 +60,7 @@ enum SandboxFault: Sendable {
                 "retryAfter": retryAfter.map(JSONValue.string) ?? .null,
             ]
         case .delay(let milliseconds): ["type": "delay", "milliseconds": .integer(milliseconds)]
+        case .hold(let milliseconds): ["type": "hold", "milliseconds": .integer(milliseconds)]
         case .gather(let barrier):
             ["type": "gather", "count": .integer(barrier.count), "timeoutMilliseconds": .integer(Int(barrier.timeout / .milliseconds(1)))]
         case .head(let fault): ["type": .string(fault.rawValue)]

@@ -7,12 +7,22 @@ import Foundation
 enum TwilioDate {
     /// `seconds` since 1970 as Twilio writes it, in UTC with `+0000`.
     static func string(fromUnixSeconds seconds: Double) -> String {
+        format(seconds, "%a, %d %b %Y %H:%M:%S +0000")
+    }
+
+    /// `seconds` since 1970 as HTTP's `Date` header has it (IMF-fixdate, RFC 9110):
+    /// `Sun, 06 Nov 1994 08:49:37 GMT`.
+    static func httpString(fromUnixSeconds seconds: Double) -> String {
+        format(seconds, "%a, %d %b %Y %H:%M:%S GMT")
+    }
+
+    private static func format(_ seconds: Double, _ pattern: String) -> String {
         var time = time_t(seconds.rounded(.down))
         var parts = tm()
         gmtime_r(&time, &parts)
         var buffer = [CChar](repeating: 0, count: 40)
         // strftime's %a and %b are the C locale's English names: the process never sets a locale.
-        let count = strftime(&buffer, buffer.count, "%a, %d %b %Y %H:%M:%S +0000", &parts)
+        let count = strftime(&buffer, buffer.count, pattern, &parts)
         return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
