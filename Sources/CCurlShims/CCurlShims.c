@@ -41,6 +41,10 @@ CURLcode CCurlShims_easy_setopt_debug_function(CURL *handle, CCurlShims_debug_ca
     return curl_easy_setopt(handle, CURLOPT_DEBUGFUNCTION, value);
 }
 
+CURLcode CCurlShims_easy_setopt_prereq_function(CURL *handle, CCurlShims_prereq_callback value) {
+    return curl_easy_setopt(handle, CURLOPT_PREREQFUNCTION, value);
+}
+
 CURLcode CCurlShims_easy_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
 }
@@ -76,6 +80,10 @@ long CCurlShims_auth_basic(void) { return (long)CURLAUTH_BASIC; }
 int CCurlShims_seekfunc_cantseek(void) { return CURL_SEEKFUNC_CANTSEEK; }
 
 long CCurlShims_pipe_multiplex(void) { return CURLPIPE_MULTIPLEX; }
+
+int CCurlShims_prereqfunc_ok(void) { return CURL_PREREQFUNC_OK; }
+
+int CCurlShims_prereqfunc_abort(void) { return CURL_PREREQFUNC_ABORT; }
 
 long CCurlShims_compiled_version_num(void) { return LIBCURL_VERSION_NUM; }
 

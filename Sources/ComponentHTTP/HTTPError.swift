@@ -16,6 +16,8 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
         case upstream
         /// The caller cancelled the request.
         case cancelled
+        /// The request's ``HTTPDeadline`` came before it was sent: no attempt sent anything.
+        case deadlineExceeded
         /// The request cannot be sent as given (a malformed URL, an unsupported scheme).
         case invalidRequest
         /// TLS refused the server (``tlsFailure`` says why); nothing was sent.
@@ -45,6 +47,9 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
     public var tlsFailure: TLSFailure?
     /// Whether trying again unchanged cannot help (a proxy whose rules refuse the tunnel).
     public var isPermanent: Bool
+    /// Whether the caller's ``HTTPDeadline`` ended the request: it cut the last attempt short,
+    /// or left no time for another.
+    public var endedAtDeadline = false
 
     /// An error.
     public init(
@@ -71,6 +76,7 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
 
     /// `POST https://host/path failed after 3 attempts: message`.
     public var description: String {
+        if kind == .deadlineExceeded { return "\(method) \(url): \(message)" }
         let tries = attempts == 1 ? "1 attempt" : "\(attempts) attempts"
         return "\(method) \(url) failed after \(tries): \(message)"
     }

@@ -82,6 +82,7 @@ public struct RetryPolicy: Sendable, Hashable {
             return (false, "status \(status) is not retryable")
         case .failure(let failure):
             if failure.kind == .cancelled { return (false, "cancelled") }
+            if failure.kind == .deadlineExceeded { return (false, "the request's deadline passed") }
             if failure.isPermanent { return (false, "\(failure.message); not retryable") }
             if retryAllErrors { return (true, "\(failure.message); retrying all errors") }
             if !failure.requestMayHaveBeenSent { return (true, "\(failure.message); nothing was sent") }
@@ -109,6 +110,8 @@ public struct TransportFailure: Sendable, Hashable {
         case timeout
         /// The caller cancelled the task.
         case cancelled
+        /// The request's ``HTTPDeadline`` came before the attempt could send anything: it sent nothing.
+        case deadlineExceeded
         /// TLS refused the server (its certificate, its host name, its TLS version): permanent
         /// until someone changes a setting, and nothing was sent.
         case tls

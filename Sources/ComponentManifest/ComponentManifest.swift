@@ -169,7 +169,9 @@ public struct ActionDefinition: ManifestElement {
 /// How an engine finds the effect of an action run whose answer was lost (`maybeSent`): run the
 /// read-only `action` with inputs taken from the lost run's, and look in its result's `items`
 /// for one whose `match` fields equal the run's inputs and that was created (`createdAt`) since
-/// the attempt began. The manifest states it so that engines need no per-action code.
+/// the attempt began; `page` says how to list page by page, `preview` how to learn the values a
+/// candidate holds, `callback` how the service can name the candidate itself. The manifest
+/// states it so that engines need no per-action code.
 public struct ReconcileRule: Sendable, Hashable {
     /// The read-only action that lists candidates.
     public var action: String
@@ -183,20 +185,34 @@ public struct ReconcileRule: Sendable, Hashable {
     public var createdAt: String
     /// A candidate's field that identifies it (its SID).
     public var id: String
+    /// How to list one page at a time, when the listing action pages.
+    public var page: ReconcilePaging?
+    /// The reconciled action's boolean input that makes it preview, without effect, the values a
+    /// candidate must hold (`expected`, and the `uncertain` fields among them).
+    public var preview: String?
+    /// The reconciled action's status-callback input, and the field of the callback naming the candidate.
+    public var callback: ReconcileCallback?
 
     /// A rule.
-    public init(action: String, inputs: [(String, String)], items: String, match: [(String, String)], createdAt: String, id: String) {
+    public init(
+        action: String, inputs: [(String, String)], items: String, match: [(String, String)], createdAt: String, id: String,
+        page: ReconcilePaging? = nil, preview: String? = nil, callback: ReconcileCallback? = nil
+    ) {
         self.action = action
         self.inputs = inputs
         self.items = items
         self.match = match
         self.createdAt = createdAt
         self.id = id
+        self.page = page
+        self.preview = preview
+        self.callback = callback
     }
 
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.action == rhs.action && lhs.items == rhs.items && lhs.createdAt == rhs.createdAt && lhs.id == rhs.id
-            && lhs.inputs.elementsEqual(rhs.inputs, by: ==) && lhs.match.elementsEqual(rhs.match, by: ==)
+            && lhs.inputs.elementsEqual(rhs.inputs, by: ==) && lhs.match.elementsEqual(rhs.match, by: ==) && lhs.page == rhs.page
+            && lhs.preview == rhs.preview && lhs.callback == rhs.callback
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -206,6 +222,48 @@ public struct ReconcileRule: Sendable, Hashable {
             hasher.combine(key)
             hasher.combine(value)
         }
+        hasher.combine(page)
+        hasher.combine(preview)
+        hasher.combine(callback)
+    }
+}
+
+/// How a reconciling engine lists one page per call, most recent first, following the cursor
+/// back to the start of the window it searches.
+public struct ReconcilePaging: Sendable, Hashable {
+    /// The listing action's input for the page size.
+    public var size: String
+    /// Its input for the most items one call returns, set to the page size; `nil` when it has none.
+    public var limit: String?
+    /// Its input taking the cursor to continue from.
+    public var cursor: String
+    /// The field of its `data` giving the cursor of the next page (null at the end).
+    public var next: String
+    /// The field of its `data` saying whether more remain; `nil` when `next` alone says it.
+    public var more: String?
+
+    /// Paging.
+    public init(size: String, limit: String? = nil, cursor: String, next: String, more: String? = nil) {
+        self.size = size
+        self.limit = limit
+        self.cursor = cursor
+        self.next = next
+        self.more = more
+    }
+}
+
+/// How the service can name a run's effect itself: the reconciled action's input that takes a
+/// status-callback URL, and the form field of the callback's body holding the candidate's `id`.
+public struct ReconcileCallback: Sendable, Hashable {
+    /// The reconciled action's input taking the callback URL.
+    public var input: String
+    /// The callback body's field giving the candidate's `id`.
+    public var field: String
+
+    /// A callback.
+    public init(input: String, field: String) {
+        self.input = input
+        self.field = field
     }
 }
 

@@ -45,7 +45,9 @@ struct ManifestDecoder {
     static let connectionFields: [StaticString] = ["key", "label", "description", "notes", "inputs"]
     static let noteFields: [StaticString] = ["title", "text"]
     static let actionFields: [StaticString] = ["key", "label", "description", "inputs", "examplePayload", "hints", "reconcile"]
-    static let reconcileFields: [StaticString] = ["action", "inputs", "items", "match", "createdAt", "id"]
+    static let reconcileFields: [StaticString] = ["action", "inputs", "items", "match", "createdAt", "id", "page", "preview", "callback"]
+    static let pageFields: [StaticString] = ["size", "limit", "cursor", "next", "more"]
+    static let callbackFields: [StaticString] = ["input", "field"]
     static let hintFields: [StaticString] = ["readOnly", "idempotent", "destructive"]
     static let triggerFields: [StaticString] = ["key", "label", "description", "type", "inputs", "examplePayload"]
     static let dataSourceFields: [StaticString] = ["key", "label", "description", "type", "inputs", "examplePayload"]
@@ -147,10 +149,7 @@ struct ManifestDecoder {
 
     mutating func decodeReconcile(_ node: YAMLNode, of what: String, locations: inout FieldLocations) -> ReconcileRule? {
         guard let fields = fields(of: node, what: what, allowed: Self.reconcileFields) else { return nil }
-        for (offset, slot) in fields.slots.enumerated() where slot >= 0 {
-            let mark = fields.pairs[slot].value.mark
-            locations.record("reconcile.\(fields.allowed[offset])", line: mark.line, column: mark.column)
-        }
+        record(fields, prefix: "reconcile", into: &locations)
         let action = text(fields, "action", what: what, required: true, hint: "a read-only action that lists candidates")
         let items = text(fields, "items", what: what, required: true, hint: "the field of its data holding the list")
         let createdAt = text(fields, "createdAt", what: what, required: true, hint: "a candidate's creation time field")
@@ -164,8 +163,50 @@ struct ManifestDecoder {
                     "The field 'match' of \(lowercasedFirst(what)) must name at least one candidate field and the input it must equal, such as 'match: {to: to}'.",
                     at: location(fields.node.mark)))
         }
+        let preview = text(fields, "preview", what: what)
+        var page: ReconcilePaging?
+        if let node = fields["page"]?.value, !node.isNull {
+            page = decodePaging(node, of: "the 'page' of \(lowercasedFirst(what))", locations: &locations)
+        }
+        var callback: ReconcileCallback?
+        if let node = fields["callback"]?.value, !node.isNull {
+            callback = decodeCallback(node, of: "the 'callback' of \(lowercasedFirst(what))", locations: &locations)
+        }
         guard let action, let items, let createdAt, let id else { return nil }
-        return ReconcileRule(action: action, inputs: inputs, items: items, match: match, createdAt: createdAt, id: id)
+        return ReconcileRule(
+            action: action, inputs: inputs, items: items, match: match, createdAt: createdAt, id: id, page: page, preview: preview,
+            callback: callback)
+    }
+
+    /// Records where each of `fields` was written, as `prefix.name`, so that diagnostics point at the value.
+    func record(_ fields: Fields, prefix: String, into locations: inout FieldLocations) {
+        for (offset, slot) in fields.slots.enumerated() where slot >= 0 {
+            let mark = fields.pairs[slot].value.mark
+            locations.record("\(prefix).\(fields.allowed[offset])", line: mark.line, column: mark.column)
+        }
+    }
+
+    mutating func decodePaging(_ node: YAMLNode, of what: String, locations: inout FieldLocations) -> ReconcilePaging? {
+        let subject = what.prefix(1).uppercased() + what.dropFirst()
+        guard let fields = fields(of: node, what: subject, allowed: Self.pageFields) else { return nil }
+        record(fields, prefix: "reconcile.page", into: &locations)
+        let size = text(fields, "size", what: subject, required: true, hint: "the listing action's page-size input")
+        let limit = text(fields, "limit", what: subject)
+        let cursor = text(fields, "cursor", what: subject, required: true, hint: "the listing action's input taking a cursor")
+        let next = text(fields, "next", what: subject, required: true, hint: "the field of its data giving the next page's cursor")
+        let more = text(fields, "more", what: subject)
+        guard let size, let cursor, let next else { return nil }
+        return ReconcilePaging(size: size, limit: limit, cursor: cursor, next: next, more: more)
+    }
+
+    mutating func decodeCallback(_ node: YAMLNode, of what: String, locations: inout FieldLocations) -> ReconcileCallback? {
+        let subject = what.prefix(1).uppercased() + what.dropFirst()
+        guard let fields = fields(of: node, what: subject, allowed: Self.callbackFields) else { return nil }
+        record(fields, prefix: "reconcile.callback", into: &locations)
+        let input = text(fields, "input", what: subject, required: true, hint: "the input taking the status-callback URL")
+        let field = text(fields, "field", what: subject, required: true, hint: "the callback's field naming the candidate")
+        guard let input, let field else { return nil }
+        return ReconcileCallback(input: input, field: field)
     }
 
     /// A mapping of single words to single words, in the manifest's order; absent is empty.

@@ -61,10 +61,30 @@ private struct ManifestValidator {
         for dataSource in manifest.dataSources { checkElement(dataSource, envelope: "result", allowed: ["result"]) }
     }
 
-    /// A reconcile rule must list with a read-only action of the manifest, from inputs both actions have.
+    /// A reconcile rule must list with a read-only action of the manifest, from inputs both actions
+    /// have, page with the lister's inputs, and preview with a boolean input of the action.
     mutating func checkReconcile(_ rule: ReconcileRule, of action: ActionDefinition) {
         let owner = "The 'reconcile' of action '\(action.key)'"
         let locations = action.locations
+        let own = action.inputs.map(\.key)
+        if let preview = rule.preview {
+            if let input = action.input(preview) {
+                if input.type != .boolean {
+                    error(
+                        "\(owner) previews with the input '\(preview)', which is of type '\(input.type.rawValue)'; the preview input must be a boolean that makes '\(action.key)' return what it would do without doing it.",
+                        at: locations["reconcile.preview"])
+                }
+            } else {
+                error(
+                    "\(owner) previews with the input '\(preview)', which '\(action.key)' does not have.\(Suggestion.didYouMean(preview, among: own)) Name its boolean input that makes it return what it would do without doing it.",
+                    at: locations["reconcile.preview"])
+            }
+        }
+        if let callback = rule.callback, action.input(callback.input) == nil {
+            error(
+                "\(owner) takes the status callback URL in the input '\(callback.input)', which '\(action.key)' does not have.\(Suggestion.didYouMean(callback.input, among: own))",
+                at: locations["reconcile.callback.input"])
+        }
         guard let lister = manifest.action(rule.action) else {
             let known = manifest.actions.filter { $0.hints.readOnly == true }.map(\.key)
             error(
@@ -77,7 +97,6 @@ private struct ManifestValidator {
                 "\(owner) names action '\(lister.key)', which is not read-only; reconciling must not change anything. Name an action with 'hints: {readOnly: true}'.",
                 at: locations["reconcile.action"])
         }
-        let own = action.inputs.map(\.key)
         for (listerInput, source) in rule.inputs {
             if lister.input(listerInput) == nil {
                 error(
@@ -94,6 +113,17 @@ private struct ManifestValidator {
             error(
                 "\(owner) matches on the input '\(source)', which '\(action.key)' does not have.\(Suggestion.didYouMean(source, among: own))",
                 at: locations["reconcile.match"])
+        }
+        if let page = rule.page {
+            let listerInputs = lister.inputs.map(\.key)
+            for (field, role, input) in [
+                ("size", "page size", page.size), ("limit", "limit", page.limit), ("cursor", "cursor", page.cursor),
+            ] {
+                guard let input, lister.input(input) == nil else { continue }
+                error(
+                    "\(owner) pages with '\(input)' as the \(role) input of '\(lister.key)', which has no such input.\(Suggestion.didYouMean(input, among: listerInputs)) Name the input of '\(lister.key)' that takes the \(role).",
+                    at: locations["reconcile.page.\(field)"])
+            }
         }
     }
 

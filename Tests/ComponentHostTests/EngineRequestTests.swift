@@ -39,6 +39,40 @@ import Testing
         #expect(try parse(#"{"id": 9, "check": true, "connection": {"key": "token"}}"#).get().kind == .check)
     }
 
+    @Test func readsTheDeadlineAndTheServerDateFlag() throws {
+        let request = try parse(#"{"action": "echo", "context": {"deadline": 1796554764123, "serverDate": true}}"#).get()
+        // Read through its description: this target does not link ComponentHTTP, which defines it.
+        #expect(request.deadline.map { "\($0)" } == "2026-12-06T10:59:24.123Z")
+        #expect(request.reportsServerDate)
+        let plain = try parse(#"{"action": "echo", "context": {"deadline": null, "serverDate": false}}"#).get()
+        #expect(plain.deadline == nil && !plain.reportsServerDate)
+        #expect(try parse(#"{"action": "echo"}"#).get().deadline == nil)
+        // Zero is a time, long past: the request will answer deadline_exceeded, not be refused here.
+        #expect(try parse(#"{"check": true, "context": {"deadline": 0}}"#).get().deadline.map { "\($0)" } == "1970-01-01T00:00:00.000Z")
+    }
+
+    @Test func refusesADeadlineThatIsNotAWholeNonNegativeNumberOfMilliseconds() {
+        let cases: [(String, String)] = [
+            (#""1796554764123""#, "must be a whole number of Unix epoch milliseconds (such as 1796554764123), not a string."),
+            ("1796554764.5", "written without a fraction or an exponent"),
+            ("1.796554764123e12", "written without a fraction or an exponent"),
+            ("-1", "must not be negative"),
+            ("true", "not a boolean."),
+            ("{}", "not an object."),
+        ]
+        for (value, message) in cases {
+            let error = failure(#"{"id": 4, "action": "echo", "context": {"deadline": \#(value)}}"#)
+            #expect(error?.id == 4, "\(value)")
+            #expect(error?.error.kind == .protocol && error?.error.code == "invalid_request", "\(value)")
+            #expect(error?.error.message.hasPrefix("The request's 'context.deadline' must") == true, "\(value)")
+            #expect(error?.error.message.contains(message) == true, "\(value): \(error?.error.message ?? "accepted")")
+        }
+        let flag = failure(#"{"action": "echo", "context": {"serverDate": "yes"}}"#)
+        #expect(flag?.error.message == "The request's 'context.serverDate' must be true or false, not a string.")
+        let misspelt = failure(#"{"action": "echo", "context": {"deadLine": 1}}"#)
+        #expect(misspelt?.error.message.contains("Did you mean 'deadline'?") == true)
+    }
+
     @Test func refusesWithAMessageThatNeverQuotesTheRequest() {
         let cases: [(String, EngineElementKind?, String)] = [
             ("", nil, "The request is empty."),

@@ -301,7 +301,7 @@ import Testing
         #expect(
             greet?["reconcile"] == [
                 "action": "find", "inputs": ["who": "name"], "items": "greetings", "match": ["name": "name"],
-                "createdAt": "createdAt", "id": "id",
+                "createdAt": "createdAt", "id": "id", "page": .null, "preview": .null, "callback": .null,
             ])
         #expect(exported["actions"]?.arrayValue?.first { $0["key"] == "find" }?["reconcile"] == .null)
     }
@@ -335,6 +335,97 @@ import Testing
                 "component.yaml:26:7: error: The 'reconcile' of action 'greet' is missing the required field 'createdAt'; add 'createdAt:' (a candidate's creation time field).",
                 "component.yaml:26:7: error: The 'reconcile' of action 'greet' is missing the required field 'id'; add 'id:' (a candidate's identifying field).",
                 "component.yaml:26:7: error: The field 'match' of the 'reconcile' of action 'greet' must name at least one candidate field and the input it must equal, such as 'match: {to: to}'.",
+            ])
+    }
+
+    /// `greet`, with a boolean `dry` and a `callbackUrl` input, reconciled through `find`, which
+    /// pages; `rule` adds lines to the rule.
+    func reconcilingWithPaging(_ extra: [String]) -> String {
+        let greetInputs = [
+            "      - key: dry", "        label: Dry", "        type: boolean", "      - key: callbackUrl", "        label: Callback URL",
+            "        type: string",
+        ]
+        let lines =
+            ["    reconcile:"] + (Self.rule + extra).map { "      " + $0 } + [
+                "    examplePayload:", "      data: hello",
+                "  - key: find", "    label: Find", "    description: Finds greetings.", "    hints: {readOnly: true}",
+                "    inputs:", "      - key: who", "        label: Who", "        type: string",
+                "      - key: pageSize", "        label: Page Size", "        type: integer",
+                "      - key: limit", "        label: Limit", "        type: integer",
+                "      - key: cursor", "        label: Cursor", "        type: string",
+                "    examplePayload:", "      data: {greetings: [], next: null, more: false}",
+            ]
+        return replacing("        type: string\n", with: "        type: string\n" + greetInputs.joined(separator: "\n") + "\n")
+            .replacingOccurrences(of: "    examplePayload:\n      data: hello", with: lines.joined(separator: "\n"))
+    }
+
+    static let paging = [
+        "page: {size: pageSize, limit: limit, cursor: cursor, next: next, more: more}", "preview: dry",
+        "callback: {input: callbackUrl, field: GreetingSid}",
+    ]
+
+    @Test func pagingPreviewAndCallbackAreExportedAsWritten() throws {
+        let text = reconcilingWithPaging(Self.paging)
+        #expect(diagnostics(text) == [])
+        let manifest = try ManifestLoader.load(text: text, file: "component.yaml").manifest
+        let rule = try #require(manifest.action("greet")?.reconcile)
+        #expect(rule.page == ReconcilePaging(size: "pageSize", limit: "limit", cursor: "cursor", next: "next", more: "more"))
+        #expect(rule.preview == "dry")
+        #expect(rule.callback == ReconcileCallback(input: "callbackUrl", field: "GreetingSid"))
+        let exported = ManifestExport.json(manifest)
+        #expect(exported["protocolVersion"] == "1.2")
+        let greet = exported["actions"]?.arrayValue?.first { $0["key"] == "greet" }
+        #expect(
+            greet?["reconcile"] == [
+                "action": "find", "inputs": ["who": "name"], "items": "greetings", "match": ["name": "name"],
+                "createdAt": "createdAt", "id": "id",
+                "page": ["size": "pageSize", "limit": "limit", "cursor": "cursor", "next": "next", "more": "more"],
+                "preview": "dry", "callback": ["input": "callbackUrl", "field": "GreetingSid"],
+            ])
+        // The limit and the "more" field may be left out: next alone says where a listing ends.
+        let minimal = try ManifestLoader.load(
+            text: reconcilingWithPaging(["page: {size: pageSize, cursor: cursor, next: next}"]), file: "component.yaml"
+        ).manifest
+        #expect(
+            ManifestExport.json(minimal)["actions"]?.arrayValue?.first { $0["key"] == "greet" }?["reconcile"]?["page"] == [
+                "size": "pageSize", "limit": .null, "cursor": "cursor", "next": "next", "more": .null,
+            ])
+    }
+
+    @Test func pagingPreviewAndCallbackMustNameInputsThatFit() {
+        func with(_ index: Int, _ line: String) -> String {
+            var extra = Self.paging
+            extra[index] = line
+            return reconcilingWithPaging(extra)
+        }
+        #expect(
+            diagnostics(with(0, "page: {size: pageSize, limit: limit, cursor: cursr, next: next, more: more}")) == [
+                "component.yaml:38:52: error: The 'reconcile' of action 'greet' pages with 'cursr' as the cursor input of 'find', which has no such input. Did you mean 'cursor'? Name the input of 'find' that takes the cursor."
+            ])
+        #expect(
+            diagnostics(with(0, "page: {size: size, cursor: cursor, next: next}")) == [
+                "component.yaml:38:20: error: The 'reconcile' of action 'greet' pages with 'size' as the page size input of 'find', which has no such input. Name the input of 'find' that takes the page size."
+            ])
+        #expect(
+            diagnostics(with(0, "page: {size: pageSize, cursor: cursor, nxt: next}")) == [
+                "component.yaml:38:13: error: The 'page' of the 'reconcile' of action 'greet' is missing the required field 'next'; add 'next:' (the field of its data giving the next page's cursor).",
+                "component.yaml:38:46: error: Unknown field 'nxt' in the 'page' of the 'reconcile' of action 'greet'. Did you mean 'next'? The fields allowed here are: size, limit, cursor, next, more.",
+            ])
+        #expect(
+            diagnostics(with(1, "preview: name")) == [
+                "component.yaml:39:16: error: The 'reconcile' of action 'greet' previews with the input 'name', which is of type 'string'; the preview input must be a boolean that makes 'greet' return what it would do without doing it."
+            ])
+        #expect(
+            diagnostics(with(1, "preview: dryy")) == [
+                "component.yaml:39:16: error: The 'reconcile' of action 'greet' previews with the input 'dryy', which 'greet' does not have. Did you mean 'dry'? Name its boolean input that makes it return what it would do without doing it."
+            ])
+        #expect(
+            diagnostics(with(2, "callback: {input: callbackUri, field: GreetingSid}")) == [
+                "component.yaml:40:25: error: The 'reconcile' of action 'greet' takes the status callback URL in the input 'callbackUri', which 'greet' does not have. Did you mean 'callbackUrl'?"
+            ])
+        #expect(
+            diagnostics(with(2, "callback: {input: callbackUrl}")) == [
+                "component.yaml:40:17: error: The 'callback' of the 'reconcile' of action 'greet' is missing the required field 'field'; add 'field:' (the callback's field naming the candidate)."
             ])
     }
 

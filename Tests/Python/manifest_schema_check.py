@@ -2,8 +2,9 @@
 
 Reads the exported manifest on stdin. Every schema (each input's, each element's and each
 connection's object schema) must be a valid JSON Schema 2020-12; the example inputs in
-examples/*.json must validate against their action's schema, and a set of wrong inputs must not.
-Prints a JSON report; exits 1 on the first disagreement.
+examples/*.json must validate against their action's schema, and a set of wrong inputs must not;
+each action's `reconcile` rule must name inputs the schemas have. Prints a JSON report; exits 1
+on the first disagreement.
 """
 import json
 import pathlib
@@ -78,4 +79,34 @@ if errors(auth["schema"], good_connection) or not errors(auth["schema"], {"accou
     print("the authToken connection's schema does not match the connection rules", file=sys.stderr)
     sys.exit(1)
 
-print(json.dumps({"schemas": checked, "examplesAccepted": accepted, "wrongRefused": len(refused)}))
+# A reconcile rule (protocol 1.2) names inputs the schemas have: the lister's for its inputs and
+# paging, the reconciled action's for what it matches, its boolean preview and its callback URL.
+RULE_KEYS = {"action", "inputs", "items", "match", "createdAt", "id", "page", "preview", "callback"}
+rules = 0
+for action in manifest["actions"]:
+    rule = action["reconcile"]
+    if rule is None:
+        continue
+    rules += 1
+    own = action["schema"]["properties"]
+    lister = actions[rule["action"]]["schema"]["properties"]
+    problems = []
+    if set(rule) != RULE_KEYS:
+        problems.append(f"keys {sorted(rule)}")
+    problems += [f"lister input {key}" for key in rule["inputs"] if key not in lister]
+    problems += [f"input {source}" for source in list(rule["inputs"].values()) + list(rule["match"].values()) if source not in own]
+    page = rule["page"]
+    if page is not None:
+        if set(page) != {"size", "limit", "cursor", "next", "more"}:
+            problems.append(f"page keys {sorted(page)}")
+        problems += [f"page input {page[key]}" for key in ("size", "limit", "cursor") if page[key] is not None and page[key] not in lister]
+    if rule["preview"] is not None and own.get(rule["preview"], {}).get("type") != "boolean":
+        problems.append(f"preview {rule['preview']} is not a boolean input")
+    callback = rule["callback"]
+    if callback is not None and (set(callback) != {"input", "field"} or callback["input"] not in own):
+        problems.append(f"callback {callback}")
+    if problems:
+        print(f"{action['key']}'s reconcile rule does not fit the schemas: {problems}", file=sys.stderr)
+        sys.exit(1)
+
+print(json.dumps({"schemas": checked, "examplesAccepted": accepted, "wrongRefused": len(refused), "reconcileRules": rules}))

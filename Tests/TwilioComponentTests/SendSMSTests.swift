@@ -223,6 +223,7 @@ import TwilioSandbox
                         "To": "+15551234567", "From": "+15555551234", "Body": "Olá {mundo}", "MediaUrl": ["https://example.com/a.png"],
                     ],
                     "encoding": "UCS-2", "segments": 1, "characters": 11,
+                    "expected": ["to": "+15551234567", "from": "+15555551234", "body": "Olá {mundo}"], "uncertain": [],
                 ])
             #expect(try await harness.sandboxMessages().isEmpty)
         }

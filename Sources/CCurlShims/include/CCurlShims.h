@@ -11,6 +11,7 @@
 typedef size_t (*CCurlShims_data_callback)(char *buffer, size_t size, size_t count, void *userdata);
 typedef int (*CCurlShims_seek_callback)(void *userdata, curl_off_t offset, int origin);
 typedef int (*CCurlShims_debug_callback)(CURL *handle, curl_infotype type, char *data, size_t size, void *userdata);
+typedef int (*CCurlShims_prereq_callback)(void *userdata, char *primary_ip, char *local_ip, int primary_port, int local_port);
 
 // curl_global_init takes CURL_GLOBAL_ALL, a composite macro.
 CURLcode CCurlShims_global_init_all(void);
@@ -24,6 +25,7 @@ CURLcode CCurlShims_easy_setopt_slist(CURL *handle, CURLoption option, struct cu
 CURLcode CCurlShims_easy_setopt_data_function(CURL *handle, CURLoption option, CCurlShims_data_callback value);
 CURLcode CCurlShims_easy_setopt_seek_function(CURL *handle, CCurlShims_seek_callback value);
 CURLcode CCurlShims_easy_setopt_debug_function(CURL *handle, CCurlShims_debug_callback value);
+CURLcode CCurlShims_easy_setopt_prereq_function(CURL *handle, CCurlShims_prereq_callback value);
 
 // curl_easy_getinfo is variadic: one wrapper per result kind.
 CURLcode CCurlShims_easy_getinfo_long(CURL *handle, CURLINFO info, long *value);
@@ -40,6 +42,8 @@ int CCurlShims_seekfunc_ok(void);
 long CCurlShims_auth_basic(void);
 int CCurlShims_seekfunc_cantseek(void);
 long CCurlShims_pipe_multiplex(void);
+int CCurlShims_prereqfunc_ok(void);
+int CCurlShims_prereqfunc_abort(void);
 
 // The version this module was compiled against, and the one loaded at run time.
 long CCurlShims_compiled_version_num(void);

@@ -18,6 +18,9 @@ struct CurlAttempt: Sendable {
     var trust: TLSTrust
     /// The proxy this request goes through, `nil` for a direct connection.
     var proxy: HTTPProxySettings.Proxy?
+    /// The request's deadline on the wall clock: checked again on the loop's thread as the
+    /// transfer is handed to libcurl, and as its request is about to go out.
+    var deadline: HTTPDeadline? = nil
 }
 
 /// What one attempt produced: a response, or a failure with libcurl's code.

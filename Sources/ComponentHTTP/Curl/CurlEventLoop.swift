@@ -148,6 +148,17 @@ final class CurlEventLoop: @unchecked Sendable {
     }
 
     private func start(id: Int, _ attempt: CurlAttempt, continuation: CheckedContinuation<CurlAttemptResult, Never>) {
+        // The deadline is checked as the transfer is handed to libcurl, the last moment before a
+        // connection opens: a process paused past it since the attempt was queued sends nothing.
+        if let deadline = attempt.deadline, deadline.hasPassed() {
+            continuation.resume(
+                returning: CurlAttemptResult(
+                    response: nil,
+                    failure: TransportFailure(
+                        kind: .deadlineExceeded, curlCode: 0,
+                        message: "the request's deadline (\(deadline)) passed before the attempt started", requestMayHaveBeenSent: false)))
+            return
+        }
         // Until a request shows otherwise, HTTPS is taken to be HTTP/2 (as Twilio's is), so that
         // a first burst is capped too; the first HTTP/1.1 request lifts the cap.
         if !protocolKnown, !connectionsCappedForMultiplexing, attempt.url.utf8.starts(with: "https://".utf8) {

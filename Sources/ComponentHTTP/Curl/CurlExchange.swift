@@ -25,10 +25,17 @@ final class CurlExchange {
     private let displayURL: String
     private let logger: Logger?
     private let clock = ContinuousClock()
+    /// The end of ``HTTPTimeouts/overall``, on the monotonic clock.
     private let deadline: ContinuousClock.Instant?
+    /// The caller's ``HTTPDeadline``, on the wall clock; the earlier of the two ends the request.
+    private let wallDeadline: HTTPDeadline?
+    /// Told of every response, when the caller asked for the servers' clock.
+    private let serverClock: HTTPServerClock?
     private var attempts = 0
     private var mayHaveBeenSent = false
     private var attemptStarted: ContinuousClock.Instant
+    /// How the previous attempt ended: the request's error if the deadline stops the next one.
+    private var lastResult: CurlAttemptResult?
 
     init(request: HTTPClientRequest, attempt: CurlAttempt, logger: Logger?) {
         self.request = request
@@ -38,36 +45,81 @@ final class CurlExchange {
         let now = ContinuousClock.now
         attemptStarted = now
         deadline = request.timeouts.overall.map { now + $0 }
+        wallDeadline = HTTPDeadline.current
+        serverClock = HTTPServerClock.current
     }
 
     private var maybeSent: Bool { mayHaveBeenSent && !request.method.isIdempotent }
 
-    /// The next attempt to perform, its timeouts cut to what the overall deadline leaves.
-    /// - Throws: a `timeout` error when the deadline has passed.
+    /// The next attempt to perform, its timeouts cut to what the overall deadline and the
+    /// caller's ``HTTPDeadline`` leave.
+    /// - Throws: a `timeout` error when the overall deadline has passed; when the caller's
+    ///   deadline has, the last attempt's error, or `deadlineExceeded` if none was made.
     func nextAttempt() throws(HTTPError) -> CurlAttempt {
-        attempts += 1
         var next = attempt
         if let deadline {
             let remaining = deadline - clock.now
             guard remaining > .zero else {
                 throw HTTPError(
-                    kind: .timeout, method: request.method, url: displayURL, attempts: attempts - 1,
+                    kind: .timeout, method: request.method, url: displayURL, attempts: attempts,
                     message: "the overall deadline of \(request.timeouts.overall!) passed", maybeSent: maybeSent)
             }
             next.totalTimeout = min(next.totalTimeout, remaining)
             next.connectTimeout = min(next.connectTimeout, remaining)
         }
+        if let wallDeadline {
+            let remaining = wallDeadline.remaining()
+            guard remaining > .zero else { throw deadlinePassed(wallDeadline) }
+            next.totalTimeout = min(next.totalTimeout, remaining)
+            next.connectTimeout = min(next.connectTimeout, remaining)
+            // Checked again where the transfer reaches libcurl: this task may wait for the loop.
+            next.deadline = wallDeadline
+        }
+        attempts += 1
         attemptStarted = clock.now
         return next
+    }
+
+    /// The error for a request whose ``HTTPDeadline`` came before its next attempt was sent: the
+    /// previous attempt's, or `deadlineExceeded` when there was none.
+    private func deadlinePassed(_ deadline: HTTPDeadline) -> HTTPError {
+        if let lastResult {
+            var error = error(for: lastResult, notes: ["the request's deadline (\(deadline)) passed before another attempt was sent"])
+            error.endedAtDeadline = true
+            return error
+        }
+        return HTTPError(
+            kind: .deadlineExceeded, method: request.method, url: displayURL, attempts: attempts,
+            message: "the request's deadline (\(deadline)) passed before it was sent", maybeSent: false)
+    }
+
+    /// Whether `deadline` is what ended an attempt that timed out just now: libcurl's timer, set
+    /// to the time left, and the wall clock may disagree by a few milliseconds.
+    private func deadlineReached(_ deadline: HTTPDeadline) -> Bool {
+        deadline.remaining() <= .milliseconds(20)
     }
 
     /// What to do after an attempt ended with `result`.
     /// - Throws: the request's error when it is not to be tried again.
     func conclude(_ result: CurlAttemptResult) throws(HTTPError) -> Next {
         let elapsed = clock.now - attemptStarted
+        if let failure = result.failure, let wallDeadline {
+            if failure.kind == .deadlineExceeded {
+                // Refused on the loop's thread before libcurl had it: it was no attempt.
+                attempts -= 1
+                log(result, elapsed: elapsed, decision: "not started: the request's deadline passed")
+                throw deadlinePassed(wallDeadline)
+            }
+            if failure.kind == .timeout, !failure.requestMayHaveBeenSent, deadlineReached(wallDeadline) {
+                // Still waiting for a connection when its timeout, the deadline's, ran out.
+                log(result, elapsed: elapsed, decision: "not sent: the request's deadline passed")
+                throw deadlinePassed(wallDeadline)
+            }
+        }
         let policy = request.retry
         let outcome: AttemptOutcome
         if let response = result.response {
+            serverClock?.note(response.headerFields)
             outcome = .response(status: response.status, headerFields: response.headerFields)
             if response.status.code >= 500 { mayHaveBeenSent = true }
         } else {
@@ -91,6 +143,12 @@ final class CurlExchange {
         if canRetry, let deadline, clock.now + delay >= deadline {
             giveUpReason = "the overall deadline of \(request.timeouts.overall!) leaves no time for another attempt"
         }
+        // A wait that would end at or after the caller's deadline ends the request now instead.
+        var noTimeBeforeDeadline = false
+        if canRetry, giveUpReason == nil, let wallDeadline, wallDeadline.remaining() <= delay {
+            giveUpReason = "the request's deadline (\(wallDeadline)) leaves no time for another attempt"
+            noTimeBeforeDeadline = true
+        }
         log(
             result, elapsed: elapsed,
             decision: canRetry && giveUpReason == nil ? "retrying in \(format(delay)) (\(reason))" : giveUpReason ?? reason)
@@ -101,7 +159,16 @@ final class CurlExchange {
                     status: response.status, headerFields: response.headerFields, body: response.body, url: response.url,
                     attempts: attempts))
         }
-        guard canRetry, giveUpReason == nil else { throw error(for: result, note: giveUpReason) }
+        guard canRetry, giveUpReason == nil else {
+            var notes: [String] = []
+            let cutShort = result.failure?.kind == .timeout && wallDeadline.map(deadlineReached) == true
+            if cutShort, let wallDeadline { notes.append("the attempt was cut short at the request's deadline (\(wallDeadline))") }
+            if let giveUpReason { notes.append(giveUpReason) }
+            var error = error(for: result, notes: notes)
+            error.endedAtDeadline = cutShort || noTimeBeforeDeadline
+            throw error
+        }
+        lastResult = result
         return .retry(after: delay)
     }
 
@@ -112,8 +179,8 @@ final class CurlExchange {
             message: "the request was cancelled while waiting to retry", maybeSent: maybeSent)
     }
 
-    private func error(for result: CurlAttemptResult, note: String?) -> HTTPError {
-        let suffix = note.map { "; \($0)" } ?? ""
+    private func error(for result: CurlAttemptResult, notes: [String]) -> HTTPError {
+        let suffix = notes.map { "; " + $0 }.joined()
         if let response = result.response {
             return HTTPError(
                 kind: .upstream, method: request.method, url: displayURL, status: response.status, headerFields: response.headerFields,
@@ -126,6 +193,7 @@ final class CurlExchange {
         case .network: kind = failure.isPermanent && [1, 3, 4].contains(failure.curlCode) ? .invalidRequest : .network
         case .timeout: kind = .timeout
         case .cancelled: kind = .cancelled
+        case .deadlineExceeded: kind = .deadlineExceeded
         case .tls: kind = .tls
         }
         return HTTPError(

@@ -15,6 +15,17 @@ enum CurlFailure {
         if transfer.exceededLimit { message = "the response is larger than the \(attempt.maximumResponseBytes)-byte limit" }
         let proxyNote = attempt.proxy.map { " (through the proxy \($0.summary))" } ?? ""
 
+        if transfer.stoppedAtDeadline, let deadline = attempt.deadline {
+            // Stopped before its request went out; after a redirect, the first one had.
+            guard transfer.requestsAboutToGo == 1 else {
+                return TransportFailure(
+                    kind: .timeout, curlCode: raw, message: "the request's deadline (\(deadline)) passed before a redirect was followed",
+                    requestMayHaveBeenSent: true)
+            }
+            return TransportFailure(
+                kind: .deadlineExceeded, curlCode: raw, message: "the request's deadline (\(deadline)) passed before the request went out",
+                requestMayHaveBeenSent: false)
+        }
         if let refusal = transfer.refusedBeforeProcessing(code: code) {
             return TransportFailure(kind: .network, curlCode: raw, message: refusal, requestMayHaveBeenSent: false)
         }

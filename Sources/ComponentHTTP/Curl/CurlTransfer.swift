@@ -23,6 +23,10 @@ final class CurlTransfer {
     private let endings: ConnectionEndLog
     /// Told, as the request's headers go out over TLS, whether they go out over HTTP/2.
     private let protocolSeen: (_ multiplexed: Bool) -> Void
+    /// How many requests libcurl was about to send (a redirect makes another).
+    private(set) var requestsAboutToGo = 0
+    /// Whether the attempt's deadline stopped a request as it was about to go out.
+    private(set) var stoppedAtDeadline = false
 
     init(
         id: Int, easy: EasyHandle, attempt: CurlAttempt, endings: ConnectionEndLog,
@@ -48,8 +52,19 @@ final class CurlTransfer {
         try easy.set(CURLOPT_REDIR_PROTOCOLS_STR, string: "http,https", "CURLOPT_REDIR_PROTOCOLS_STR")
         try easy.set(CURLOPT_FOLLOWLOCATION, 1, "CURLOPT_FOLLOWLOCATION")
         try easy.set(CURLOPT_MAXREDIRS, 5, "CURLOPT_MAXREDIRS")
-        try easy.set(CURLOPT_CONNECTTIMEOUT_MS, milliseconds(attempt.connectTimeout), "CURLOPT_CONNECTTIMEOUT_MS")
-        try easy.set(CURLOPT_TIMEOUT_MS, milliseconds(attempt.totalTimeout), "CURLOPT_TIMEOUT_MS")
+        // The timeouts end at the deadline, counted from now: the attempt may have waited for the loop.
+        var connectTimeout = attempt.connectTimeout
+        var totalTimeout = attempt.totalTimeout
+        if let deadline = attempt.deadline {
+            let remaining = deadline.remaining()
+            connectTimeout = min(connectTimeout, remaining)
+            totalTimeout = min(totalTimeout, remaining)
+            // The last look at the clock before request bytes can leave, on every connection.
+            try easy.setPrerequest(prerequestCallback)
+            try easy.set(CURLOPT_PREREQDATA, pointer: userData, "CURLOPT_PREREQDATA")
+        }
+        try easy.set(CURLOPT_CONNECTTIMEOUT_MS, milliseconds(connectTimeout), "CURLOPT_CONNECTTIMEOUT_MS")
+        try easy.set(CURLOPT_TIMEOUT_MS, milliseconds(totalTimeout), "CURLOPT_TIMEOUT_MS")
         try easy.set(CURLOPT_ACCEPT_ENCODING, string: "", "CURLOPT_ACCEPT_ENCODING")
         try easy.set(CURLOPT_PRIVATE, pointer: userData, "CURLOPT_PRIVATE")
         try easy.set(CURLOPT_WRITEFUNCTION, callback: writeCallback, "CURLOPT_WRITEFUNCTION")
@@ -153,6 +168,14 @@ final class CurlTransfer {
         return count
     }
 
+    /// libcurl is about to send a request on an open connection: whether it may, by the deadline.
+    fileprivate func aboutToSend() -> Bool {
+        requestsAboutToGo += 1
+        guard let deadline = attempt.deadline, deadline.hasPassed() else { return true }
+        stoppedAtDeadline = true
+        return false
+    }
+
     fileprivate func seek(to offset: Int) -> Bool {
         guard offset >= 0, offset <= body.count else { return false }
         bodyOffset = offset
@@ -240,6 +263,10 @@ private let refusedRewindCallback: CCurlShims_seek_callback = { userData, _, _ i
 private let debugCallback: CCurlShims_debug_callback = { _, type, data, size, userData in
     if let data { transfer(userData).logged(type, data, count: size) }
     return 0
+}
+
+private let prerequestCallback: CCurlShims_prereq_callback = { userData, _, _, _, _ in
+    transfer(userData).aboutToSend() ? CCurlShims_prereqfunc_ok() : CCurlShims_prereqfunc_abort()
 }
 
 private let seekCallback: CCurlShims_seek_callback = { userData, offset, origin in

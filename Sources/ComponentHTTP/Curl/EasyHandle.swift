@@ -80,6 +80,10 @@ final class EasyHandle {
         try check(CCurlShims_easy_setopt_debug_function(raw, callback), "CURLOPT_DEBUGFUNCTION")
     }
 
+    func setPrerequest(_ callback: CCurlShims_prereq_callback) throws(CurlSetupError) {
+        try check(CCurlShims_easy_setopt_prereq_function(raw, callback), "CURLOPT_PREREQFUNCTION")
+    }
+
     func info(_ info: CURLINFO) -> Int {
         var value = 0
         _ = CCurlShims_easy_getinfo_long(raw, info, &value)

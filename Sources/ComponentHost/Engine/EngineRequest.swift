@@ -1,4 +1,5 @@
 public import ComponentCore
+public import ComponentHTTP
 public import ComponentRuntime
 
 /// What an engine asks for: one element to run, or a connection to check.
@@ -24,7 +25,7 @@ public enum EngineElementKind: String, Sendable, CaseIterable {
 
 /// One request of the process protocol (`docs/protocol.md`), read from a JSON object:
 /// `{"id", "action" | "trigger" | "dataSource" | "check", "inputs", "connection": {"key", "fields"},
-/// "context": {"invocationId", "debug"}, "payload", "state"}`.
+/// "context": {"invocationId", "debug", "deadline", "serverDate"}, "payload", "state"}`.
 public struct EngineRequest: Sendable {
     /// The caller's id for the request (`serve` echoes it); any JSON scalar.
     public var id: JSONValue
@@ -44,9 +45,13 @@ public struct EngineRequest: Sendable {
     public var payload: JSONValue?
     /// A polling trigger's state from its previous run.
     public var state: JSONValue?
+    /// `context.deadline`: no HTTP attempt starts at or after it, nor the request itself.
+    public var deadline: HTTPDeadline? = nil
+    /// `context.serverDate`: whether the result reports the `Date` of the last HTTP response.
+    public var reportsServerDate = false
 
     static let fields = ["id", "action", "trigger", "dataSource", "check", "inputs", "connection", "context", "payload", "state"]
-    static let contextFields = ["invocationId", "debug"]
+    static let contextFields = ["invocationId", "debug", "deadline", "serverDate"]
     static let connectionFields = ["key", "fields"]
 
     /// Reads a request from `text`; `expected` is the one kind a subcommand accepts (`nil`: any).
@@ -147,6 +152,8 @@ public struct EngineRequest: Sendable {
 
         var invocationID: String?
         var debug = false
+        var deadline: HTTPDeadline?
+        var reportsServerDate = false
         switch object["context"] {
         case nil, .null?: break
         case .object(let context)?:
@@ -165,6 +172,27 @@ public struct EngineRequest: Sendable {
             case .bool(let value)?: debug = value
             case let value?: throw fail("The request's 'context.debug' must be true or false, not \(value.kindDescription).")
             }
+            switch context["deadline"] {
+            case nil, .null?: break
+            case .integer(let value)? where value >= 0: deadline = HTTPDeadline(epochMilliseconds: Int64(value))
+            case .integer?:
+                throw fail(
+                    "The request's 'context.deadline' must not be negative; it is a time in Unix epoch milliseconds, such as 1796554764123."
+                )
+            case .number?:
+                throw fail(
+                    "The request's 'context.deadline' must be a whole number of Unix epoch milliseconds (such as 1796554764123), written without a fraction or an exponent and within range."
+                )
+            case let value?:
+                throw fail(
+                    "The request's 'context.deadline' must be a whole number of Unix epoch milliseconds (such as 1796554764123), not \(value.kindDescription)."
+                )
+            }
+            switch context["serverDate"] {
+            case nil, .null?: break
+            case .bool(let value)?: reportsServerDate = value
+            case let value?: throw fail("The request's 'context.serverDate' must be true or false, not \(value.kindDescription).")
+            }
         case let value?: throw fail("The request's 'context' must be an object, not \(value.kindDescription).")
         }
 
@@ -175,7 +203,8 @@ public struct EngineRequest: Sendable {
         }
         return EngineRequest(
             id: id, kind: kind, element: element, inputs: inputs, connection: connection, invocationID: invocationID, debug: debug,
-            payload: object["payload"], state: object["state"].flatMap { value -> JSONValue? in value.isNull ? Optional.none : value })
+            payload: object["payload"], state: object["state"].flatMap { value -> JSONValue? in value.isNull ? Optional.none : value },
+            deadline: deadline, reportsServerDate: reportsServerDate)
     }
 
     /// Whether `text` holds nothing but JSON whitespace.

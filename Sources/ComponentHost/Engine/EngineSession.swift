@@ -63,11 +63,14 @@ final class EngineSession: Sendable {
         let connection = connection(for: request)
         switch request.kind {
         case .check:
-            return await runner.checkConnection(connection, invocationID: request.invocationID, debug: request.debug, logger: logger)
+            return await runner.checkConnection(
+                connection, invocationID: request.invocationID, debug: request.debug, deadline: request.deadline,
+                reportsServerDate: request.reportsServerDate, logger: logger)
         case .action, .trigger, .dataSource:
             let invocation = InvocationRequest(
                 element: request.element, inputs: request.inputs, connection: connection, invocationID: request.invocationID,
-                debug: request.debug, payload: request.payload, state: request.state)
+                debug: request.debug, payload: request.payload, state: request.state, deadline: request.deadline,
+                reportsServerDate: request.reportsServerDate)
             switch request.kind {
             case .trigger: return await runner.runTrigger(invocation, logger: logger)
             case .dataSource: return await runner.runDataSource(invocation, logger: logger)

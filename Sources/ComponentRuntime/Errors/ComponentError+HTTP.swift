@@ -11,6 +11,7 @@ extension ComponentError {
         switch error.kind {
         case .network: (kind, code) = (.network, "network_error")
         case .timeout: (kind, code) = (.timeout, "timed_out")
+        case .deadlineExceeded: (kind, code) = (.timeout, "deadline_exceeded")
         case .upstream: (kind, code) = (.upstream, "http_\(error.status?.code ?? 0)")
         case .cancelled: (kind, code) = (.internal, "cancelled")
         case .invalidRequest: (kind, code) = (.input, "invalid_request")
@@ -32,10 +33,13 @@ extension ComponentError {
         if error.maybeSent {
             message += " The request may have reached the server: check whether it took effect before sending it again."
         }
+        if error.kind == .deadlineExceeded {
+            message += "; nothing was sent. Send it again with a later deadline if it is still wanted."
+        }
         let retryable: Bool
         switch error.kind {
         case .upstream: retryable = error.status == .tooManyRequests || error.status?.kind == .serverError && !error.maybeSent
-        case .network, .timeout: retryable = !error.maybeSent && !error.isPermanent
+        case .network, .timeout, .deadlineExceeded: retryable = !error.maybeSent && !error.isPermanent
         case .cancelled: retryable = true
         case .invalidRequest, .tls: retryable = false
         }

@@ -5,8 +5,8 @@ public import ComponentManifest
 /// input with its JSON Schema, and each element's inputs as one object schema.
 public enum ManifestExport {
     /// The version of the process protocol (`docs/protocol.md`); a new major version means a
-    /// change an engine must adapt to.
-    public static let protocolVersion = "1.1"
+    /// change an engine must adapt to, a new minor one only adds fields.
+    public static let protocolVersion = "1.2"
 
     /// The export of `manifest`.
     public static func json(_ manifest: ComponentManifest, version: String? = nil) -> JSONValue {
@@ -84,7 +84,9 @@ public enum ManifestExport {
         return .object(object)
     }
 
-    /// `{"action", "inputs", "items", "match", "createdAt", "id"}`, the mappings as objects in the manifest's order.
+    /// `{"action", "inputs", "items", "match", "createdAt", "id", "page", "preview", "callback"}`, the
+    /// mappings as objects in the manifest's order; `page` is `{"size", "limit", "cursor", "next",
+    /// "more"}`, `callback` `{"input", "field"}`, and what the manifest leaves out is null.
     static func reconcile(_ rule: ReconcileRule) -> JSONValue {
         func object(_ pairs: [(String, String)]) -> JSONValue {
             var object = JSONObject()
@@ -98,6 +100,15 @@ public enum ManifestExport {
         result["match"] = object(rule.match)
         result["createdAt"] = .string(rule.createdAt)
         result["id"] = .string(rule.id)
+        result["page"] =
+            rule.page.map { page in
+                [
+                    "size": .string(page.size), "limit": page.limit.map(JSONValue.string) ?? .null, "cursor": .string(page.cursor),
+                    "next": .string(page.next), "more": page.more.map(JSONValue.string) ?? .null,
+                ]
+            } ?? .null
+        result["preview"] = rule.preview.map(JSONValue.string) ?? .null
+        result["callback"] = rule.callback.map { ["input": .string($0.input), "field": .string($0.field)] } ?? .null
         return .object(result)
     }
 }

@@ -1,5 +1,5 @@
 public import ComponentCore
-import ComponentHTTP
+public import ComponentHTTP
 public import ComponentManifest
 import Foundation
 public import Logging
@@ -21,12 +21,17 @@ public struct InvocationRequest: Sendable {
     public var payload: JSONValue?
     /// For triggers: the state the previous run returned.
     public var state: JSONValue?
+    /// When the invocation must be over: it does not start after it, and no HTTP attempt of it
+    /// starts at or after it.
+    public var deadline: HTTPDeadline?
+    /// Whether the envelope reports the `Date` of the last HTTP response (`"serverDate"`).
+    public var reportsServerDate: Bool
 
     /// A request; a random invocation id is made when none is given.
     public init(
         element: String, inputs: JSONObject = JSONObject(), connection: RawConnection? = nil, invocationID: String? = nil,
         debug: Bool = false,
-        payload: JSONValue? = nil, state: JSONValue? = nil
+        payload: JSONValue? = nil, state: JSONValue? = nil, deadline: HTTPDeadline? = nil, reportsServerDate: Bool = false
     ) {
         self.element = element
         self.inputs = inputs
@@ -35,7 +40,11 @@ public struct InvocationRequest: Sendable {
         self.debug = debug
         self.payload = payload
         self.state = state
+        self.deadline = deadline
+        self.reportsServerDate = reportsServerDate
     }
+
+    var scope: RequestScope { RequestScope(deadline: deadline, reportsServerDate: reportsServerDate) }
 }
 
 /// How a host wants an invocation's result delivered.
@@ -119,6 +128,10 @@ public final class ComponentRunner: Sendable {
     /// Runs the trigger `request.element` on `request.payload` and `request.state`: the envelope is
     /// `{"payload", "response", "state"}`, or for a rejection `{"error", "response"}`.
     public func runTrigger(_ request: InvocationRequest, logger: Logger) async -> InvocationResult {
+        await request.scope.run { await performTrigger(request, logger: logger) }
+    }
+
+    private func performTrigger(_ request: InvocationRequest, logger: Logger) async -> InvocationResult {
         let (trigger, handler, prepared): (TriggerDefinition, AnyTriggerHandler, PreparedInvocation)
         switch start(request, logger: logger, elements: manifest.triggers, handlers: handlers.triggers, resolvers: triggerResolvers) {
         case .ready(let element, let found, let value): (trigger, handler, prepared) = (element, found, value)
@@ -140,6 +153,10 @@ public final class ComponentRunner: Sendable {
 
     /// Runs the data source `request.element`: the envelope is `{"result": ...}`.
     public func runDataSource(_ request: InvocationRequest, logger: Logger) async -> InvocationResult {
+        await request.scope.run { await performDataSource(request, logger: logger) }
+    }
+
+    private func performDataSource(_ request: InvocationRequest, logger: Logger) async -> InvocationResult {
         let (dataSource, handler, prepared): (DataSourceDefinition, AnyDataSourceHandler, PreparedInvocation)
         switch start(
             request, logger: logger, elements: manifest.dataSources, handlers: handlers.dataSources, resolvers: dataSourceResolvers)
@@ -169,6 +186,10 @@ public final class ComponentRunner: Sendable {
             let error = unknownElement(request.element, kind: Element.kindName, keys: elements.map(\.key))
             return .finished(finish(.failure(error), scrubber: SecretScrubber(secrets: [])))
         }
+        // Before anything that could reach the network: a request that comes too late sends nothing.
+        if let late = RequestScope.lateStart(request.deadline, kind: Element.kindName, key: element.key) {
+            return .finished(finish(.failure(late), scrubber: SecretScrubber(secrets: [])))
+        }
         switch prepare(element, resolver: resolver, request: request, logger: logger) {
         case .success(let prepared): return .ready(element, handler, prepared)
         case .failure(let failure): return .finished(finish(.failure(failure.error), scrubber: failure.scrubber))
@@ -187,6 +208,10 @@ public final class ComponentRunner: Sendable {
     public func runAction(_ request: InvocationRequest, logger: Logger, options: InvocationOptions = InvocationOptions()) async
         -> InvocationResult
     {
+        await request.scope.run { await performAction(request, logger: logger, options: options) }
+    }
+
+    private func performAction(_ request: InvocationRequest, logger: Logger, options: InvocationOptions) async -> InvocationResult {
         let (action, handler, prepared): (ActionDefinition, AnyActionHandler, PreparedInvocation)
         switch start(request, logger: logger, elements: manifest.actions, handlers: handlers.actions, resolvers: actionResolvers) {
         case .ready(let element, let found, let value): (action, handler, prepared) = (element, found, value)

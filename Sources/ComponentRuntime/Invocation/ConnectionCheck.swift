@@ -1,4 +1,5 @@
 public import ComponentCore
+public import ComponentHTTP
 import ComponentManifest
 import Foundation
 public import Logging
@@ -15,7 +16,18 @@ extension ComponentRunner {
     /// Tests `raw` against the manifest's connection of the same key, then with the component's
     /// ``ConnectionCheck``. The envelope is `{"data": {"connection", "ok": true, "details"}}` or
     /// `{"error": ...}` with the kind that says what to fix.
-    public func checkConnection(_ raw: RawConnection?, invocationID: String? = nil, debug: Bool = false, logger: Logger) async
+    ///
+    /// `deadline` and `reportsServerDate` are as for an ``InvocationRequest``.
+    public func checkConnection(
+        _ raw: RawConnection?, invocationID: String? = nil, debug: Bool = false, deadline: HTTPDeadline? = nil,
+        reportsServerDate: Bool = false, logger: Logger
+    ) async -> InvocationResult {
+        await RequestScope(deadline: deadline, reportsServerDate: reportsServerDate).run {
+            await performCheck(raw, invocationID: invocationID, debug: debug, deadline: deadline, logger: logger)
+        }
+    }
+
+    private func performCheck(_ raw: RawConnection?, invocationID: String?, debug: Bool, deadline: HTTPDeadline?, logger: Logger) async
         -> InvocationResult
     {
         let invocationID = invocationID ?? UUID().uuidString.lowercased()
@@ -49,6 +61,9 @@ extension ComponentRunner {
                     ComponentError(
                         .internal, code: "no_connection_check", message: "This component does not say how to test its connections.")),
                 scrubber: rawScrubber)
+        }
+        if let late = RequestScope.lateStart(deadline, kind: "connection check", key: definition.key) {
+            return finish(.failure(late), scrubber: rawScrubber)
         }
         let connection: ResolvedConnection
         switch connections.resolveFields(raw, definition: definition) {

@@ -58,6 +58,11 @@ struct SendSMS: ActionHandler {
                 plan["segments"] = .integer(encoding.segments)
                 plan["characters"] = .integer(text.count)
             }
+            let message = ExpectedMessage(
+                to: form.first { $0.0 == "To" }?.1 ?? input.to, from: form.first { $0.0 == "From" }?.1, body: input.body ?? "",
+                template: input.contentSid != nil, smartEncoded: input.smartEncoded == true, shortenUrls: input.shortenUrls == true)
+            plan["expected"] = message.expected
+            plan["uncertain"] = .array(message.uncertain.map(JSONValue.string))
             return .object(plan)
         }
         let message = try await api.json(HTTPClientRequest(method: .post, url: path, body: .form(form)))

@@ -77,6 +77,7 @@ enum TwilioErrors {
         } else {
             component.message = "Twilio answered \(status): \(described)" + (code.map { " (error \($0))" } ?? "") + "."
             if error.maybeSent { component.message += " The request may have been processed: check before sending it again." }
+            if error.endedAtDeadline { component.message += " The request's deadline left no time to try again." }
         }
         return component
     }

@@ -307,7 +307,7 @@ import TwilioSandbox
             let output = try await tool.run(["manifest", "--compact"])
             #expect(output.exitCode == 0, "\(output.stderr)")
             let manifest = output.envelope
-            #expect(manifest["protocolVersion"] == "1.1")
+            #expect(manifest["protocolVersion"] == "1.2")
             #expect(manifest["component"]?["key"] == "twilio")
             #expect(
                 manifest["actions"]?.arrayValue?.compactMap { $0["key"]?.stringValue } == [
@@ -319,6 +319,14 @@ import TwilioSandbox
             let getSMS = try #require(actions.first { $0["key"] == "getSMS" })
             #expect(getSMS["hints"]?["readOnly"] == true)
             #expect(actions.first { $0["key"] == "sendSMS" }?["hints"]?["idempotent"] == false)
+            #expect(
+                actions.first { $0["key"] == "sendSMS" }?["reconcile"] == [
+                    "action": "listMessages", "inputs": ["to": "to", "from": "from"], "items": "messages",
+                    "match": ["to": "to", "from": "from", "body": "body"], "createdAt": "dateCreated", "id": "sid",
+                    "page": ["size": "pageSize", "limit": "limit", "cursor": "cursor", "next": "cursor", "more": "hasMore"],
+                    "preview": "dryRun", "callback": ["input": "statusCallback", "field": "MessageSid"],
+                ])
+            #expect(actions.filter { $0["reconcile"] != .null }.count == 1)
             #expect(getSMS["inputs"]?.arrayValue?.first { $0["key"] == "messageSid" }?["dataSource"] == "selectMessage")
             #expect(getSMS["examplePayload"]?["data"]?["sid"] != nil)
             // Secrets are writeOnly wherever they are declared.
@@ -340,6 +348,7 @@ import TwilioSandbox
             let report = try JSONParser.parse(check.stdout)
             #expect((report["schemas"]?.intValue ?? 0) >= 60)
             #expect(report["examplesAccepted"]?.arrayValue?.count == 7)
+            #expect(report["reconcileRules"] == 1)
         }
     }
 
