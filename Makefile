@@ -47,12 +47,14 @@ test: test-deps
 	$(MAKE) --no-print-directory test-engines
 	./scripts/fuzz.sh
 
-# The Celery/Redis adapters and the Airflow provider (integrations/python) against redis-server and a sandbox they start,
-# with the debug executables `swift build` made; their virtual environment is kept in .venv-engines.
+# The Celery/Redis adapters, their fault suite and the Airflow provider (integrations/python) against
+# redis-server and a sandbox they start, with the debug executables `swift build` made; their virtual
+# environment is kept in .venv-engines. Three pytest processes at once, each with its own
+# redis-server and sandbox: the fault cases mostly wait out leases. The tallies close the output.
 test-engines: test-deps
 	swift build --product twilio-component
 	swift build --product twilio-sandbox
-	cd integrations/python && "$$(../../scripts/engines-env.sh)" -m pytest -s -p no:cacheprovider tests
+	cd integrations/python && "$$(../../scripts/engines-env.sh)" -m pytest -p no:cacheprovider -n 3 tests
 
 # The build users run, installed and shipped: optimized, with the Swift runtime linked in (a
 # shorter cold start, and no Swift toolchain needed where it runs), in .build-static. Debug

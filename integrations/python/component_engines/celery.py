@@ -11,17 +11,17 @@ never from a message. Send through `submit()` to have the inputs checked first.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
-from typing import Any, Mapping
+import time
+from typing import Any, Mapping, Sequence
 
 import redis
 from celery import Celery, Task, signals
 from celery.result import AsyncResult
 
-from .component import Element, Envelope, InputError, Manifest, ServeProcess
-from .ledger import Ledger
-from .limits import AccountLimit
-from .runner import Runner
+from .component import Element, Envelope, InputError, Manifest
+from .runner import Runner, build_runner
 from .settings import Settings
 
 log = logging.getLogger("component_engines")
@@ -54,21 +54,16 @@ app.conf.update(
 
 _lock = threading.Lock()
 _runner: Runner | None = None
-_serve: ServeProcess | None = None
 
 
 def runner(concurrency: int | None = None) -> Runner:
     """The worker's runner and its one warm `serve` child, made on first use."""
-    global _runner, _serve
+    global _runner
     with _lock:
         if _runner is None:
-            client = redis.Redis.from_url(settings.ledger_url)
-            _serve = ServeProcess(settings.executable, settings.serve_concurrency or concurrency or 16, settings.serve_environment())
-            ledger = Ledger(client, manifest.component_key, lease_ms=settings.lease_ms, retention_s=settings.retention_s)
-            limit = AccountLimit(client, f"{manifest.component_key}:{settings.account_for(manifest.component_key)}",
-                                 settings.account_concurrency, lease_ms=settings.lease_ms)
-            _runner = Runner(manifest, _serve, ledger, limit, clock_skew_ms=settings.clock_skew_ms,
-                             max_attempts=settings.max_attempts)
+            _runner = build_runner(manifest, settings, redis.Redis.from_url(settings.ledger_url),
+                                   settings.serve_concurrency or concurrency or 16,
+                                   settings.account_for(manifest.component_key))
         return _runner
 
 
@@ -77,6 +72,14 @@ def _start_serve(sender: Any = None, **_: Any) -> None:
     # Celery logs each task's return value at INFO: message bodies and numbers have no place in
     # a worker's log, so only failures are logged.
     logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
+    # The adapter's own warnings (a lost lease, a serve restarted, a request needing review) go to
+    # the worker's log; Celery leaves loggers other than its own unconfigured.
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.__stderr__)
+        handler.setFormatter(logging.Formatter("[%(asctime)s: %(levelname)s/%(threadName)s] %(name)s: %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
     concurrency = getattr(sender, "concurrency", None)
     runner(concurrency if isinstance(concurrency, int) else None).serve.start()
 
@@ -84,8 +87,7 @@ def _start_serve(sender: Any = None, **_: Any) -> None:
 @signals.worker_shutdown.connect
 def _stop_serve(**_: Any) -> None:
     if _runner is not None:
-        _runner.heartbeat.stop()
-        _runner.serve.close()
+        _runner.close()
 
 
 def _register(element: Element) -> Task:
@@ -113,3 +115,35 @@ def submit(element_key: str, inputs: Mapping[str, Any], request_id: str | None =
     to workers, and submitting the same id again returns the first result."""
     check_inputs(element_key, inputs)
     return tasks[element_key].apply_async(kwargs={"inputs": dict(inputs), "request_id": request_id}, **options)
+
+
+def run_all(element_key: str, requests: Sequence[tuple[str, Mapping[str, Any]]], timeout: float,
+            resubmit_after: float = 120) -> tuple[dict[str, Envelope], list[str]]:
+    """Submits every `(request_id, inputs)` and waits up to `timeout` seconds for their answers:
+    `(answers by request id, ids still unanswered)`.
+
+    Redis delivers a task at least once only after kombu has recorded it as unacknowledged; a
+    worker killed in the moment between taking a task from the queue and recording it loses it.
+    So a request still unanswered after `resubmit_after` seconds is submitted again under the
+    same id (once): the ledger returns the first attempt's result, or waits for it, and never
+    sends twice."""
+    started = time.monotonic()
+    pending = {request_id: [submit(element_key, inputs, request_id=request_id)] for request_id, inputs in requests}
+    inputs_of = dict(requests)
+    answers: dict[str, Envelope] = {}
+    resubmitted = False
+    while pending and time.monotonic() - started < timeout:
+        for request_id, results in list(pending.items()):
+            ready = next((result for result in results if result.ready()), None)
+            if ready is not None:
+                answers[request_id] = ready.get(propagate=True)
+                del pending[request_id]
+        if pending and not resubmitted and time.monotonic() - started >= resubmit_after:
+            resubmitted = True
+            log.warning("%d requests unanswered after %.0f s: submitting them again under the same ids",
+                        len(pending), resubmit_after)
+            for request_id, results in pending.items():
+                results.append(submit(element_key, inputs_of[request_id], request_id=request_id))
+        if pending:
+            time.sleep(0.2)
+    return answers, sorted(pending)

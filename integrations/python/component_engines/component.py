@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import itertools
 import json
 import logging
 import os
 import subprocess
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
@@ -18,6 +20,8 @@ log = logging.getLogger("component_engines")
 
 #: The protocol major version this package speaks; a manifest with another major is refused.
 PROTOCOL_MAJOR = 1
+#: The oldest minor version it needs: 1.2 brought each request's deadline and the service's clock.
+PROTOCOL_MINOR = 2
 
 Envelope = dict[str, Any]
 
@@ -62,14 +66,24 @@ class Element:
             idempotent=reading or hints.get("idempotent") is True, reconcile=data.get("reconcile"))
 
     def request(self, inputs: Mapping[str, Any], invocation_id: str | None = None,
-                connection: Mapping[str, Any] | None = None, **fields: Any) -> dict[str, Any]:
+                connection: Mapping[str, Any] | None = None, deadline_ms: int | None = None,
+                server_date: bool = False, **fields: Any) -> dict[str, Any]:
         """The `serve` request running this element with `inputs`; without a `connection`, the child's
-        environment gives it. `fields`: a trigger's `state` or `payload`."""
+        environment gives it. `deadline_ms`: Unix time in ms after which the component starts no
+        attempt; `server_date`: have the answer carry the service's clock (`serverDate`).
+        `fields`: a trigger's `state` or `payload`."""
         request: dict[str, Any] = {self.kind: self.key, "inputs": dict(inputs), **fields}
         if connection is not None:
             request["connection"] = dict(connection)
+        context: dict[str, Any] = {}
         if invocation_id:
-            request["context"] = {"invocationId": invocation_id}
+            context["invocationId"] = invocation_id
+        if deadline_ms is not None:
+            context["deadline"] = int(deadline_ms)
+        if server_date:
+            context["serverDate"] = True
+        if context:
+            request["context"] = context
         return request
 
     def problems(self, inputs: Mapping[str, Any], complete: bool = True) -> list[str]:
@@ -119,11 +133,15 @@ class Manifest:
     @classmethod
     def parse(cls, data: Mapping[str, Any]) -> "Manifest":
         version = str(data.get("protocolVersion", ""))
-        major = version.split(".", 1)[0]
+        major, _, minor = version.partition(".")
         if major != str(PROTOCOL_MAJOR):
             raise ComponentUnavailable(
                 f"the component speaks protocol {version or 'unknown'}, this package speaks {PROTOCOL_MAJOR}.x; "
                 "install a matching component-engines")
+        if not minor.isdigit() or int(minor) < PROTOCOL_MINOR:
+            raise ComponentUnavailable(
+                f"the component speaks protocol {version}, this package needs {PROTOCOL_MAJOR}.{PROTOCOL_MINOR} or newer "
+                "(each request's deadline); install a newer component")
         elements = [Element.parse("action", action) for action in data.get("actions", [])]
         elements += [Element.parse("dataSource", source) for source in data.get("dataSources", [])]
         component = data["component"]
@@ -148,11 +166,21 @@ class Manifest:
         return f"{self.component_key}.{element.key}"
 
 
+#: How long past a request's deadline its answer may take before the child counts as hung: the
+#: component starts no attempt after the deadline, so only writing the answer is left.
+HUNG_AFTER_DEADLINE_S = 5.0
+
+#: The one-shot subcommand that runs each kind of element, for a request run in a process of its own.
+ONE_SHOT = {"action": "invoke", "trigger": "trigger", "dataSource": "data-source", "check": "check"}
+
+
 class ServeProcess:
     """One warm `<executable> serve` child shared by a worker's threads.
 
     Requests go in as JSON lines with an id, answers come back by id. If the child dies, the
-    requests it held fail with `ServeLost` and the next call starts a new child.
+    requests it held fail with `ServeLost` and the next call starts a new child. A child that has
+    not answered a request by its deadline (plus `HUNG_AFTER_DEADLINE_S`) is hung: it is killed,
+    and everything it held fails with `ServeLost`.
     """
 
     def __init__(self, executable: str, concurrency: int, environment: Mapping[str, str] | None = None,
@@ -167,16 +195,6 @@ class ServeProcess:
         self._ids = itertools.count(1)
         self._closed = False
         self.starts = 0
-
-    @property
-    def attempt_timeout_s(self) -> float:
-        """How long one attempt of the child may take (its `TWILIO_TIMEOUT_MS`, else the
-        component's default of 30 s): after it, a request the child sent has been answered or
-        given up on, by the service as by the child."""
-        try:
-            return max(0.0, int(self.environment.get("TWILIO_TIMEOUT_MS", "")) / 1000)
-        except ValueError:
-            return 30.0
 
     def start(self) -> None:
         with self._lock:
@@ -224,7 +242,9 @@ class ServeProcess:
             future.set_exception(ServeLost(f"'serve' ended (exit {process.returncode}) before answering"))
 
     def call(self, request: Mapping[str, Any], timeout: float = 300) -> Envelope:
-        """Runs one request; raises `ServeLost` when the child ended before answering."""
+        """Runs one request; raises `ServeLost` when the child ended, or was killed as hung, before
+        answering. A request with a `context.deadline` waits until that deadline plus
+        `HUNG_AFTER_DEADLINE_S`, else `timeout` seconds."""
         future: concurrent.futures.Future[Envelope] = concurrent.futures.Future()
         with self._lock:
             process = self._ensure_started()
@@ -237,12 +257,52 @@ class ServeProcess:
             except (BrokenPipeError, OSError) as error:
                 self._pending.pop(request_id, None)
                 raise ServeLost(f"'serve' stopped reading requests: {error}") from error
+        wait = _answer_wait(request, timeout)
         try:
-            return future.result(timeout=timeout)
+            return future.result(timeout=wait)
+        except concurrent.futures.TimeoutError:
+            pass
+        try:
+            # This process may just have been resumed from a pause (which the wait counted) along
+            # with the child: give it a moment to answer before taking it for hung.
+            return future.result(timeout=1)
+        except concurrent.futures.TimeoutError:
+            pass
+        # Hung: whatever it holds may be stuck at any point, so it all counts as "may have taken
+        # effect", and the next call starts a new child.
+        log.error("'serve' gave no answer in %.0f s, past the request's deadline: killing it (pid %d)", wait, process.pid)
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        try:
+            return future.result(timeout=30)
         except concurrent.futures.TimeoutError as error:
             with self._lock:
                 self._pending.pop(request_id, None)
-            raise ServeLost(f"'serve' gave no answer in {timeout:.0f} s") from error
+            raise ServeLost(f"'serve' gave no answer in {wait:.0f} s and was killed") from error
+        except ServeLost as lost:
+            raise ServeLost(f"'serve' gave no answer in {wait:.0f} s and was killed as hung") from lost
+
+    def call_alone(self, request: Mapping[str, Any], timeout: float = 300) -> Envelope:
+        """Runs one request in a one-shot process of its own (`invoke`, `trigger`, ...), so that a
+        request suspected of ending `serve` cannot take other requests with it. Raises `ServeLost`
+        when that process dies or hangs (it is killed after the request's deadline) before
+        answering."""
+        kind = next((kind for kind in ONE_SHOT if kind in request), "action")
+        try:
+            completed = subprocess.run(
+                [self.executable, ONE_SHOT[kind], *self.arguments], input=json.dumps(dict(request)),
+                capture_output=True, text=True, env=self.environment, timeout=_answer_wait(request, timeout), check=False)
+        except subprocess.TimeoutExpired as error:
+            raise ServeLost(f"'{ONE_SHOT[kind]}' gave no answer by the request's deadline and was killed") from error
+        except OSError as error:
+            raise ComponentUnavailable(f"cannot start '{self.executable} {ONE_SHOT[kind]}': {error}") from error
+        lines = completed.stdout.strip().splitlines()
+        if completed.returncode < 0 or not lines:
+            raise ServeLost(f"'{ONE_SHOT[kind]}' ended (exit {completed.returncode}) before answering")
+        try:
+            return dict(json.loads(lines[-1]))
+        except json.JSONDecodeError as error:
+            raise ServeLost(f"'{ONE_SHOT[kind]}' wrote no result: {lines[-1][:200]}") from error
 
     def close(self, timeout: float = 60) -> None:
         """End of input: the child finishes what it holds and exits."""
@@ -258,3 +318,12 @@ class ServeProcess:
         except (OSError, subprocess.TimeoutExpired):
             process.kill()
             process.wait()
+
+
+def _answer_wait(request: Mapping[str, Any], timeout: float) -> float:
+    """How long to wait for the answer to `request`: until its deadline plus the time an answer
+    takes to write, else `timeout`."""
+    deadline = (request.get("context") or {}).get("deadline")
+    if isinstance(deadline, int):
+        return max(0.0, deadline / 1000 - time.time()) + HUNG_AFTER_DEADLINE_S
+    return timeout

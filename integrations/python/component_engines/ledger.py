@@ -1,4 +1,4 @@
-"""The exactly-once ledger: one Redis hash per request id, changed only by the Lua scripts below.
+"""The at-most-once ledger: one Redis hash per request id, changed only by the Lua scripts below.
 
 A request is claimed before its side effect, under a lease its worker keeps renewing. A claim
 finds one of:
@@ -7,27 +7,37 @@ finds one of:
   (a request that ended `failed`, an error that took no effect, is run again when asked again);
 - `busy`: another worker holds a live lease; the caller waits and asks again;
 - `fresh`: never attempted; run it;
-- `reconcile`: an earlier attempt's outcome is unknown (its worker died holding the lease, or
-  its answer was `maybeSent`): look for its effect before running it again.
+- `reconcile`: an earlier attempt may have been sent and its outcome is unknown (its worker died,
+  or lost the lease, after fencing a send): look for its effect before running it again, but not before the longest time
+  that attempt could still land (`settle_ms` after the lease it ran under ran out).
 
-Request hashes and SID owners expire after the retention (7 days by default), so an id
-re-submitted within it returns its first result.
+A worker fences itself: just before each send it checks that it still holds the lease and
+extends it (`fence`), so no request is handed to the component unless the lease outlasts the
+request's deadline. A holder that lost its lease never overwrites the ledger: `finish` records
+what it saw as a conflict (its SID as evidence for the request) and returns the ledger's state.
+
+Every key expires after the retention (7 days by default), so an id re-submitted within it
+returns its first result.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import socket
 import uuid
 from dataclasses import dataclass
 from typing import Any, Mapping
 
 import redis
 
-# KEYS: request hash, lease, open set of the fingerprint. ARGV: token, lease ms, request id, fingerprint.
-# `deliveries` counts every claim asked for, `claims` those that ran.
+# KEYS: request hash, lease, open set of the fingerprint. ARGV: token, lease ms, request id,
+# fingerprint, settle ms, holder, retention s. `deliveries` counts every claim asked for,
+# `claims` those that ran; `leaseUntil` is when the current lease runs out on Redis's clock.
 _CLAIM = """
 redis.call('HINCRBY', KEYS[1], 'deliveries', 1)
+redis.call('EXPIRE', KEYS[1], ARGV[7])
 local state = redis.call('HGET', KEYS[1], 'state')
 if state == 'done' or state == 'review' then
   return {state, redis.call('HGET', KEYS[1], 'result')}
@@ -37,50 +47,88 @@ if redis.call('EXISTS', KEYS[2]) == 1 then
 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+local lease = tonumber(ARGV[2])
+-- `fence` marks a request uncertain before its first send, so a holder that died before
+-- sending anything leaves it fresh.
 local uncertain = redis.call('HGET', KEYS[1], 'uncertain')
-if state == 'claimed' then uncertain = '1' end
-redis.call('HSET', KEYS[1], 'state', 'claimed', 'token', ARGV[1], 'uncertain', uncertain or '0')
+local settle = 0
+if uncertain == '1' then
+  local ran_until = tonumber(redis.call('HGET', KEYS[1], 'leaseUntil') or '0')
+  settle = math.max(0, ran_until + tonumber(ARGV[5]) - now)
+end
+redis.call('SET', KEYS[2], ARGV[1], 'PX', lease)
+redis.call('HSET', KEYS[1], 'state', 'claimed', 'token', ARGV[1], 'uncertain', uncertain or '0',
+  'leaseUntil', tostring(now + lease), 'holder', ARGV[6])
 redis.call('HINCRBY', KEYS[1], 'claims', 1)
 if ARGV[4] ~= '' then
   redis.call('HSET', KEYS[1], 'fingerprint', ARGV[4])
   redis.call('SADD', KEYS[3], ARGV[3])
+  redis.call('EXPIRE', KEYS[3], ARGV[7])
 end
 local since = redis.call('HGET', KEYS[1], 'since')
 if not since then
   since = tostring(now)
   redis.call('HSET', KEYS[1], 'since', since)
 end
-if uncertain == '1' then return {'reconcile', since} end
-return {'fresh', since}
+if uncertain == '1' then return {'reconcile', since, tostring(settle)} end
+return {'fresh', since, '0'}
 """
 
-# KEYS: lease. ARGV: token, lease ms.
-_RENEW = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+# KEYS: request hash, lease. ARGV: token, lease ms. Just before a send: the lease must still be
+# this holder's, and is extended by a whole lease from now.
+_FENCE = """
+if redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] or redis.call('GET', KEYS[2]) ~= ARGV[1] then
+  return 0
 end
-return 0
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+redis.call('HSET', KEYS[1], 'leaseUntil', tostring(now + tonumber(ARGV[2])), 'uncertain', '1')
+redis.call('HINCRBY', KEYS[1], 'sends', 1)
+return 1
 """
 
-# KEYS: request hash, lease, open set, SID owner key (or the request hash when none).
+# KEYS: request hash, lease. ARGV: token, lease ms.
+_RENEW = """
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+redis.call('HSET', KEYS[1], 'leaseUntil', tostring(now + tonumber(ARGV[2])))
+return 1
+"""
+
+# KEYS: request hash, lease, open set, SID owner key (or the request hash when none), evidence set.
 # ARGV: token, final state, result JSON, SID, request id, retention s.
 _FINISH = """
+if redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] then
+  -- A holder that lost its lease: what it saw is evidence, never the result.
+  if ARGV[4] ~= '' then
+    redis.call('SADD', KEYS[5], ARGV[4])
+    redis.call('EXPIRE', KEYS[5], ARGV[6])
+  end
+  redis.call('HINCRBY', KEYS[1], 'conflicts', 1)
+  redis.call('HSET', KEYS[1], 'lastConflict', cjson.encode({state = ARGV[2], sid = ARGV[4]}))
+  return {'conflict', redis.call('HGET', KEYS[1], 'state') or '', redis.call('HGET', KEYS[1], 'result') or ''}
+end
 local state = redis.call('HGET', KEYS[1], 'state')
 if state == 'done' or state == 'review' then
-  return {'already', redis.call('HGET', KEYS[1], 'result')}
+  return {'already', state, redis.call('HGET', KEYS[1], 'result')}
 end
 if ARGV[4] ~= '' then
   local owner = redis.call('GET', KEYS[4])
-  if owner and owner ~= ARGV[5] then return {'taken', owner} end
+  if owner and owner ~= ARGV[5] then return {'taken', '', owner} end
   redis.call('SET', KEYS[4], ARGV[5], 'EX', ARGV[6])
 end
-redis.call('HSET', KEYS[1], 'state', ARGV[2], 'result', ARGV[3], 'sid', ARGV[4], 'uncertain', '0')
+local uncertain = '0'
+if ARGV[2] == 'review' then uncertain = '1' end
+redis.call('HSET', KEYS[1], 'state', ARGV[2], 'result', ARGV[3], 'sid', ARGV[4], 'uncertain', uncertain)
 if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
 redis.call('SREM', KEYS[3], ARGV[5])
 redis.call('EXPIRE', KEYS[1], ARGV[6])
-return {'ok', ARGV[3]}
+return {'ok', ARGV[2], ARGV[3]}
 """
+
 
 @dataclass(frozen=True)
 class Claim:
@@ -89,18 +137,34 @@ class Claim:
     since_ms: int = 0
     result: dict[str, Any] | None = None
     busy_ms: int = 0
+    #: How long to wait before looking for an earlier attempt (`reconcile` only).
+    settle_ms: int = 0
+
+
+@dataclass(frozen=True)
+class Finish:
+    outcome: str  # ok, already, taken, conflict
+    #: The ledger's state after the call (`done`, `failed`, `review`, or `claimed` by another holder).
+    state: str
+    #: The stored result (ok, already; conflict when the request has ended), else None.
+    result: dict[str, Any] | None
+    #: The request that owns the SID (taken).
+    owner: str = ""
 
 
 class Ledger:
     """The ledger of one component's requests in one Redis database."""
 
-    def __init__(self, client: redis.Redis, component: str, lease_ms: int = 30_000,
+    def __init__(self, client: redis.Redis, component: str, lease_ms: int = 30_000, settle_ms: int = 15_000,
                  retention_s: int = 7 * 24 * 3600) -> None:
         self.redis = client
         self.prefix = f"component-engines:{component}:"
         self.lease_ms = lease_ms
+        self.settle_ms = settle_ms
         self.retention_s = retention_s
+        self.holder = f"{socket.gethostname()}:{os.getpid()}"
         self._claim = client.register_script(_CLAIM)
+        self._fence = client.register_script(_FENCE)
         self._renew = client.register_script(_RENEW)
         self._finish = client.register_script(_FINISH)
 
@@ -115,39 +179,72 @@ class Ledger:
 
     def claim(self, request_id: str, fingerprint: str = "") -> Claim:
         token = uuid.uuid4().hex
-        outcome, value = self._claim(
-            keys=self._keys(request_id, fingerprint), args=[token, self.lease_ms, request_id, fingerprint])
-        outcome = outcome.decode() if isinstance(outcome, bytes) else outcome
-        value = value.decode() if isinstance(value, bytes) else value
+        outcome, value, *rest = self._claim(
+            keys=self._keys(request_id, fingerprint),
+            args=[token, self.lease_ms, request_id, fingerprint, self.settle_ms, self.holder, self.retention_s])
+        outcome = _text(outcome)
         if outcome in ("done", "review"):
-            return Claim(outcome, token, result=json.loads(value))
+            return Claim(outcome, token, result=json.loads(_text(value)))
         if outcome == "busy":
-            return Claim(outcome, token, busy_ms=int(value))
-        return Claim(outcome, token, since_ms=int(value))
+            return Claim(outcome, token, busy_ms=int(_text(value)))
+        return Claim(outcome, token, since_ms=int(_text(value)), settle_ms=int(_text(rest[0])))
+
+    def fence(self, request_id: str, token: str) -> bool:
+        """Just before a send: whether `token` still holds the request's lease; if so, the lease is
+        extended by a whole lease from now, and the request counts as possibly sent."""
+        keys = self._keys(request_id, "")[:2]
+        return bool(self._fence(keys=keys, args=[token, self.lease_ms]))
 
     def renew(self, request_id: str, token: str) -> bool:
-        return bool(self._renew(keys=[f"{self.prefix}lease:{request_id}"], args=[token, self.lease_ms]))
+        """The heartbeat's renewal; False once the lease is no longer `token`'s."""
+        return bool(self._renew(keys=self._keys(request_id, "")[:2], args=[token, self.lease_ms]))
 
     def finish(self, request_id: str, token: str, fingerprint: str, envelope: Mapping[str, Any],
-               sid: str = "", review: bool = False) -> tuple[str, Any]:
-        """Stores the final result; `("ok", envelope)`, `("already", first)`, or `("taken", owner)` when
-        `sid` belongs to another request. An error without `review` took no effect: the request ends
-        `failed`, and asking for it again runs it again rather than returning the error for good."""
+               sid: str = "", review: bool = False) -> Finish:
+        """Stores the final result, if `token` still holds the request. An error without `review`
+        took no effect: the request ends `failed`, and asking for it again runs it again rather than
+        returning the error for good."""
         keys = self._keys(request_id, fingerprint)
         keys.append(f"{self.prefix}sid:{sid}" if sid else keys[0])
+        keys.append(self._evidence_key(request_id))
         state = "review" if review else "failed" if "error" in envelope else "done"
-        outcome, value = self._finish(keys=keys, args=[
-            token, state, json.dumps(envelope), sid, request_id, self.retention_s])
-        outcome = outcome.decode() if isinstance(outcome, bytes) else outcome
-        value = value.decode() if isinstance(value, bytes) else value
-        if outcome in ("ok", "already"):
-            return outcome, json.loads(value)
-        return outcome, value
+        outcome, stored_state, value = (_text(part) for part in self._finish(keys=keys, args=[
+            token, state, json.dumps(envelope), sid, request_id, self.retention_s]))
+        if outcome == "taken":
+            return Finish(outcome, "", None, owner=value)
+        return Finish(outcome, stored_state, json.loads(value) if value else None)
+
+    def record_evidence(self, request_id: str, sid: str) -> None:
+        """`sid` is known to be this request's (a status callback carried the request id)."""
+        key = self._evidence_key(request_id)
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.sadd(key, sid)
+        pipe.expire(key, self.retention_s)
+        pipe.execute()
+
+    def evidence(self, request_id: str) -> set[str]:
+        return {_text(member) for member in self.redis.smembers(self._evidence_key(request_id))}
+
+    def _evidence_key(self, request_id: str) -> str:
+        return f"{self.prefix}evidence:{request_id}"
 
     def sid_owner(self, sid: str) -> str | None:
-        owner = self.redis.get(f"{self.prefix}sid:{sid}")
-        return owner.decode() if isinstance(owner, bytes) else owner
+        return self.sid_owners([sid])[0]
+
+    def sid_owners(self, sids: list[str]) -> list[str | None]:
+        """The request that owns each SID, or None, in one round trip."""
+        if not sids:
+            return []
+        return [None if owner is None else _text(owner) for owner in self.redis.mget([f"{self.prefix}sid:{sid}" for sid in sids])]
 
     def open_requests(self, fingerprint: str) -> set[str]:
-        return {member.decode() if isinstance(member, bytes) else member
-                for member in self.redis.smembers(f"{self.prefix}open:{fingerprint}")}
+        return {_text(member) for member in self.redis.smembers(f"{self.prefix}open:{fingerprint}")}
+
+    def now_ms(self) -> int:
+        """Redis's clock, the one the ledger's times are on."""
+        seconds, microseconds = self.redis.time()
+        return int(seconds) * 1000 + int(microseconds) // 1000
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

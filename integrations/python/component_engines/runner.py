@@ -1,60 +1,101 @@
 """Runs one request of an element on the warm `serve` child, under the ledger and the account limit.
 
 Elements that only read, or are idempotent, are simply retried while their error is
-`retryable`. The others go through the ledger: claimed before they run, reconciled (through the
-manifest's `reconcile` rule) before any re-run whose earlier attempt may have taken effect, and
-ended `needs_review` when the rule cannot tell which effect is theirs.
+`retryable`. The others go through the ledger, and are sent **at most once per request id**:
+
+- claimed before they run, and sent only while the claim's lease is held with time to spare
+  (`fence`, just before each send): each request to `serve` carries a deadline inside the lease,
+  after which the component starts no attempt, so a worker that was paused, or lost its lease,
+  sends nothing more;
+- re-sent after an attempt that may have gone out only on evidence that can be trusted: once
+  the longest time that attempt could still land has passed, a search that read every page back
+  to the window's start (on the service's clock) found nothing that matches what the service
+  stores. Anything short of that ends the request `needs_review`, with its candidates.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import random
 import threading
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
-from .component import Element, Envelope, Manifest, ServeLost, ServeProcess
+import redis
+
+from .component import HUNG_AFTER_DEADLINE_S, Element, Envelope, Manifest, ServeLost, ServeProcess
 from .ledger import Claim, Ledger
 from .limits import AccountLimit
+from .settings import Settings
 
 log = logging.getLogger("component_engines")
+
+#: The query parameter that carries a request id in a status-callback URL.
+CALLBACK_PARAMETER = "componentRequest"
+
+
+def error_envelope(kind: str, code: str, message: str, *, retryable: bool, maybe_sent: bool,
+                   details: Mapping[str, Any] | None = None) -> Envelope:
+    """An error result in the component's own shape (docs/protocol.md, Errors)."""
+    return {"error": {
+        "kind": kind, "code": code, "message": message, "status": None, "moreInfo": None,
+        "retryable": retryable, "maybeSent": maybe_sent, "input": None, "details": dict(details or {})}}
 
 
 def review_error(message: str, details: Mapping[str, Any]) -> Envelope:
     """The result of a request that may have taken effect and is never re-run automatically."""
-    return {"error": {
-        "kind": "needs_review", "code": "needs_review", "message": message, "status": None, "moreInfo": None,
-        "retryable": False, "maybeSent": True, "input": None, "details": dict(details)}}
+    return error_envelope("needs_review", "needs_review", message, retryable=False, maybe_sent=True, details=details)
+
+
+class LeaseLost(Exception):
+    """This worker no longer holds the request's lease: it must send nothing more for it."""
+
+
+@dataclass
+class Held:
+    """A lease this worker holds, kept alive by the heartbeat until `until` (monotonic)."""
+
+    token: str
+    until: float
+    lost: threading.Event = field(default_factory=threading.Event)
 
 
 @dataclass
 class Heartbeat:
-    """Keeps the leases of this worker's requests and account slots alive while it lives."""
+    """Keeps the leases of this worker's requests and account slots alive while it lives.
+
+    A renewal that finds the lease gone or taken marks it lost, which stops every further send
+    under it. A request that runs past its budget is no longer renewed: its lease runs out and
+    another worker takes it up, so a stuck request cannot hold its id for ever."""
 
     ledger: Ledger
     limit: AccountLimit | None
     interval_s: float
-    _held: dict[str, str] = field(default_factory=dict)
+    _held: dict[tuple[str, str], Held] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
     def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._beat, name="ledger-heartbeat", daemon=True)
-            self._thread.start()
-
-    def hold(self, request_id: str, token: str) -> None:
         with self._lock:
-            self._held[request_id] = token
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._beat, name="ledger-heartbeat", daemon=True)
+                self._thread.start()
 
-    def drop(self, request_id: str) -> None:
+    def hold(self, request_id: str, token: str, budget_s: float) -> Held:
+        held = Held(token, time.monotonic() + budget_s)
         with self._lock:
-            self._held.pop(request_id, None)
+            self._held[(request_id, token)] = held
+        return held
+
+    def drop(self, request_id: str, token: str) -> None:
+        with self._lock:
+            self._held.pop((request_id, token), None)
 
     def stop(self) -> None:
         self._stop.set()
@@ -63,13 +104,43 @@ class Heartbeat:
         while not self._stop.wait(self.interval_s):
             with self._lock:
                 held = list(self._held.items())
+            now = time.monotonic()
             try:
-                for request_id, token in held:
-                    self.ledger.renew(request_id, token)
+                for (request_id, token), lease in held:
+                    if lease.lost.is_set():
+                        continue
+                    if now > lease.until:
+                        log.error("request %s has run past its budget: its lease is left to run out", request_id)
+                        continue
+                    if not self.ledger.renew(request_id, token):
+                        with self._lock:
+                            ended = (request_id, token) not in self._held  # finished meanwhile
+                        if not ended:
+                            log.warning("request %s: its lease ran out or was taken; nothing more is sent under it", request_id)
+                            lease.lost.set()
                 if self.limit:
                     self.limit.renew()
-            except Exception:  # Redis away for a moment: the next beat tries again
+            except redis.RedisError:  # Redis away for a moment: the next beat tries again
                 log.exception("could not renew leases")
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What a candidate of the reconcile must hold: its fields as the service stores them."""
+
+    #: Candidate field → value (None: only the service knows it).
+    values: Mapping[str, Any]
+    #: Fields whose value is a prediction the service may not share (Smart Encoding, ...).
+    uncertain: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Search:
+    """The candidates of a search back to the window's start."""
+
+    items: tuple[Mapping[str, Any], ...]
+    complete: bool
+    why: str = ""
 
 
 @dataclass(frozen=True)
@@ -82,25 +153,53 @@ class Decision:
 
 
 class Runner:
-    def __init__(self, manifest: Manifest, serve: ServeProcess, ledger: Ledger, limit: AccountLimit | None,
-                 clock_skew_ms: int = 2_000, max_attempts: int = 8,
-                 connection: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, manifest: Manifest, serve: ServeProcess, ledger: Ledger, limit: AccountLimit | None, *,
+                 request_ms: int = 15_000, settle_ms: int = 15_000, clock_skew_ms: int = 2_000,
+                 reconcile_pages: int = 20, reconcile_page_size: int = 0, max_serve_deaths: int = 3,
+                 max_attempts: int = 8,
+                 callback_url: str = "", connection: Mapping[str, Any] | None = None) -> None:
         """`limit`: the account's slots shared by the cluster, or none; `connection`: sent with every
-        request (`{"key", "fields"}`), else `serve` takes its environment's."""
+        request (`{"key", "fields"}`), else `serve` takes its environment's. The other settings
+        are `Settings`' (docs/engines.md)."""
+        if request_ms > ledger.lease_ms - 1_000:
+            raise ValueError("a request's deadline must end at least 1 s inside the lease")
         self.manifest = manifest
         self.serve = serve
         self.ledger = ledger
         self.limit = limit
         self.connection = connection
+        self.request_s = request_ms / 1000
+        self.settle_s = settle_ms / 1000
         self.clock_skew_ms = clock_skew_ms
+        self.reconcile_pages = reconcile_pages
+        self.reconcile_page_size = reconcile_page_size
+        self.max_serve_deaths = max_serve_deaths
         self.max_attempts = max_attempts
+        self.callback_url = callback_url
+        # The longest a claimed request may take: every attempt and serve death, each with its
+        # deadline, a hung child's grace, a settle and a backoff. Past it, its lease lapses.
+        self.run_budget_s = (max_attempts + max_serve_deaths) * (
+            self.request_s + self.settle_s + HUNG_AFTER_DEADLINE_S + 5) + 60
         self.heartbeat = Heartbeat(ledger, limit, interval_s=max(0.5, min(5.0, ledger.lease_ms / 4000)))
 
-    # One attempt: an account slot, the request, and a cool-down for everyone after a 429.
+    def close(self) -> None:
+        self.heartbeat.stop()
+        self.serve.close()
+
+    # One attempt: an account slot, the fence, the request with its deadline, and a cool-down
+    # for everyone after a 429.
     def attempt(self, element: Element, inputs: Mapping[str, Any], invocation_id: str | None,
-                fields: Mapping[str, Any] | None = None) -> Envelope:
+                fields: Mapping[str, Any] | None = None, fence: Callable[[], None] | None = None,
+                alone: bool = False, server_date: bool = False) -> Envelope:
         with self.limit.slot() if self.limit else contextlib.nullcontext():
-            envelope = self.serve.call(element.request(inputs, invocation_id, self.connection, **(fields or {})))
+            started = time.time()
+            if fence is not None:
+                fence()
+            # Measured before the fence, so the deadline ends inside the lease it extended.
+            deadline_ms = int(started * 1000 + self.request_s * 1000)
+            request = element.request(inputs, invocation_id, self.connection, deadline_ms=deadline_ms,
+                                      server_date=server_date, **(fields or {}))
+            envelope = self.serve.call_alone(request) if alone else self.serve.call(request)
         error = envelope.get("error")
         if error and error.get("status") == 429 and self.limit:
             self.limit.cool_down(_retry_after(error))
@@ -112,15 +211,19 @@ class Runner:
         return self.run_once(element, inputs, request_id)
 
     def run_repeatable(self, element: Element, inputs: Mapping[str, Any], request_id: str | None,
-                       fields: Mapping[str, Any] | None = None) -> Envelope:
+                       fields: Mapping[str, Any] | None = None, server_date: bool = False) -> Envelope:
         """Runs an element that only reads (a trigger with its `fields`, such as `state`), retrying
-        while its error is `retryable`."""
-        envelope: Envelope = {}
+        while its error is `retryable`. A request on which `serve` ended runs next in a process of
+        its own."""
+        envelope = error_envelope("internal", "no_attempt", "no attempt was made", retryable=True, maybe_sent=False)
+        deaths = 0
         for number in range(1, self.max_attempts + 1):
             try:
-                envelope = self.attempt(element, inputs, request_id, fields)
+                envelope = self.attempt(element, inputs, request_id, fields, alone=deaths > 0, server_date=server_date)
             except ServeLost as lost:
-                envelope = {"error": {"kind": "network", "message": str(lost), "retryable": True, "maybeSent": False}}
+                deaths += 1
+                envelope = error_envelope("network", "serve_died", str(lost), retryable=deaths < self.max_serve_deaths,
+                                          maybe_sent=False)
             error = envelope.get("error")
             if not error or not error.get("retryable"):
                 return envelope
@@ -128,143 +231,325 @@ class Runner:
         return envelope
 
     def run_once(self, element: Element, inputs: Mapping[str, Any], request_id: str) -> Envelope:
-        rule = element.reconcile
-        fingerprint = self.ledger.fingerprint({i: inputs.get(i) for i in rule["match"].values()}) if rule else ""
-        claim = self._claim(request_id, fingerprint)
-        if claim.result is not None:
-            return claim.result
+        inputs = self._with_callback(element, inputs, request_id)
+        expectation, refused = self._expect(element, inputs, request_id)
+        if refused is not None:
+            return refused  # the inputs were refused before anything could be sent
+        fingerprint = self.ledger.fingerprint(dict(expectation.values)) if element.reconcile else ""
         self.heartbeat.start()
-        self.heartbeat.hold(request_id, claim.token)
-        try:
-            return self._run_claimed(element, inputs, request_id, claim, fingerprint)
-        finally:
-            self.heartbeat.drop(request_id)
-
-    def _claim(self, request_id: str, fingerprint: str) -> Claim:
+        give_up = time.monotonic() + self.run_budget_s + self.ledger.lease_ms / 1000
         while True:
             claim = self.ledger.claim(request_id, fingerprint)
-            if claim.outcome != "busy":
-                return claim
-            # A live attempt elsewhere (a redelivery of a task still running): wait for its end.
-            time.sleep(min(claim.busy_ms / 1000, 1.0) + random.uniform(0, 0.1))
-
-    def _finish(self, request_id: str, claim: Claim, fingerprint: str, envelope: Envelope,
-                sid: str = "", review: bool = False) -> tuple[str, Any]:
-        return self.ledger.finish(request_id, claim.token, fingerprint, envelope, sid=sid, review=review)
+            if claim.result is not None:
+                return claim.result
+            if claim.outcome == "busy":
+                # A live attempt elsewhere (a redelivery of a task still running): wait for its end,
+                # which its budget bounds.
+                if time.monotonic() > give_up:
+                    return error_envelope(
+                        "timeout", "request_in_progress",
+                        f"request {request_id} is still running on another worker; ask again later for its result",
+                        retryable=True, maybe_sent=True, details={"requestId": request_id})
+                time.sleep(min(claim.busy_ms / 1000, 1.0) + random.uniform(0, 0.1))
+                continue
+            held = self.heartbeat.hold(request_id, claim.token, self.run_budget_s)
+            try:
+                return self._run_claimed(element, inputs, request_id, claim, fingerprint, expectation, held)
+            except LeaseLost:
+                # Whatever happened meanwhile is in the ledger: claim again to learn it.
+                log.warning("request %s: lost its lease; asking the ledger again", request_id)
+            finally:
+                self.heartbeat.drop(request_id, claim.token)
 
     def _run_claimed(self, element: Element, inputs: Mapping[str, Any], request_id: str, claim: Claim,
-                     fingerprint: str) -> Envelope:
+                     fingerprint: str, expectation: Expectation, held: Held) -> Envelope:
         rule = element.reconcile
         uncertain = claim.outcome == "reconcile"
-        envelope: Envelope = {}
-        for number in range(1, self.max_attempts + 1):
+        # The longest time an earlier attempt could still land: a takeover waits out the lease
+        # that attempt ran under plus the settle time.
+        horizon = time.monotonic() + claim.settle_ms / 1000
+        attempts = 0
+        deaths = 0
+        last: Envelope | None = None
+
+        def store(envelope: Envelope, sid: str = "", review: bool = False) -> Envelope | None:
+            finished = self.ledger.finish(request_id, claim.token, fingerprint, envelope, sid=sid, review=review)
+            if finished.outcome in ("ok", "already"):
+                assert finished.result is not None
+                return finished.result
+            if finished.outcome == "taken":
+                return None
+            # Another holder has the request now: its result, when it has one, is the answer.
+            if finished.state in ("done", "review") and finished.result is not None:
+                return finished.result
+            raise LeaseLost()
+
+        def fence() -> None:
+            if held.lost.is_set() or not self.ledger.fence(request_id, claim.token):
+                held.lost.set()
+                raise LeaseLost()
+
+        while True:
             if uncertain:
+                _wait_until(horizon, held)
                 if rule is None:
-                    return self._end(request_id, claim, fingerprint, review_error(
+                    return _stored(store(review_error(
                         f"an earlier attempt of '{element.key}' may have taken effect, and the manifest gives no "
-                        "'reconcile' rule to find out; check before running it again", {"requestId": request_id}), review=True)
-                decision = self.reconcile(element, inputs, request_id, claim.since_ms, fingerprint)
+                        "'reconcile' rule to find out; check before running it again",
+                        {"requestId": request_id, "lastError": (last or {}).get("error")}), review=True))
+                decision = self.reconcile(element, inputs, request_id, claim.since_ms, fingerprint, expectation)
                 if decision.outcome == "found" and decision.item is not None:
                     sid = str(decision.item.get(rule["id"], ""))
-                    outcome, stored = self._finish(request_id, claim, fingerprint, {"data": dict(decision.item)}, sid=sid)
-                    if outcome != "taken":
-                        log.info("request %s: found its earlier effect %s, not running it again", request_id, sid)
-                        return stored
-                    continue  # claimed by another request meanwhile: look again
+                    result = store({"data": dict(decision.item)}, sid=sid)
+                    if result is None:
+                        continue  # taken by another request meanwhile: look again
+                    log.info("request %s: found its earlier effect %s, not running it again", request_id, sid)
+                    return result
                 if decision.outcome == "ambiguous":
-                    return self._end(request_id, claim, fingerprint, review_error(
+                    return _stored(store(review_error(
                         f"an earlier attempt of '{element.key}' may have taken effect, and {decision.why}; "
                         "check these before running it again", {
                             "requestId": request_id, "candidates": list(decision.candidates),
-                            "openRequests": list(decision.others)}), review=True)
+                            "openRequests": list(decision.others), "lastError": (last or {}).get("error")}),
+                        review=True))
+                uncertain = False  # nothing of it exists, and nothing more of it can land
+                if last is not None:
+                    last = _proven_unsent(last)
+            if deaths >= self.max_serve_deaths:
+                return _stored(store(error_envelope(
+                    "internal", "serve_died",
+                    f"the component's process ended {deaths} times while running this request ({(last or {}).get('error', {}).get('message')}); "
+                    "a search found nothing it sent, so it is not tried again: an input may crash the component, report it",
+                    retryable=False, maybe_sent=False, details={"requestId": request_id})))
+            if attempts >= self.max_attempts:
+                assert last is not None
+                return _stored(store(last))
+            attempts += 1
             try:
-                envelope = self.attempt(element, inputs, request_id)
+                envelope = self.attempt(element, inputs, request_id, fence=fence, alone=deaths > 0)
             except ServeLost as lost:
                 # The request may have reached the service, which finishes it even though the child
-                # is gone: look for its effect only once the attempt could no longer be under way,
-                # as a worker taking over a dead one's request does after the lease.
-                settle = self.serve.attempt_timeout_s
-                log.warning("request %s: %s; looking for its effect in %.1f s, before trying again", request_id, lost, settle)
-                time.sleep(settle)
-                uncertain = True
+                # is gone: look for it only once it could no longer land, then try it alone.
+                deaths += 1
+                last = error_envelope("internal", "serve_died", str(lost), retryable=True, maybe_sent=True)
+                log.warning("request %s: %s; looking for its effect in %.1f s", request_id, lost, self.settle_s)
+                uncertain, horizon = True, time.monotonic() + self.settle_s
                 continue
             error = envelope.get("error")
             if not error:
                 data = envelope.get("data")
                 sid = str(data.get(rule["id"], "")) if rule and isinstance(data, dict) else ""
-                outcome, stored = self._finish(request_id, claim, fingerprint, envelope, sid=sid)
-                if outcome == "taken":
-                    return self._end(request_id, claim, fingerprint, review_error(
+                result = store(envelope, sid=sid)
+                if result is None:
+                    return _stored(store(review_error(
                         f"'{element.key}' succeeded with {sid}, which another request had already taken as its own",
-                        {"requestId": request_id, "sid": sid, "owner": stored}), review=True)
-                return stored
+                        {"requestId": request_id, "sid": sid}), review=True))
+                return result
+            last = envelope
             if error.get("maybeSent"):
-                uncertain = True
-                time.sleep(0.2)  # let the service finish what it took before looking for it
+                uncertain, horizon = True, time.monotonic() + self.settle_s
                 continue
             if not error.get("retryable"):
-                return self._end(request_id, claim, fingerprint, envelope)
-            _backoff(number)
-        if uncertain and rule is not None:
-            decision = self.reconcile(element, inputs, request_id, claim.since_ms, fingerprint)
-            if decision.outcome == "found" and decision.item is not None:
-                sid = str(decision.item.get(rule["id"], ""))
-                outcome, stored = self._finish(request_id, claim, fingerprint, {"data": dict(decision.item)}, sid=sid)
-                if outcome != "taken":
-                    return stored
-            if decision.outcome != "none":
-                return self._end(request_id, claim, fingerprint, review_error(
-                    f"'{element.key}' failed {self.max_attempts} times and may have taken effect", {
-                        "requestId": request_id, "candidates": list(decision.candidates), "lastError": envelope.get("error")}),
-                    review=True)
-        elif uncertain:
-            return self._end(request_id, claim, fingerprint, review_error(
-                f"'{element.key}' failed {self.max_attempts} times and may have taken effect",
-                {"requestId": request_id, "lastError": envelope.get("error")}), review=True)
-        return self._end(request_id, claim, fingerprint, envelope)
+                return _stored(store(envelope))
+            _backoff(attempts)
 
-    def _end(self, request_id: str, claim: Claim, fingerprint: str, envelope: Envelope, review: bool = False) -> Envelope:
-        _, stored = self._finish(request_id, claim, fingerprint, envelope, review=review)
-        return stored
+    # What the reconcile matches on: the action's preview (what the service will store), else the inputs.
+    def _expect(self, element: Element, inputs: Mapping[str, Any], request_id: str) -> tuple[Expectation, Envelope | None]:
+        """The values a candidate must hold, or the preview's refusal of the inputs (the send would
+        be refused the same way, having sent nothing). A preview that cannot be had leaves every
+        value unknown: any candidate is then one for review, never taken as "not found"."""
+        rule = element.reconcile
+        if rule is None:
+            return Expectation({}), None
+        preview = rule.get("preview")
+        if not preview:
+            return Expectation({field: inputs.get(source) if inputs.get(source) not in (None, "") else None
+                                for field, source in rule["match"].items()}), None
+        unknown = Expectation({field: None for field in rule["match"]})
+        # A dry run is local to the component: no account slot, no ledger.
+        request = element.request({**inputs, preview: True}, f"{request_id}/preview", self.connection,
+                                  deadline_ms=int((time.time() + self.request_s) * 1000))
+        for deaths in range(self.max_serve_deaths):
+            try:
+                envelope = self.serve.call_alone(request) if deaths else self.serve.call(request)
+                break
+            except ServeLost as lost:
+                log.warning("request %s: the component ended on its preview (%s)", request_id, lost)
+        else:
+            return unknown, None
+        error = envelope.get("error")
+        if error:
+            return (unknown, None) if error.get("retryable") else (unknown, envelope)
+        data = envelope.get("data") or {}
+        expected = data.get("expected")
+        if not isinstance(expected, dict):
+            return unknown, None
+        return Expectation({field: expected.get(field) for field in rule["match"]},
+                           frozenset(str(name) for name in data.get("uncertain") or ())), None
+
+    def _with_callback(self, element: Element, inputs: Mapping[str, Any], request_id: str) -> Mapping[str, Any]:
+        """The inputs with the request id carried in the status-callback URL, where the adapter is
+        told where callbacks arrive and the request gives none of its own."""
+        callback = (element.reconcile or {}).get("callback")
+        if not callback or not self.callback_url or inputs.get(callback["input"]) not in (None, ""):
+            return inputs
+        separator = "&" if "?" in self.callback_url else "?"
+        url = f"{self.callback_url}{separator}{CALLBACK_PARAMETER}={urllib.parse.quote(request_id, safe='')}"
+        return {**inputs, callback["input"]: url}
 
     def reconcile(self, element: Element, inputs: Mapping[str, Any], request_id: str, since_ms: int,
-                  fingerprint: str) -> Decision:
+                  fingerprint: str, expectation: Expectation) -> Decision:
         """Looks, with the manifest's rule, for what an earlier attempt of this request left behind."""
         rule = element.reconcile
         assert rule is not None
-        lister = self.manifest.element(rule["action"])
-        list_inputs = {key: inputs[source] for key, source in rule["inputs"].items() if inputs.get(source) not in (None, "")}
-        envelope = self.run_repeatable(lister, list_inputs, f"{request_id}/reconcile")
-        if "error" in envelope:
-            # Nothing can be told: leave it to a person rather than risk a second effect.
-            return Decision("ambiguous", others=(f"could not list: {envelope['error'].get('message')}",))
-        items = envelope.get("data", {}).get(rule["items"]) or []
-        threshold = since_ms - 1000 - self.clock_skew_ms  # the service's clock counts whole seconds
-        # A field whose input was not given (a templated send has no body; a Messaging Service
-        # send no from) cannot tell a match: it is left out, and any match is then only a
-        # candidate for a person to look at, never taken as this request's or ignored.
-        given = {field: source for field, source in rule["match"].items() if inputs.get(source) not in (None, "")}
-        matches = [item for item in items if all(
-            str(item.get(candidate_field)) == str(inputs.get(source)) for candidate_field, source in given.items())
-            and _epoch_ms(item.get(rule["createdAt"])) >= threshold]
+        search = self.search(element, inputs, request_id, since_ms)
+        key = rule["id"]
+        evidence = self.ledger.evidence(request_id)
+        for item in search.items:
+            # A status callback, or a former holder, named it: exact, unless another request owns it.
+            if str(item.get(key)) in evidence and self.ledger.sid_owner(str(item.get(key))) in (None, request_id):
+                return Decision("found", item=item)
+        values = expectation.values
+        certain = {f: v for f, v in values.items() if v is not None and f not in expectation.uncertain}
+        predicted = {f: v for f, v in values.items() if v is not None and f in expectation.uncertain}
+        unknown = sorted(f for f, v in values.items() if v is None)
+        loose = [item for item in search.items if all(str(item.get(f)) == str(v) for f, v in certain.items())]
         free = []
-        for item in matches:
-            owner = self.ledger.sid_owner(str(item.get(rule["id"])))
+        for item, owner in zip(loose, self.ledger.sid_owners([str(item.get(key)) for item in loose])):
             if owner == request_id:
                 return Decision("found", item=item)
             if owner is None:
                 free.append(item)
+        exact = [item for item in free if all(str(item.get(f)) == str(v) for f, v in predicted.items())]
         others = tuple(sorted(self.ledger.open_requests(fingerprint) - {request_id}))
+        candidates = tuple(str(item.get(key)) for item in free)
+        if evidence:
+            return Decision("ambiguous", candidates=tuple(sorted(evidence)) + candidates, others=others,
+                            why="the service reported a message for it that the search did not find")
+        if not search.complete:
+            return Decision("ambiguous", candidates=candidates, others=others, why=search.why)
         if not free:
             return Decision("none")
-        candidates = tuple(str(item.get(rule["id"])) for item in free)
-        missing = [source for source in rule["match"].values() if source not in given.values()]
-        if missing:
+        if unknown:
             return Decision("ambiguous", candidates=candidates, others=others,
-                            why=f"without {', '.join(missing)} a match cannot be told apart from another message")
-        if len(free) == 1 and not others:
-            return Decision("found", item=free[0])
-        return Decision("ambiguous", candidates=candidates, others=others)
+                            why=f"without {', '.join(unknown)} a match cannot be told apart from another message")
+        if len(exact) == 1 and not others:
+            return Decision("found", item=exact[0])
+        if not exact:
+            return Decision("ambiguous", candidates=candidates, others=others,
+                            why=f"the service may store {', '.join(sorted(predicted))} otherwise than predicted")
+        return Decision("ambiguous", candidates=tuple(str(item.get(key)) for item in exact), others=others)
+
+    def search(self, element: Element, inputs: Mapping[str, Any], request_id: str, since_ms: int) -> Search:
+        """Every candidate created since the window's start (on the service's clock): page after
+        page, most recent first, until a page reaches past the start. A search that cannot finish
+        within `reconcile_pages` pages, or fails, is incomplete: it proves nothing."""
+        rule = element.reconcile
+        assert rule is not None
+        lister = self.manifest.element(rule["action"])
+        base = {key: inputs[source] for key, source in rule["inputs"].items() if inputs.get(source) not in (None, "")}
+        paging = rule.get("page")
+        size = _page_size(lister, paging, self.reconcile_page_size)
+        created_at = rule["createdAt"]
+        items: list[Mapping[str, Any]] = []
+        threshold: int | None = None
+        cursor: Any = None
+        ordered = True
+        previous = math.inf
+        for page in range(1, self.reconcile_pages + 1):
+            list_inputs = dict(base)
+            if paging:
+                list_inputs[paging["size"]] = size
+                list_inputs[paging["limit"]] = size
+                if cursor:
+                    list_inputs[paging["cursor"]] = cursor
+            envelope = self.run_repeatable(lister, list_inputs, f"{request_id}/reconcile", server_date=True)
+            if "error" in envelope:
+                return Search(tuple(items), False, f"the search could not list ({envelope['error'].get('message')})")
+            if threshold is None:
+                threshold = self._window_start(since_ms, envelope.get("serverDate"))
+            data = envelope.get("data") or {}
+            listed = data.get(rule["items"]) or []
+            for item in listed:
+                created = _epoch_ms(item.get(created_at))
+                if created > previous:
+                    ordered = False  # not most recent first: the whole listing must be read
+                previous = created
+                if created >= threshold:
+                    items.append(item)
+            if not paging or not data.get(paging["more"]):
+                return Search(tuple(items), True)
+            cursor = data.get(paging["next"])
+            if not cursor:
+                return Search(tuple(items), True)
+            if ordered and listed and _epoch_ms(listed[-1].get(created_at)) < threshold:
+                return Search(tuple(items), True)
+        return Search(tuple(items), False,
+                      f"the search read {self.reconcile_pages} pages without reaching the window's start "
+                      "(COMPONENT_RECONCILE_PAGES bounds it)")
+
+    def _window_start(self, since_ms: int, server_date: Any) -> int:
+        """The earliest creation time (on the service's clock) an attempt of a request first claimed
+        at `since_ms` (on Redis's clock) can carry. The service's `Date` gives the offset between
+        the clocks: at the answer, the service's clock read at least `serverDate` and Redis's at
+        most what it reads now. The service's times count whole seconds."""
+        offset = 0
+        served = _epoch_ms(server_date)
+        if served >= 0:
+            offset = served - self.ledger.now_ms()
+        else:
+            log.warning("the component gave no serverDate: assuming the service's clock agrees with Redis's "
+                        "within COMPONENT_CLOCK_SKEW_MS")
+        return since_ms + offset - 1000 - self.clock_skew_ms
+
+
+def build_runner(manifest: Manifest, settings: Settings, client: redis.Redis, concurrency: int, account: str,
+                 connection: Mapping[str, Any] | None = None, arguments: tuple[str, ...] = ()) -> Runner:
+    """The runner of one worker (Celery) or one hook (Airflow), from the adapters' settings."""
+    serve = ServeProcess(settings.executable, concurrency, arguments=arguments)
+    ledger = Ledger(client, manifest.component_key, lease_ms=settings.lease_ms, settle_ms=settings.settle_ms,
+                    retention_s=settings.retention_s)
+    limit = AccountLimit(client, f"{manifest.component_key}:{account}", settings.account_concurrency,
+                         lease_ms=settings.lease_ms)
+    return Runner(manifest, serve, ledger, limit, request_ms=settings.request_ms, settle_ms=settings.settle_ms,
+                  clock_skew_ms=settings.clock_skew_ms, reconcile_pages=settings.reconcile_pages,
+                  reconcile_page_size=settings.reconcile_page_size,
+                  max_serve_deaths=settings.max_serve_deaths, max_attempts=settings.max_attempts,
+                  callback_url=settings.callback_url, connection=connection)
+
+
+def _wait_until(moment: float, held: Held) -> None:
+    """Sleeps until `moment` (monotonic), unless the lease is lost meanwhile."""
+    while (left := moment - time.monotonic()) > 0:
+        if held.lost.wait(min(left, 0.5)):
+            raise LeaseLost()
+    if held.lost.is_set():
+        raise LeaseLost()
+
+
+def _stored(result: Envelope | None) -> Envelope:
+    # Ending with an error or a review never names a SID, so it is never refused as taken.
+    assert result is not None
+    return result
+
+
+def _proven_unsent(envelope: Envelope) -> Envelope:
+    """An error whose attempt may have gone out, once a complete search found nothing of it."""
+    error = dict(envelope["error"])
+    if error.get("maybeSent"):
+        error["maybeSent"] = False
+        error["details"] = {**(error.get("details") or {}), "searched": "a complete search found nothing it sent"}
+    return {"error": error}
+
+
+def _page_size(lister: Element, paging: Mapping[str, Any] | None, wanted: int) -> int:
+    """`wanted`, else the largest page the lister takes (its schema's maximum), at most 1,000."""
+    if not paging:
+        return 0
+    schema = (lister.schema.get("properties") or {}).get(paging["size"]) or {}
+    maximum = schema.get("maximum")
+    largest = int(min(maximum, 1000)) if isinstance(maximum, (int, float)) and maximum >= 1 else 50
+    return min(wanted, largest) if wanted > 0 else largest
 
 
 def _epoch_ms(text: Any) -> int:

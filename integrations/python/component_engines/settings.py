@@ -36,10 +36,27 @@ class Settings:
     account: str
     #: How long a claimed request stays claimed without its worker's heartbeat.
     lease_ms: int
+    #: The deadline of one request handed to `serve`: every attempt and every wait (a 429's
+    #: Retry-After included) ends inside it. Always shorter than the lease, so a request never
+    #: outlives the lease it was sent under.
+    request_ms: int
+    #: How long after a client stopped waiting the service may still create what it was sent: an
+    #: earlier attempt is looked for only once this has passed.
+    settle_ms: int
     #: How long a task may go unacknowledged before Redis hands it to another worker.
     visibility_timeout_s: int
-    #: How far the service's clock may be behind Redis's, for matching a lost send.
+    #: A margin on top of the measured offset between the service's clock and Redis's.
     clock_skew_ms: int
+    #: Pages a search for an earlier attempt may read before it is inconclusive (needs_review).
+    reconcile_pages: int
+    #: Items per page of that search (0: the most the lister takes, at most 1,000).
+    reconcile_page_size: int
+    #: Times `serve` may end while running one request before the request ends `failed` (or
+    #: `needs_review` when it may have taken effect).
+    max_serve_deaths: int
+    #: Where the service posts status callbacks (the webhook ingress's URL): when set, a send
+    #: that gives no callback of its own carries its request id there, for exact evidence.
+    callback_url: str
     #: How long results and SID owners are kept (re-submitting an id within it returns its first result).
     retention_s: int
     #: Attempts of one request before it ends with its last error.
@@ -51,6 +68,11 @@ class Settings:
         broker = env.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/0"
         executable = env.get("COMPONENT_EXECUTABLE") or shutil.which("twilio-component") or "twilio-component"
         serve = _int(env, "COMPONENT_SERVE_CONCURRENCY", 0)
+        lease_ms = _int(env, "COMPONENT_LEASE_MS", 30_000, minimum=2_000)
+        request_ms = _int(env, "COMPONENT_REQUEST_MS", lease_ms // 2, minimum=500)
+        if request_ms > lease_ms - 1_000:
+            raise ValueError(f"COMPONENT_REQUEST_MS ({request_ms}) must be at least 1000 below COMPONENT_LEASE_MS "
+                             f"({lease_ms}): a request must end inside the lease it was sent under")
         return cls(
             broker_url=broker,
             result_backend=env.get("CELERY_RESULT_BACKEND") or broker,
@@ -59,20 +81,18 @@ class Settings:
             serve_concurrency=serve or None,
             account_concurrency=_int(env, "COMPONENT_ACCOUNT_CONCURRENCY", 25, minimum=1),
             account=env.get("COMPONENT_ACCOUNT", ""),
-            lease_ms=_int(env, "COMPONENT_LEASE_MS", 30_000, minimum=1_000),
+            lease_ms=lease_ms,
+            request_ms=request_ms,
+            settle_ms=_int(env, "COMPONENT_SETTLE_MS", 15_000),
             visibility_timeout_s=_int(env, "COMPONENT_VISIBILITY_TIMEOUT", 30, minimum=1),
             clock_skew_ms=_int(env, "COMPONENT_CLOCK_SKEW_MS", 2_000),
+            reconcile_pages=_int(env, "COMPONENT_RECONCILE_PAGES", 20, minimum=1),
+            reconcile_page_size=_int(env, "COMPONENT_RECONCILE_PAGE_SIZE", 0),
+            max_serve_deaths=_int(env, "COMPONENT_MAX_SERVE_DEATHS", 3, minimum=1),
+            callback_url=env.get("COMPONENT_CALLBACK_URL", "").strip(),
             retention_s=_int(env, "COMPONENT_RETENTION_SECONDS", 7 * 24 * 3600, minimum=60),
             max_attempts=_int(env, "COMPONENT_MAX_ATTEMPTS", 8, minimum=1),
         )
-
-    def serve_environment(self, environment: Mapping[str, str] | None = None) -> dict[str, str]:
-        """The environment of a `serve` child: the process's, with each attempt bounded so that it
-        ends well inside the ledger's lease (a worker taking over a dead one's request must never
-        look for the message while it could still be created)."""
-        result = dict(os.environ if environment is None else environment)
-        result.setdefault("TWILIO_TIMEOUT_MS", str(max(1_000, self.lease_ms // 4)))
-        return result
 
     def account_for(self, component_key: str, environment: Mapping[str, str] | None = None) -> str:
         env = os.environ if environment is None else environment

@@ -6,7 +6,9 @@ Each POST to `/webhooks/<anything>` runs the component's webhook trigger on a wa
 (which checks Twilio's signature with the `TWILIO_AUTH_TOKEN` of this process's environment),
 answers the caller with the trigger's `response` (403 for a bad signature, TwiML otherwise),
 and, once per `idempotencyKey` (Redis `SET NX`), enqueues `COMPONENT_FLOW_TASK` with the
-trigger's payload, as a Celery task whose id is that key.
+trigger's payload, as a Celery task whose id is that key. A status callback whose URL carries
+a request id (`?componentRequest=...`, set by the runner when `COMPONENT_CALLBACK_URL` points
+here) is recorded in the ledger as exact evidence of which message that request sent.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import logging
 import os
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Mapping
 
 import anyio.to_thread
 import redis
@@ -25,6 +27,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .component import Manifest, ServeLost, ServeProcess
+from .ledger import Ledger
+from .runner import CALLBACK_PARAMETER
 from .settings import Settings
 
 log = logging.getLogger("component_engines.webhooks")
@@ -49,6 +53,10 @@ def create_app(settings: Settings | None = None, flow_task: str | None = None, p
     celery = Celery("component_engines.webhooks", broker=settings.broker_url, backend=settings.result_backend)
     celery.conf.update(task_serializer="json", accept_content=["json"])
     seen_prefix = f"component-engines:{manifest.component_key}:webhook:"
+    ledger = Ledger(client, manifest.component_key, retention_s=settings.retention_s)
+    # The form fields that name a sent item in the status callbacks the runner points here.
+    callback_fields = sorted({element.reconcile["callback"]["field"] for element in manifest.elements
+                              if element.reconcile and element.reconcile.get("callback")})
 
     async def receive(request: Request) -> Response:
         body = await request.body()
@@ -69,6 +77,11 @@ def create_app(settings: Settings | None = None, flow_task: str | None = None, p
         if "error" in result and int(response.get("statusCode") or 500) >= 500:
             log.error("the webhook trigger failed: %s", result["error"].get("message"))
         if "error" not in result:
+            request_id = request.query_params.get(CALLBACK_PARAMETER)
+            sent = _callback_item(result["payload"], callback_fields) if request_id else None
+            if request_id and sent:
+                # Exact evidence for the ledger: this item is that request's.
+                await anyio.to_thread.run_sync(ledger.record_evidence, request_id, sent)
             key = str(result["payload"].get("idempotencyKey") or "")
             first = await anyio.to_thread.run_sync(
                 lambda: bool(client.set(seen_prefix + key, "1", nx=True, ex=settings.retention_s))) if key else True
@@ -89,6 +102,15 @@ def create_app(settings: Settings | None = None, flow_task: str | None = None, p
             await anyio.to_thread.run_sync(serve.close)
 
     return Starlette(routes=[Route("/webhooks/{path:path}", receive, methods=["POST"])], lifespan=lifespan)
+
+
+def _callback_item(payload: Mapping[str, Any], fields: list[str]) -> str | None:
+    """The id of the sent item a status callback is about (its form field), if it names one."""
+    body = payload.get("body")
+    form = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(form, dict):
+        return None
+    return next((str(form[name]) for name in fields if form.get(name)), None)
 
 
 def __getattr__(name: str) -> Any:

@@ -119,9 +119,6 @@ def engine_environment(redis_url: str, sandbox: Sandbox, **extra: str) -> dict[s
         "PYTHONPATH": str(TESTS) + os.pathsep + environment.get("PYTHONPATH", ""),
     })
     environment.update(extra)
-    # ENGINE_TEST_FAST=1: shorter leases and visibility, to iterate on the tests (not the defaults' measure).
-    if os.environ.get("ENGINE_TEST_FAST"):
-        environment.update({"COMPONENT_VISIBILITY_TIMEOUT": "8", "COMPONENT_LEASE_MS": "12000"})
     return environment
 
 
@@ -177,14 +174,84 @@ class Cluster:
         self.workers.clear()
 
 
+# The ledger's times for the cluster tests, scaled down from the defaults (a 30 s lease, a 15 s
+# request deadline, a 15 s settle time, a 30 s visibility timeout) so that recoveries take seconds;
+# the relations between them are the defaults'.
+LEASE_MS = 10_000
+REQUEST_MS = 5_000
+SETTLE_MS = 4_000
+SCALED_TIMES = {
+    "COMPONENT_LEASE_MS": str(LEASE_MS),
+    "COMPONENT_REQUEST_MS": str(REQUEST_MS),
+    "COMPONENT_SETTLE_MS": str(SETTLE_MS),
+    "COMPONENT_VISIBILITY_TIMEOUT": "10",
+}
+
+
 @pytest.fixture
 def cluster(redis_url: str, sandbox: Sandbox, tmp_path: pathlib.Path) -> Iterator[Cluster]:
     client = redis.Redis.from_url(redis_url)
     client.flushdb()
     sandbox.control("POST", "reset")
-    environment = engine_environment(redis_url, sandbox, COMPONENT_ACCOUNT_CONCURRENCY="6")
+    environment = engine_environment(redis_url, sandbox, COMPONENT_ACCOUNT_CONCURRENCY="6", **SCALED_TIMES)
     cluster = Cluster(redis_url, sandbox, tmp_path, environment)
     try:
         yield cluster
     finally:
         cluster.stop()
+
+
+def ledger_states(client: redis.Redis) -> list[tuple[bytes, bytes | None, int]]:
+    """(key, state, claims) of every request in the ledger, read in one pipeline."""
+    keys = list(client.scan_iter("component-engines:twilio:request:*", count=1000))
+    pipe = client.pipeline(transaction=False)
+    for key in keys:
+        pipe.hmget(key, "state", "claims")
+    return [(key, state, int(claims or 0)) for key, (state, claims) in zip(keys, pipe.execute())]
+
+
+def finished(client: redis.Redis) -> int:
+    return sum(1 for _, state, _ in ledger_states(client) if state in (b"done", b"review"))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The tallies the engine tests recorded (`record_property("tally", ...)`), also when they
+    ran in parallel worker processes, whose own output pytest keeps."""
+    lines = [value for reports in terminalreporter.stats.values() for report in reports
+             for name, value in getattr(report, "user_properties", ()) if name == "tally"
+             and getattr(report, "when", "") == "call"]
+    if lines:
+        terminalreporter.section("engine tallies")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
+# Submits every request and waits for every answer (`run_all`, which resubmits an id still
+# unanswered after 90 s: a task the broker lost when its worker was killed) in a process of its own: the test's process stays free of
+# Celery's global state. Unanswered ids are reported, not raised.
+CLIENT = r"""
+import json, sys, time
+from component_engines.celery import run_all
+requests = json.load(sys.stdin)
+started = time.monotonic()
+answers, unanswered = run_all("sendSMS", [(r["id"], r["inputs"]) for r in requests], timeout=float(sys.argv[1]),
+                              resubmit_after=90)
+print(json.dumps({"elapsed": time.monotonic() - started, "answers": answers, "unanswered": unanswered}), flush=True)
+"""
+
+
+def run_client(cluster: Cluster, requests: list[dict[str, Any]], timeout: float = 420) -> subprocess.Popen[str]:
+    process = subprocess.Popen([sys.executable, "-c", CLIENT, str(timeout)], env=cluster.environment,
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert process.stdin is not None
+    process.stdin.write(json.dumps(requests))
+    process.stdin.close()
+    return process
+
+
+def read_client(process: subprocess.Popen[str]) -> dict[str, Any]:
+    """`{"elapsed", "answers": {id: envelope}, "unanswered": [id]}`."""
+    assert process.stdout is not None
+    lines = process.stdout.read().splitlines()
+    assert process.wait(timeout=60) == 0, lines[-5:]
+    return dict(json.loads(lines[-1]))

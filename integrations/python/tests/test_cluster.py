@@ -9,53 +9,20 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 import redis
 
-from conftest import COMPONENT, Cluster, Worker, wait_until
+from conftest import COMPONENT, Cluster, Worker, finished, ledger_states, read_client, run_client, wait_until
 
 SENDS = int(os.environ.get("ENGINE_TEST_SENDS", "2000"))
 IDENTICAL = 12
 ACCOUNT_LIMIT = 6
 FROM = "+15005550006"
-
-# Submits, waits and reads results in a separate client process: the test's own process stays
-# free of Celery's global state.
-CLIENT = r"""
-import json, sys, time
-from component_engines.celery import submit, app
-requests = json.load(sys.stdin)
-started = time.monotonic()
-results = [submit("sendSMS", r["inputs"], request_id=r["id"]) for r in requests]
-print(json.dumps({"submitted": time.monotonic() - started}), flush=True)
-answers = {}
-for request, result in zip(requests, results):
-    answers[request["id"]] = result.get(timeout=300)
-print(json.dumps({"elapsed": time.monotonic() - started, "answers": answers}), flush=True)
-"""
-
-
-def run_client(cluster: Cluster, requests: list[dict[str, Any]]) -> subprocess.Popen[str]:
-    process = subprocess.Popen([sys.executable, "-c", CLIENT], env=cluster.environment, stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, text=True)
-    assert process.stdin is not None
-    process.stdin.write(json.dumps(requests))
-    process.stdin.close()
-    return process
-
-
-def read_client(process: subprocess.Popen[str]) -> dict[str, Any]:
-    assert process.stdout is not None
-    lines = process.stdout.read().splitlines()
-    assert process.wait(timeout=60) == 0, lines
-    return json.loads(lines[-1])
-
 
 def send_requests(run: str) -> list[dict[str, Any]]:
     requests = [{"id": f"{run}-{i}", "inputs": {"from": FROM, "to": f"+1415{5550000 + i:07d}"[:12],
@@ -97,19 +64,6 @@ class FaultInjector(threading.Thread):
                 self.injected[fault["type"] + str(fault.get("status", ""))] += 1
             except OSError:
                 pass
-
-
-def ledger_states(client: redis.Redis) -> list[tuple[bytes, bytes | None, int]]:
-    """(key, state, claims) of every request in the ledger, read in one pipeline."""
-    keys = list(client.scan_iter("component-engines:twilio:request:*", count=1000))
-    pipe = client.pipeline(transaction=False)
-    for key in keys:
-        pipe.hmget(key, "state", "claims")
-    return [(key, state, int(claims or 0)) for key, (state, claims) in zip(keys, pipe.execute())]
-
-
-def finished(client: redis.Redis) -> int:
-    return sum(1 for _, state, _ in ledger_states(client) if state in (b"done", b"review"))
 
 
 def kill_mid_run(cluster: Cluster, victim: Worker, whole_group: bool) -> tuple[float, list[int]]:
@@ -159,7 +113,8 @@ def check_run(cluster: Cluster, requests: list[dict[str, Any]], answers: dict[st
 
 
 @pytest.mark.parametrize("whole_group", [True, False], ids=["group-killed", "python-killed"])
-def test_sends_exactly_once_across_a_killed_worker(cluster: Cluster, whole_group: bool) -> None:
+def test_sends_exactly_once_across_a_killed_worker(cluster: Cluster, whole_group: bool,
+                                                   record_property: Callable[[str, object], None]) -> None:
     run = "group" if whole_group else "python"
     workers = [cluster.start_worker(f"w{n}") for n in range(3)]
     requests = send_requests(run)
@@ -193,6 +148,7 @@ def test_sends_exactly_once_across_a_killed_worker(cluster: Cluster, whole_group
     result = read_client(client_process)
     faults.stop.set()
     faults.join()
+    assert not result["unanswered"], result["unanswered"][:20]
     tally = check_run(cluster, requests, result["answers"])
 
     # The account's limit held across the three workers, retries and reconciliations included.
@@ -216,11 +172,12 @@ def test_sends_exactly_once_across_a_killed_worker(cluster: Cluster, whole_group
     summary = {"run": run, **tally, "redelivered": deliveries - len(requests) - len(again), "recoverySeconds": round(recovery, 1), "takenOver": len(taken_over),
                "faults": dict(faults.injected), "peakInFlight": traffic["peakInFlight"],
                "elapsedSeconds": round(result["elapsed"], 1)}
-    print("\nengine tally: " + json.dumps(summary))
+    record_property("tally", "engine tally: " + json.dumps(summary))
     assert recovery < 60, summary
 
 
-def test_throughput_of_three_workers_beside_one_serve(cluster: Cluster) -> None:
+def test_throughput_of_three_workers_beside_one_serve(cluster: Cluster,
+                                                      record_property: Callable[[str, object], None]) -> None:
     """Not a timed assertion: prints both rates for the closing note and the docs."""
     cluster.environment["COMPONENT_ACCOUNT_CONCURRENCY"] = "24"
     for n in range(3):
@@ -228,7 +185,7 @@ def test_throughput_of_three_workers_beside_one_serve(cluster: Cluster) -> None:
     requests = [{"id": f"rate-{i}", "inputs": {"from": FROM, "to": f"+1646{5550000 + i:07d}"[:12], "body": f"rate {i}"}}
                 for i in range(SENDS)]
     result = read_client(run_client(cluster, requests))
-    assert all("data" in answer for answer in result["answers"].values())
+    assert not result["unanswered"] and all("data" in answer for answer in result["answers"].values())
     cluster_rate = len(requests) / result["elapsed"]
 
     lines = "".join(json.dumps({"id": i, "action": "sendSMS", "inputs": {
@@ -238,5 +195,5 @@ def test_throughput_of_three_workers_beside_one_serve(cluster: Cluster) -> None:
                            env=cluster.environment, timeout=300)
     serve_rate = SENDS / (time.monotonic() - started)
     assert serve.returncode == 0 and serve.stdout.count('"data"') == SENDS, serve.stderr[-2000:]
-    print(f"\nengine throughput: 3 workers x 8 threads {cluster_rate:.0f}/s, one serve --concurrency 24 {serve_rate:.0f}/s "
-          f"(ratio {cluster_rate / serve_rate:.2f})")
+    record_property("tally", f"engine throughput: 3 workers x 8 threads {cluster_rate:.0f}/s, "
+                    f"one serve --concurrency 24 {serve_rate:.0f}/s (ratio {cluster_rate / serve_rate:.2f})")

@@ -26,7 +26,8 @@ def runner(redis_url: str, sandbox: Sandbox) -> Iterator[Runner]:
     sandbox.control("POST", "reset")
     manifest = Manifest.load(COMPONENT)
     serve = ServeProcess(COMPONENT, 4, engine_environment(redis_url, sandbox))
-    runner = Runner(manifest, serve, Ledger(client, manifest.component_key), None)
+    runner = Runner(manifest, serve, Ledger(client, manifest.component_key, lease_ms=8_000, settle_ms=2_000), None,
+                    request_ms=3_000, settle_ms=2_000)
     try:
         yield runner
     finally:
@@ -73,16 +74,16 @@ def test_a_lost_templated_send_is_left_for_review_not_sent_again(runner: Runner,
 def test_a_serve_killed_mid_send_is_looked_for_only_once_its_attempt_is_over(redis_url: str, sandbox: Sandbox) -> None:
     """The service finishes a request it took even when the child that sent it is gone: the send is
     held in the sandbox for 1.5 s while its serve is killed, and the runner must find that message
-    (after the attempt's time, here 3 s) instead of sending another. A gather fault holds it: unlike
+    (after the settle time, here 3 s) instead of sending another. A gather fault holds it: unlike
     a delay, it keeps holding the request after its client has gone, as a service finishes what it
-    took. Looking at once (as the runner did) found nothing and sent the message twice."""
+    took. Looking at once (as the runner once did) found nothing and sent the message twice."""
     client = redis.Redis.from_url(redis_url)
     client.flushdb()
     sandbox.control("POST", "reset")
     manifest = Manifest.load(COMPONENT)
-    environment = dict(engine_environment(redis_url, sandbox), TWILIO_TIMEOUT_MS="3000")
-    serve = ServeProcess(COMPONENT, 2, environment)
-    runner = Runner(manifest, serve, Ledger(client, manifest.component_key), None)
+    serve = ServeProcess(COMPONENT, 2, engine_environment(redis_url, sandbox))
+    runner = Runner(manifest, serve, Ledger(client, manifest.component_key, lease_ms=8_000, settle_ms=3_000), None,
+                    request_ms=3_000, settle_ms=3_000)
     try:
         serve.start()
         held = {"type": "gather", "count": 2, "timeoutMilliseconds": 1500}

@@ -1,5 +1,5 @@
 """Tasks come from the manifest, inputs are checked before anything is enqueued, and a component
-speaking another protocol major version is refused."""
+speaking another protocol major version, or an older minor one, is refused."""
 
 from __future__ import annotations
 
@@ -39,9 +39,12 @@ except InputError as error:
     assert any("smsCount" in p for p in problems), problems
 
 
-def test_the_manifest_of_another_major_version_is_refused() -> None:
+def test_the_manifest_of_another_major_version_or_an_older_minor_is_refused() -> None:
     data = json.loads(subprocess.run([COMPONENT, "manifest", "--compact"], capture_output=True, text=True, check=True).stdout)
     assert Manifest.parse(data).element("sendSMS").reconcile is not None
     data["protocolVersion"] = "2.0"
     with pytest.raises(ComponentUnavailable, match="protocol 2.0"):
+        Manifest.parse(data)
+    data["protocolVersion"] = "1.1"  # knows no request deadline
+    with pytest.raises(ComponentUnavailable, match="needs 1.2 or newer"):
         Manifest.parse(data)

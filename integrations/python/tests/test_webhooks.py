@@ -4,6 +4,7 @@ each delivered twice, start one flow each; tampered ones get 403 and start none.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -18,7 +19,10 @@ import redis
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from conftest import Cluster, free_port, wait_until
+from component_engines.component import Manifest, ServeProcess
+from component_engines.ledger import Ledger
+from component_engines.runner import Runner
+from conftest import COMPONENT, Cluster, free_port, wait_until
 
 
 @pytest.fixture
@@ -119,3 +123,40 @@ def test_each_webhook_starts_one_flow_and_tampered_ones_none(cluster: Cluster, r
     events = Counter(flow["event"] for flow in flows)
     assert events == {"incoming-message": 3, "status-callback": 3}, events
     print(f"\nwebhook tally: {len(delivered)} webhooks delivered twice each, {len(flows)} flows, 2 tampered refused")
+
+
+def test_status_callbacks_name_a_lost_send_exactly(cluster: Cluster, receiver: str) -> None:
+    """Two messages with the same numbers and body in the window, one of them this request's lost
+    send: the search alone cannot tell them apart (needs_review), but with the status callbacks
+    pointed at the receiver, the one whose callback carried the request id is its own."""
+    sandbox = cluster.sandbox
+    manifest = Manifest.load(COMPONENT)
+    send = manifest.element("sendSMS")
+    client = redis.Redis.from_url(cluster.redis_url)
+    serve = ServeProcess(COMPONENT, 2, cluster.environment)
+    twilio = Client(sandbox.settings["TWILIO_ACCOUNT_SID"], sandbox.settings["TWILIO_AUTH_TOKEN"])
+    twilio.api.base_url = sandbox.base_url
+    os.environ["REQUESTS_CA_BUNDLE"] = sandbox.settings["SSL_CERT_FILE"]
+
+    def lost_send(request_id: str, callback_url: str) -> dict[str, Any]:
+        runner = Runner(manifest, serve, Ledger(client, manifest.component_key, lease_ms=8_000, settle_ms=2_000), None,
+                        request_ms=3_000, settle_ms=2_000, callback_url=callback_url)
+        inputs = {"from": "+15005550006", "to": "+14155550377", "body": f"your code is ready ({request_id})"}
+        # The same text, sent by something outside the cluster a moment before.
+        twilio.messages.create(to=inputs["to"], from_=inputs["from"], body=inputs["body"])
+        sandbox.control("POST", "faults", {"route": "messages.create", "count": 1, "fault": {"type": "dropAfterProcessing"}})
+        return runner.run(send, inputs, request_id)
+
+    try:
+        blind = lost_send("cb-without", "")
+        assert blind["error"]["kind"] == "needs_review" and len(blind["error"]["details"]["candidates"]) == 2, blind
+
+        told = lost_send("cb-with", f"{receiver}/webhooks/status")
+        # The sandbox's callbacks to the URL the runner gave the send name the message it created.
+        own = {d["parameters"]["MessageSid"] for d in sandbox.control("GET", "webhooks")["deliveries"]
+               if "componentRequest=cb-with" in d["url"]}
+        assert "data" in told, told
+        assert own == {told["data"]["sid"]}, (told, own)
+        assert client.sismember("component-engines:twilio:evidence:cb-with", told["data"]["sid"])
+    finally:
+        serve.close()

@@ -21,10 +21,8 @@ from airflow.sdk import BaseHook
 from airflow.sdk.exceptions import AirflowException
 from airflow.sdk.log import mask_secret
 
-from ..component import ComponentUnavailable, Element, Envelope, Manifest, ServeProcess
-from ..ledger import Ledger
-from ..limits import AccountLimit
-from ..runner import Runner
+from ..component import ComponentUnavailable, Element, Envelope, Manifest
+from ..runner import Runner, build_runner
 from .connection import account_input, connection_request, shown_url
 from .loaded import component, settings
 
@@ -76,20 +74,15 @@ class ComponentHook(BaseHook):
             if self._runner is None:
                 request, base_url = self.connection()
                 current = settings()
-                serve = ServeProcess(current.executable, self.concurrency, current.serve_environment(),
-                                     arguments=("--base-url", base_url) if base_url else ())
                 password = urllib.parse.urlsplit(current.ledger_url).password
                 if password:
                     mask_secret(password, name="COMPONENT_LEDGER_URL")
-                client = redis.Redis.from_url(current.ledger_url)
-                ledger = Ledger(client, self.manifest.component_key, lease_ms=current.lease_ms,
-                                retention_s=current.retention_s)
                 shared = account_input(self.manifest)
                 account = str(request["fields"].get(shared) or "default") if shared else "default"
-                limit = AccountLimit(client, f"{self.manifest.component_key}:{current.account or account}",
-                                     current.account_concurrency, lease_ms=current.lease_ms)
-                self._runner = Runner(self.manifest, serve, ledger, limit, clock_skew_ms=current.clock_skew_ms,
-                                      max_attempts=current.max_attempts, connection=request)
+                self._runner = build_runner(
+                    self.manifest, current, redis.Redis.from_url(current.ledger_url), self.concurrency,
+                    current.account or account, connection=request,
+                    arguments=("--base-url", base_url) if base_url else ())
             return self._runner
 
     def run(self, element: Element | str, inputs: Mapping[str, Any], request_id: str) -> Envelope:
@@ -117,8 +110,7 @@ class ComponentHook(BaseHook):
         with self._lock:
             runner, self._runner = self._runner, None
         if runner is not None:
-            runner.heartbeat.stop()
-            runner.serve.close()
+            runner.close()
 
 
 @contextlib.contextmanager
