@@ -8,8 +8,8 @@ finds one of:
 - `busy`: another worker holds a live lease; the caller waits and asks again;
 - `fresh`: never attempted; run it;
 - `reconcile`: an earlier attempt may have been sent and its outcome is unknown (its worker died,
-  or lost the lease, after fencing a send): look for its effect before running it again, but not before the longest time
-  that attempt could still land (`settle_ms` after the lease it ran under ran out).
+  or lost the lease, after fencing a send): look for its effect before running it again, but not
+  before the longest time that attempt could still land (`settle_ms` after its lease ran out).
 
 A worker fences itself: just before each send it checks that it still holds the lease and
 extends it (`fence`), so no request is handed to the component unless the lease outlasts the
