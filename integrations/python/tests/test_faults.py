@@ -53,6 +53,16 @@ def ledger_entries(client: redis.Redis) -> dict[bytes, dict[bytes, bytes]]:
     return dict(zip(keys, pipe.execute()))
 
 
+def holding(client: redis.Redis, victim: int) -> list[bytes]:
+    """The requests worker `victim` holds under a lease, after fencing a send."""
+    keys = list(client.scan_iter("component-engines:twilio:request:*", count=1000))
+    pipe = client.pipeline(transaction=False)
+    for key in keys:
+        pipe.hmget(key, "state", "holder", "sends")
+    return [key for key, (state, holder, sends) in zip(keys, pipe.execute())
+            if state == b"claimed" and (holder or b"").endswith(f":{victim}".encode()) and int(sends or 0) > 0]
+
+
 def ended(client: redis.Redis) -> int:
     """Requests the ledger has ended (done, review or failed)."""
     keys = list(client.scan_iter("component-engines:twilio:request:*", count=1000))
@@ -150,12 +160,19 @@ def test_one_pair_with_a_worker_killed(cluster: Cluster, record_property: Callab
     configure(cluster)
     requests = sends("pair", 520, one_pair=True, body="on-call alert {n}")
 
+    client = redis.Redis.from_url(cluster.redis_url)
+    held: list[bytes] = []
+
     def kill(workers: list[Worker]) -> None:
         after_a_third(cluster, len(requests))
-        os.killpg(workers[0].process.pid, signal.SIGKILL)
+        victim = workers[0].process.pid
+        # Killed at a moment it holds sends it may have made.
+        wait_until(lambda: len(holding(client, victim)) >= 2, 60, "the worker to hold sends", interval=0.02)
+        os.killpg(victim, signal.SIGKILL)
+        held.extend(holding(client, victim))
 
     tally = run(cluster, record_property, "one-pair-sigkill", requests, kill, review_limit=1.0)
-    assert tally["takenOver"] > 0, "the killed worker held no request"
+    assert held and tally["takenOver"] > 0, "the killed worker held no send"
 
 
 @pytest.mark.parametrize("whole_group", [True, False], ids=["group", "python"])
@@ -172,22 +189,16 @@ def test_a_worker_paused_past_its_lease(cluster: Cluster, record_property: Calla
     def claims(key: bytes) -> int:
         return int(client.hget(key, "claims") or 0)
 
-    def holding(victim: int) -> list[bytes]:
-        """The requests `victim` holds under a lease, after fencing a send."""
-        return [key for key, entry in ledger_entries(client).items()
-                if entry.get(b"state") == b"claimed" and entry.get(b"holder", b"").endswith(f":{victim}".encode())
-                and int(entry.get(b"sends", 0)) > 0]
-
     def pause(workers: list[Worker]) -> None:
         after_a_third(cluster, len(requests))
         victim = workers[0].process.pid
         stop = (lambda sig: os.killpg(victim, sig)) if whole_group else (lambda sig: os.kill(victim, sig))
         # Stopped at a moment it holds a request it may have sent.
         for _ in range(100):
-            wait_until(lambda: holding(victim), 60, "the worker to hold a request", interval=0.01)
+            wait_until(lambda: holding(client, victim), 60, "the worker to hold a request", interval=0.02)
             stop(signal.SIGSTOP)
             paused = time.monotonic()
-            held.extend(holding(victim))
+            held.extend(holding(client, victim))
             if held:
                 break
             stop(signal.SIGCONT)
