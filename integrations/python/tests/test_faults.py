@@ -166,10 +166,16 @@ def test_one_pair_with_a_worker_killed(cluster: Cluster, record_property: Callab
     def kill(workers: list[Worker]) -> None:
         after_a_third(cluster, len(requests))
         victim = workers[0].process.pid
-        # Killed at a moment it holds sends it may have made.
-        wait_until(lambda: len(holding(client, victim)) >= 2, 60, "the worker to hold sends", interval=0.02)
+        # Killed at a moment it holds sends it may have made: stopped, looked at, then killed as it
+        # stands (or let go on, to try again).
+        for _ in range(100):
+            wait_until(lambda: holding(client, victim), 60, "the worker to hold sends", interval=0.02)
+            os.killpg(victim, signal.SIGSTOP)
+            held.extend(holding(client, victim))
+            if held:
+                break
+            os.killpg(victim, signal.SIGCONT)
         os.killpg(victim, signal.SIGKILL)
-        held.extend(holding(client, victim))
 
     tally = run(cluster, record_property, "one-pair-sigkill", requests, kill, review_limit=1.0)
     assert held and tally["takenOver"] > 0, "the killed worker held no send"
