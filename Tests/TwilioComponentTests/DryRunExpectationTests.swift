@@ -54,6 +54,10 @@ import TwilioSandbox
             inputs: ["messagingServiceSid": service, "to": "+14155550100", "body": "No link here", "shortenUrls": "true"],
             expected: ["to": "+14155550100", "from": .null, "body": "No link here"], uncertain: []),
         Case(
+            name: "a Messaging Service with characters outside GSM-7",
+            inputs: ["messagingServiceSid": service, "to": "+14155550100", "body": "It’s ready"],
+            expected: ["to": "+14155550100", "from": .null, "body": "It’s ready"], uncertain: ["body"]),
+        Case(
             name: "media only", inputs: ["from": "+15005550006", "to": "+14155550100", "mediaUrls": "https://example.com/a.png"],
             expected: ["to": "+14155550100", "from": "+15005550006", "body": ""], uncertain: [], compareWithASend: true),
     ]

@@ -60,7 +60,8 @@ struct SendSMS: ActionHandler {
             }
             let message = ExpectedMessage(
                 to: form.first { $0.0 == "To" }?.1 ?? input.to, from: form.first { $0.0 == "From" }?.1, body: input.body ?? "",
-                template: input.contentSid != nil, smartEncoded: input.smartEncoded == true, shortenUrls: input.shortenUrls == true)
+                template: input.contentSid != nil, smartEncoded: input.smartEncoded == true, shortenUrls: input.shortenUrls == true,
+                viaService: input.messagingServiceSid != nil)
             plan["expected"] = message.expected
             plan["uncertain"] = .array(message.uncertain.map(JSONValue.string))
             return .object(plan)

@@ -15,8 +15,9 @@ struct ExpectedMessage {
     var uncertain: [String]
 
     /// The message of a send to `to` from `from` (both as normalized in the form) with `body`
-    /// (empty for media only), unless `template` is set.
-    init(to: String, from: String?, body: String, template: Bool, smartEncoded: Bool, shortenUrls: Bool) {
+    /// (empty for media only), unless `template` is set; `viaService` when a Messaging Service
+    /// sends it, whose own Smart Encoding setting applies even when the send does not ask for it.
+    init(to: String, from: String?, body: String, template: Bool, smartEncoded: Bool, shortenUrls: Bool, viaService: Bool) {
         self.to = to
         self.from = from
         uncertain = []
@@ -26,7 +27,7 @@ struct ExpectedMessage {
         }
         self.body = smartEncoded ? SMSEncoding.smartEncoded(body) : body
         // Twilio's replacement table may differ from ours, and its short links are its own.
-        let replaced = smartEncoded && SMSEncoding(body).scheme == .ucs2
+        let replaced = (smartEncoded || viaService) && SMSEncoding(body).scheme == .ucs2
         let lowercased = body.lowercased()
         let shortened = shortenUrls && (lowercased.contains("http://") || lowercased.contains("https://"))
         if replaced || shortened { uncertain.append("body") }
