@@ -21,7 +21,7 @@ from celery import Celery, Task, signals
 from celery.result import AsyncResult
 
 from .component import Element, Envelope, InputError, Manifest
-from .runner import Runner, build_runner
+from .runner import Runner, build_runner, error_envelope
 from .settings import Settings
 
 log = logging.getLogger("component_engines")
@@ -93,7 +93,8 @@ def _stop_serve(**_: Any) -> None:
 def _register(element: Element) -> Task:
     def run(self: Task, inputs: Mapping[str, Any] | None = None, request_id: str | None = None) -> Envelope:
         # A redelivered task keeps its id, so the id is the request's when none is given.
-        return runner().run(element, inputs or {}, str(request_id or self.request.id))
+        redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
+        return runner().run(element, inputs or {}, str(request_id or self.request.id), redelivered=redelivered)
 
     run.__doc__ = f"Runs {element.kind} '{element.key}' of '{manifest.component_key}'; returns its envelope."
     return app.task(name=manifest.task_name(element), bind=True, acks_late=True)(run)
@@ -125,23 +126,27 @@ def run_all(element_key: str, requests: Sequence[tuple[str, Mapping[str, Any]]],
     Redis delivers a task at least once only after kombu has recorded it as unacknowledged; a
     worker killed in the moment between taking a task from the queue and recording it loses it.
     So a request still unanswered after `resubmit_after` seconds is submitted again under the
-    same id (once): the ledger returns the first attempt's result, or waits for it, and never
-    sends twice."""
+    same id, and again after each further `resubmit_after`: the ledger returns the first
+    attempt's result, or waits for it, and never sends twice."""
     started = time.monotonic()
     pending = {request_id: [submit(element_key, inputs, request_id=request_id)] for request_id, inputs in requests}
     inputs_of = dict(requests)
     answers: dict[str, Envelope] = {}
-    resubmitted = False
+    resubmit_at = started + resubmit_after
     while pending and time.monotonic() - started < timeout:
         for request_id, results in list(pending.items()):
             ready = next((result for result in results if result.ready()), None)
             if ready is not None:
-                answers[request_id] = ready.get(propagate=True)
+                answer = ready.get(propagate=False)
+                if not ready.successful():  # the task raised: its request stays as the ledger has it
+                    answer = error_envelope("internal", "task_failed", f"the task failed: {answer!r}", retryable=True,
+                                            maybe_sent=True, details={"requestId": request_id})
+                answers[request_id] = answer
                 del pending[request_id]
-        if pending and not resubmitted and time.monotonic() - started >= resubmit_after:
-            resubmitted = True
+        if pending and time.monotonic() >= resubmit_at:
+            resubmit_at += resubmit_after
             log.warning("%d requests unanswered after %.0f s: submitting them again under the same ids",
-                        len(pending), resubmit_after)
+                        len(pending), time.monotonic() - started)
             for request_id, results in pending.items():
                 results.append(submit(element_key, inputs_of[request_id], request_id=request_id))
         if pending:

@@ -225,7 +225,9 @@ class ServeProcess:
             try:
                 answer = json.loads(line)
             except json.JSONDecodeError:
-                log.error("serve wrote a line that is not JSON: %.200s", line)
+                answer = None
+            if not isinstance(answer, dict):
+                log.error("serve wrote a line that is not a JSON object: %.200s", line)
                 continue
             with self._lock:
                 future = self._pending.pop(str(answer.pop("id", None)), None)
@@ -309,11 +311,12 @@ class ServeProcess:
         with self._lock:
             self._closed = True
             process = self._process
+            if process is not None and process.stdin is not None:
+                with contextlib.suppress(OSError):
+                    process.stdin.close()  # under the lock: no call is writing to it
         if process is None:
             return
         try:
-            if process.stdin is not None:
-                process.stdin.close()
             process.wait(timeout=timeout)
         except (OSError, subprocess.TimeoutExpired):
             process.kill()

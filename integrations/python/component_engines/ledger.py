@@ -3,8 +3,9 @@
 A request is claimed before its side effect, under a lease its worker keeps renewing. A claim
 finds one of:
 
-- `done` / `review`: the request has ended; its stored result is returned, nothing runs
-  (a request that ended `failed`, an error that took no effect, is run again when asked again);
+- `done` / `review`: the request has ended; its stored result is returned, nothing runs;
+- `failed` (an error that took no effect): a new ask runs it again; a redelivery of the same ask,
+  or a holder that lost its lease, gets the stored error;
 - `busy`: another worker holds a live lease; the caller waits and asks again;
 - `fresh`: never attempted; run it;
 - `reconcile`: an earlier attempt may have been sent and its outcome is unknown (its worker died,
@@ -33,13 +34,14 @@ from typing import Any, Mapping
 import redis
 
 # KEYS: request hash, lease, open set of the fingerprint. ARGV: token, lease ms, request id,
-# fingerprint, settle ms, holder, retention s. `deliveries` counts every claim asked for,
-# `claims` those that ran; `leaseUntil` is when the current lease runs out on Redis's clock.
+# fingerprint, settle ms, holder, retention s, whether a `failed` request runs again (1) or its
+# result is the answer (0). `deliveries` counts every claim asked for, `claims` those that ran;
+# `leaseUntil` is when the current lease runs out on Redis's clock.
 _CLAIM = """
 redis.call('HINCRBY', KEYS[1], 'deliveries', 1)
 redis.call('EXPIRE', KEYS[1], ARGV[7])
 local state = redis.call('HGET', KEYS[1], 'state')
-if state == 'done' or state == 'review' then
+if state == 'done' or state == 'review' or (state == 'failed' and ARGV[8] == '0') then
   return {state, redis.call('HGET', KEYS[1], 'result')}
 end
 if redis.call('EXISTS', KEYS[2]) == 1 then
@@ -74,12 +76,13 @@ if uncertain == '1' then return {'reconcile', since, tostring(settle)} end
 return {'fresh', since, '0'}
 """
 
-# KEYS: request hash, lease. ARGV: token, lease ms. Just before a send: the lease must still be
-# this holder's, and is extended by a whole lease from now.
+# KEYS: request hash, lease. ARGV: token, lease ms, retention s. Just before a send: the lease
+# must still be this holder's, and is extended by a whole lease from now.
 _FENCE = """
 if redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] or redis.call('GET', KEYS[2]) ~= ARGV[1] then
   return 0
 end
+redis.call('EXPIRE', KEYS[1], ARGV[3])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
@@ -88,9 +91,10 @@ redis.call('HINCRBY', KEYS[1], 'sends', 1)
 return 1
 """
 
-# KEYS: request hash, lease. ARGV: token, lease ms.
+# KEYS: request hash, lease. ARGV: token, lease ms, retention s.
 _RENEW = """
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+redis.call('EXPIRE', KEYS[1], ARGV[3])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
@@ -99,15 +103,17 @@ return 1
 """
 
 # KEYS: request hash, lease, open set, SID owner key (or the request hash when none), evidence set.
-# ARGV: token, final state, result JSON, SID, request id, retention s.
+# ARGV: token, final state, result JSON, SID, request id, retention s, whether the SID is the
+# send's own answer (1) rather than a search's finding (0).
 _FINISH = """
 if redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] then
-  -- A holder that lost its lease: what it saw is evidence, never the result.
-  if ARGV[4] ~= '' then
+  -- A holder that lost its lease: what its send answered is evidence, never the result.
+  if ARGV[4] ~= '' and ARGV[7] == '1' then
     redis.call('SADD', KEYS[5], ARGV[4])
     redis.call('EXPIRE', KEYS[5], ARGV[6])
   end
   redis.call('HINCRBY', KEYS[1], 'conflicts', 1)
+  redis.call('EXPIRE', KEYS[1], ARGV[6])
   redis.call('HSET', KEYS[1], 'lastConflict', cjson.encode({state = ARGV[2], sid = ARGV[4]}))
   return {'conflict', redis.call('HGET', KEYS[1], 'state') or '', redis.call('HGET', KEYS[1], 'result') or ''}
 end
@@ -130,9 +136,13 @@ return {'ok', ARGV[2], ARGV[3]}
 """
 
 
+#: The owner a SID gets from a request that ended `needs_review` with it among its candidates.
+REVIEW_OWNER = "review:"
+
+
 @dataclass(frozen=True)
 class Claim:
-    outcome: str  # fresh, reconcile, busy, done, review
+    outcome: str  # fresh, reconcile, busy, done, review, failed
     token: str
     since_ms: int = 0
     result: dict[str, Any] | None = None
@@ -177,13 +187,16 @@ class Ledger:
         """What identical requests share (the values a reconcile matches on)."""
         return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()[:32]
 
-    def claim(self, request_id: str, fingerprint: str = "") -> Claim:
+    def claim(self, request_id: str, fingerprint: str = "", rerun_failed: bool = True) -> Claim:
+        """Claims the request; one that ended `failed` runs again only with `rerun_failed` (a new
+        ask), else its result is the answer (a redelivery, a holder that lost its lease)."""
         token = uuid.uuid4().hex
         outcome, value, *rest = self._claim(
             keys=self._keys(request_id, fingerprint),
-            args=[token, self.lease_ms, request_id, fingerprint, self.settle_ms, self.holder, self.retention_s])
+            args=[token, self.lease_ms, request_id, fingerprint, self.settle_ms, self.holder, self.retention_s,
+                  "1" if rerun_failed else "0"])
         outcome = _text(outcome)
-        if outcome in ("done", "review"):
+        if outcome in ("done", "review", "failed"):
             return Claim(outcome, token, result=json.loads(_text(value)))
         if outcome == "busy":
             return Claim(outcome, token, busy_ms=int(_text(value)))
@@ -193,23 +206,30 @@ class Ledger:
         """Just before a send: whether `token` still holds the request's lease; if so, the lease is
         extended by a whole lease from now, and the request counts as possibly sent."""
         keys = self._keys(request_id, "")[:2]
-        return bool(self._fence(keys=keys, args=[token, self.lease_ms]))
+        return bool(self._fence(keys=keys, args=[token, self.lease_ms, self.retention_s]))
 
     def renew(self, request_id: str, token: str) -> bool:
         """The heartbeat's renewal; False once the lease is no longer `token`'s."""
-        return bool(self._renew(keys=self._keys(request_id, "")[:2], args=[token, self.lease_ms]))
+        return bool(self._renew(keys=self._keys(request_id, "")[:2], args=[token, self.lease_ms, self.retention_s]))
+
+    def ended(self, request_id: str) -> Claim | None:
+        """The request's result if it has ended (`done`, `review`, `failed`), read without claiming."""
+        state, result = self.redis.hmget(f"{self.prefix}request:{request_id}", "state", "result")
+        if state is None or _text(state) not in ("done", "review", "failed") or result is None:
+            return None
+        return Claim(_text(state), "", result=json.loads(_text(result)))
 
     def finish(self, request_id: str, token: str, fingerprint: str, envelope: Mapping[str, Any],
-               sid: str = "", review: bool = False) -> Finish:
+               sid: str = "", review: bool = False, answered: bool = False) -> Finish:
         """Stores the final result, if `token` still holds the request. An error without `review`
-        took no effect: the request ends `failed`, and asking for it again runs it again rather than
-        returning the error for good."""
+        took no effect: the request ends `failed`, and a new ask for it runs it again rather than
+        returning the error for good. `answered`: `sid` is the send's own answer, not a finding."""
         keys = self._keys(request_id, fingerprint)
         keys.append(f"{self.prefix}sid:{sid}" if sid else keys[0])
         keys.append(self._evidence_key(request_id))
         state = "review" if review else "failed" if "error" in envelope else "done"
         outcome, stored_state, value = (_text(part) for part in self._finish(keys=keys, args=[
-            token, state, json.dumps(envelope), sid, request_id, self.retention_s]))
+            token, state, json.dumps(envelope), sid, request_id, self.retention_s, "1" if answered else "0"]))
         if outcome == "taken":
             return Finish(outcome, "", None, owner=value)
         return Finish(outcome, stored_state, json.loads(value) if value else None)
@@ -220,6 +240,14 @@ class Ledger:
         pipe = self.redis.pipeline(transaction=True)
         pipe.sadd(key, sid)
         pipe.expire(key, self.retention_s)
+        pipe.execute()
+
+    def reserve(self, request_id: str, sids: list[str]) -> None:
+        """Marks the candidates of a request ended `needs_review` as perhaps its own, so that no
+        other request's search takes one of them for its own without review."""
+        pipe = self.redis.pipeline(transaction=False)
+        for sid in sids:
+            pipe.set(f"{self.prefix}sid:{sid}", f"{REVIEW_OWNER}{request_id}", nx=True, ex=self.retention_s)
         pipe.execute()
 
     def evidence(self, request_id: str) -> set[str]:

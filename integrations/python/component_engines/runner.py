@@ -28,8 +28,9 @@ from typing import Any, Callable, Mapping
 
 import redis
 
-from .component import HUNG_AFTER_DEADLINE_S, Element, Envelope, Manifest, ServeLost, ServeProcess
-from .ledger import Claim, Ledger
+from .component import (
+    HUNG_AFTER_DEADLINE_S, ComponentUnavailable, Element, Envelope, Manifest, ServeLost, ServeProcess)
+from .ledger import REVIEW_OWNER, Claim, Ledger
 from .limits import AccountLimit
 from .settings import Settings
 
@@ -105,23 +106,28 @@ class Heartbeat:
             with self._lock:
                 held = list(self._held.items())
             now = time.monotonic()
+            for (request_id, token), lease in held:
+                if lease.lost.is_set():
+                    continue
+                if now > lease.until:
+                    log.error("request %s has run past its budget: its lease is left to run out", request_id)
+                    continue
+                try:
+                    renewed = self.ledger.renew(request_id, token)
+                except redis.RedisError:  # Redis away for a moment: the next beat tries again
+                    log.exception("could not renew the lease of request %s", request_id)
+                    continue
+                if not renewed:
+                    with self._lock:
+                        ended = (request_id, token) not in self._held  # finished meanwhile
+                    if not ended:
+                        log.warning("request %s: its lease ran out or was taken; nothing more is sent under it", request_id)
+                        lease.lost.set()
             try:
-                for (request_id, token), lease in held:
-                    if lease.lost.is_set():
-                        continue
-                    if now > lease.until:
-                        log.error("request %s has run past its budget: its lease is left to run out", request_id)
-                        continue
-                    if not self.ledger.renew(request_id, token):
-                        with self._lock:
-                            ended = (request_id, token) not in self._held  # finished meanwhile
-                        if not ended:
-                            log.warning("request %s: its lease ran out or was taken; nothing more is sent under it", request_id)
-                            lease.lost.set()
                 if self.limit:
                     self.limit.renew()
-            except redis.RedisError:  # Redis away for a moment: the next beat tries again
-                log.exception("could not renew leases")
+            except redis.RedisError:
+                log.exception("could not renew the account's slots")
 
 
 @dataclass(frozen=True)
@@ -205,10 +211,19 @@ class Runner:
             self.limit.cool_down(_retry_after(error))
         return envelope
 
-    def run(self, element: Element, inputs: Mapping[str, Any], request_id: str) -> Envelope:
+    def run(self, element: Element, inputs: Mapping[str, Any], request_id: str, redelivered: bool = False) -> Envelope:
+        """One request's envelope. `redelivered`: this is the broker handing the same ask again, so
+        a request that ended `failed` answers with its error instead of running again."""
         if element.safe_to_repeat:
             return self.run_repeatable(element, inputs, request_id)
-        return self.run_once(element, inputs, request_id)
+        try:
+            return self.run_once(element, inputs, request_id, redelivered)
+        except (redis.RedisError, ComponentUnavailable) as error:
+            # The request stays as the ledger has it: asking again for its id settles it.
+            return error_envelope(
+                "internal", "engine_unavailable",
+                f"request {request_id} could not be finished ({error}); it may have been sent: ask again for the same id, "
+                "which finds out before sending", retryable=True, maybe_sent=True, details={"requestId": request_id})
 
     def run_repeatable(self, element: Element, inputs: Mapping[str, Any], request_id: str | None,
                        fields: Mapping[str, Any] | None = None, server_date: bool = False) -> Envelope:
@@ -230,7 +245,10 @@ class Runner:
             _backoff(number)
         return envelope
 
-    def run_once(self, element: Element, inputs: Mapping[str, Any], request_id: str) -> Envelope:
+    def run_once(self, element: Element, inputs: Mapping[str, Any], request_id: str, redelivered: bool = False) -> Envelope:
+        ended = self.ledger.ended(request_id)
+        if ended is not None and ended.result is not None and (ended.outcome != "failed" or redelivered):
+            return ended.result  # before the preview, which may judge the inputs otherwise by now
         inputs = self._with_callback(element, inputs, request_id)
         expectation, refused = self._expect(element, inputs, request_id)
         if refused is not None:
@@ -238,8 +256,12 @@ class Runner:
         fingerprint = self.ledger.fingerprint(dict(expectation.values)) if element.reconcile else ""
         self.heartbeat.start()
         give_up = time.monotonic() + self.run_budget_s + self.ledger.lease_ms / 1000
+        rerun_failed = not redelivered
         while True:
-            claim = self.ledger.claim(request_id, fingerprint)
+            claim = self.ledger.claim(request_id, fingerprint, rerun_failed)
+            # Only this ask's first claim may run a failed request again: after a wait or a lost
+            # lease, whoever ended it spoke for this ask too.
+            rerun_failed = False
             if claim.result is not None:
                 return claim.result
             if claim.outcome == "busy":
@@ -272,15 +294,18 @@ class Runner:
         deaths = 0
         last: Envelope | None = None
 
-        def store(envelope: Envelope, sid: str = "", review: bool = False) -> Envelope | None:
-            finished = self.ledger.finish(request_id, claim.token, fingerprint, envelope, sid=sid, review=review)
+        def store(envelope: Envelope, sid: str = "", review: bool = False, answered: bool = False) -> Envelope | None:
+            finished = self.ledger.finish(request_id, claim.token, fingerprint, envelope, sid=sid, review=review,
+                                          answered=answered)
             if finished.outcome in ("ok", "already"):
                 assert finished.result is not None
+                if review:
+                    self.ledger.reserve(request_id, list(envelope["error"]["details"].get("candidates") or ()))
                 return finished.result
             if finished.outcome == "taken":
                 return None
             # Another holder has the request now: its result, when it has one, is the answer.
-            if finished.state in ("done", "review") and finished.result is not None:
+            if finished.state in ("done", "review", "failed") and finished.result is not None:
                 return finished.result
             raise LeaseLost()
 
@@ -339,7 +364,7 @@ class Runner:
             if not error:
                 data = envelope.get("data")
                 sid = str(data.get(rule["id"], "")) if rule and isinstance(data, dict) else ""
-                result = store(envelope, sid=sid)
+                result = store(envelope, sid=sid, answered=True)
                 if result is None:
                     return _stored(store(review_error(
                         f"'{element.key}' succeeded with {sid}, which another request had already taken as its own",
@@ -402,7 +427,7 @@ class Runner:
         """Looks, with the manifest's rule, for what an earlier attempt of this request left behind."""
         rule = element.reconcile
         assert rule is not None
-        search = self.search(element, inputs, request_id, since_ms)
+        search = self.search(element, inputs, request_id, since_ms, expectation)
         key = rule["id"]
         evidence = self.ledger.evidence(request_id)
         for item in search.items:
@@ -413,21 +438,27 @@ class Runner:
         certain = {f: v for f, v in values.items() if v is not None and f not in expectation.uncertain}
         predicted = {f: v for f, v in values.items() if v is not None and f in expectation.uncertain}
         unknown = sorted(f for f, v in values.items() if v is None)
-        loose = [item for item in search.items if all(str(item.get(f)) == str(v) for f, v in certain.items())]
+        loose = [item for item in search.items if all(_same(item.get(f), v) for f, v in certain.items())]
         free = []
+        contested = []  # among the candidates of a request that ended needs_review
         for item, owner in zip(loose, self.ledger.sid_owners([str(item.get(key)) for item in loose])):
             if owner == request_id:
                 return Decision("found", item=item)
             if owner is None:
                 free.append(item)
-        exact = [item for item in free if all(str(item.get(f)) == str(v) for f, v in predicted.items())]
+            elif owner.startswith(REVIEW_OWNER):
+                contested.append(item)
+        exact = [item for item in free if all(_same(item.get(f), v) for f, v in predicted.items())]
         others = tuple(sorted(self.ledger.open_requests(fingerprint) - {request_id}))
-        candidates = tuple(str(item.get(key)) for item in free)
+        candidates = tuple(str(item.get(key)) for item in free + contested)
         if evidence:
             return Decision("ambiguous", candidates=tuple(sorted(evidence)) + candidates, others=others,
                             why="the service reported a message for it that the search did not find")
         if not search.complete:
             return Decision("ambiguous", candidates=candidates, others=others, why=search.why)
+        if contested:
+            return Decision("ambiguous", candidates=candidates, others=others,
+                            why="a match is among the candidates of another request under review")
         if not free:
             return Decision("none")
         if unknown:
@@ -440,66 +471,94 @@ class Runner:
                             why=f"the service may store {', '.join(sorted(predicted))} otherwise than predicted")
         return Decision("ambiguous", candidates=tuple(str(item.get(key)) for item in exact), others=others)
 
-    def search(self, element: Element, inputs: Mapping[str, Any], request_id: str, since_ms: int) -> Search:
-        """Every candidate created since the window's start (on the service's clock): page after
-        page, most recent first, until a page reaches past the start. A search that cannot finish
-        within `reconcile_pages` pages, or fails, is incomplete: it proves nothing."""
+    def search(self, element: Element, inputs: Mapping[str, Any], request_id: str, since_ms: int,
+               expectation: Expectation) -> Search:
+        """Every candidate created since the window's start (on the service's clock), from every page
+        of the listing: its order is the service's to choose (Twilio's is by DateSent, and a message
+        still queued has none), so no page is skipped. A search that cannot read every page within
+        `reconcile_pages`, fails, or cannot place an item in time, is incomplete: it proves nothing."""
         rule = element.reconcile
         assert rule is not None
         lister = self.manifest.element(rule["action"])
-        base = {key: inputs[source] for key, source in rule["inputs"].items() if inputs.get(source) not in (None, "")}
+        base, unstated = self._listing_filter(rule, inputs, expectation)
+        if unstated:
+            return Search((), False, f"the preview gave no stored form of {unstated}, so the listing could not be "
+                                     "filtered as the service stores it")
         paging = rule.get("page")
         size = _page_size(lister, paging, self.reconcile_page_size)
         created_at = rule["createdAt"]
         items: list[Mapping[str, Any]] = []
         threshold: int | None = None
         cursor: Any = None
-        ordered = True
-        previous = math.inf
-        for page in range(1, self.reconcile_pages + 1):
+        for _ in range(self.reconcile_pages):
             list_inputs = dict(base)
             if paging:
                 list_inputs[paging["size"]] = size
-                list_inputs[paging["limit"]] = size
+                if paging.get("limit"):
+                    list_inputs[paging["limit"]] = size
                 if cursor:
                     list_inputs[paging["cursor"]] = cursor
             envelope = self.run_repeatable(lister, list_inputs, f"{request_id}/reconcile", server_date=True)
             if "error" in envelope:
                 return Search(tuple(items), False, f"the search could not list ({envelope['error'].get('message')})")
             if threshold is None:
-                threshold = self._window_start(since_ms, envelope.get("serverDate"))
-            data = envelope.get("data") or {}
-            listed = data.get(rule["items"]) or []
+                served = _epoch_ms(envelope.get("serverDate"))
+                if served < 0:
+                    return Search((), False, "the service's answer gave no Date to place the window on its clock")
+                threshold = self._window_start(since_ms, served)
+            data = envelope.get("data")
+            listed = data.get(rule["items"]) if isinstance(data, dict) else None
+            if not isinstance(listed, list):
+                return Search(tuple(items), False, f"the listing had no '{rule['items']}'")
             for item in listed:
                 created = _epoch_ms(item.get(created_at))
-                if created > previous:
-                    ordered = False  # not most recent first: the whole listing must be read
-                previous = created
+                if created < 0:
+                    return Search(tuple(items), False, f"a listed item's '{created_at}' could not be read")
                 if created >= threshold:
                     items.append(item)
-            if not paging or not data.get(paging["more"]):
+            if not paging:
                 return Search(tuple(items), True)
+            more = data.get(paging["more"]) if paging.get("more") else None
             cursor = data.get(paging["next"])
             if not cursor:
+                if more:
+                    return Search(tuple(items), False, "the listing said more remain but gave no cursor")
                 return Search(tuple(items), True)
-            if ordered and listed and _epoch_ms(listed[-1].get(created_at)) < threshold:
+            if more is False:
                 return Search(tuple(items), True)
         return Search(tuple(items), False,
-                      f"the search read {self.reconcile_pages} pages without reaching the window's start "
+                      f"the search read {self.reconcile_pages} pages without reaching the listing's end "
                       "(COMPONENT_RECONCILE_PAGES bounds it)")
 
-    def _window_start(self, since_ms: int, server_date: Any) -> int:
+    @staticmethod
+    def _listing_filter(rule: Mapping[str, Any], inputs: Mapping[str, Any],
+                        expectation: Expectation) -> tuple[dict[str, Any], list[str]]:
+        """The lister's inputs: a value the candidates are matched on is given as the service
+        stores it (the preview's), so that the listing is of the same numbers the send went to
+        whatever the send's own settings (a Default Country Code). Also the inputs the preview
+        could not state."""
+        base: dict[str, Any] = {}
+        unstated = []
+        for key, source in rule["inputs"].items():
+            value = inputs.get(source)
+            if value in (None, ""):
+                continue
+            field = next((f for f, s in rule["match"].items() if s == source), None)
+            if rule.get("preview") and field is not None:
+                stored = expectation.values.get(field)
+                if stored is None:
+                    unstated.append(source)
+                    continue
+                value = stored
+            base[key] = value
+        return base, unstated
+
+    def _window_start(self, since_ms: int, served_ms: int) -> int:
         """The earliest creation time (on the service's clock) an attempt of a request first claimed
         at `since_ms` (on Redis's clock) can carry. The service's `Date` gives the offset between
-        the clocks: at the answer, the service's clock read at least `serverDate` and Redis's at
+        the clocks: at the answer, the service's clock read at least `served_ms` and Redis's at
         most what it reads now. The service's times count whole seconds."""
-        offset = 0
-        served = _epoch_ms(server_date)
-        if served >= 0:
-            offset = served - self.ledger.now_ms()
-        else:
-            log.warning("the component gave no serverDate: assuming the service's clock agrees with Redis's "
-                        "within COMPONENT_CLOCK_SKEW_MS")
+        offset = served_ms - self.ledger.now_ms()
         return since_ms + offset - 1000 - self.clock_skew_ms
 
 
@@ -550,6 +609,11 @@ def _page_size(lister: Element, paging: Mapping[str, Any] | None, wanted: int) -
     maximum = schema.get("maximum")
     largest = int(min(maximum, 1000)) if isinstance(maximum, (int, float)) and maximum >= 1 else 50
     return min(wanted, largest) if wanted > 0 else largest
+
+
+def _same(listed: Any, expected: Any) -> bool:
+    """Whether a listed field holds the expected value (a service's null body is an empty one)."""
+    return ("" if listed is None else str(listed)) == ("" if expected is None else str(expected))
 
 
 def _epoch_ms(text: Any) -> int:

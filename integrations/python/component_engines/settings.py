@@ -90,7 +90,8 @@ class Settings:
             reconcile_page_size=_int(env, "COMPONENT_RECONCILE_PAGE_SIZE", 0),
             max_serve_deaths=_int(env, "COMPONENT_MAX_SERVE_DEATHS", 3, minimum=1),
             callback_url=env.get("COMPONENT_CALLBACK_URL", "").strip(),
-            retention_s=_int(env, "COMPONENT_RETENTION_SECONDS", 7 * 24 * 3600, minimum=60),
+            # Long enough to outlast any run and a client's resubmission of what it got no answer for.
+            retention_s=_int(env, "COMPONENT_RETENTION_SECONDS", 7 * 24 * 3600, minimum=3600),
             max_attempts=_int(env, "COMPONENT_MAX_ATTEMPTS", 8, minimum=1),
         )
 

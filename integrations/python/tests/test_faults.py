@@ -266,6 +266,7 @@ def test_a_long_retry_after_while_the_worker_is_killed(cluster: Cluster, record_
 
     tally = run(cluster, record_property, "retry-after-sigkill", requests, kill, workers=[victim])
     assert tally["takenOver"] > 0, "the killed worker held no request"
+    assert not pending(), "not every 429 struck"
 
 
 @pytest.mark.parametrize("offset_ms", [-10_000, 10_000], ids=["behind", "ahead"])

@@ -56,6 +56,18 @@ def test_a_success_is_returned_again_and_a_refusal_is_run_again(runner: Runner, 
     assert len([m for m in sandbox.messages() if m["body"] == "once"]) == 1
 
 
+def test_a_lost_send_to_a_national_number_is_found_where_it_went(runner: Runner, sandbox: Sandbox) -> None:
+    """National digits with a Default Country Code other than 1: the search lists the number the
+    send went to (as the dry run states it), not the digits read with the lister's own default."""
+    send = runner.manifest.element("sendSMS")
+    inputs = {"from": "+15005550006", "to": "7911123456", "defaultCountryCode": "44", "body": "your parcel is here"}
+    sandbox.control("POST", "faults", {"route": "messages.create", "count": 1, "fault": {"type": "dropAfterProcessing"}})
+    result = runner.run(send, inputs, "parcel-1")
+    sent = [m for m in sandbox.messages() if m["body"] == "your parcel is here"]
+    assert [m["to"] for m in sent] == ["+447911123456"], sent
+    assert "data" in result and result["data"]["sid"] == sent[0]["sid"], result
+
+
 def test_a_lost_templated_send_is_left_for_review_not_sent_again(runner: Runner, sandbox: Sandbox) -> None:
     """A content template's body is rendered by Twilio, so the reconcile cannot match on it: a send
     whose answer was lost ends needs_review with the message as a candidate, and is not re-sent."""
