@@ -158,8 +158,6 @@ class Finish:
     state: str
     #: The stored result (ok, already; conflict when the request has ended), else None.
     result: dict[str, Any] | None
-    #: The request that owns the SID (taken).
-    owner: str = ""
 
 
 class Ledger:
@@ -231,7 +229,7 @@ class Ledger:
         outcome, stored_state, value = (_text(part) for part in self._finish(keys=keys, args=[
             token, state, json.dumps(envelope), sid, request_id, self.retention_s, "1" if answered else "0"]))
         if outcome == "taken":
-            return Finish(outcome, "", None, owner=value)
+            return Finish(outcome, "", None)
         return Finish(outcome, stored_state, json.loads(value) if value else None)
 
     def record_evidence(self, request_id: str, sid: str) -> None:

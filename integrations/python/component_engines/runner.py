@@ -368,7 +368,7 @@ class Runner:
                 if result is None:
                     return _stored(store(review_error(
                         f"'{element.key}' succeeded with {sid}, which another request had already taken as its own",
-                        {"requestId": request_id, "sid": sid}), review=True))
+                        {"requestId": request_id, "sid": sid, "owner": self.ledger.sid_owner(sid)}), review=True))
                 return result
             last = envelope
             if error.get("maybeSent"):
