@@ -4,8 +4,16 @@
 
 Every action and data source of the component's manifest is a task named
 `<component key>.<element key>` (`twilio.sendSMS`, ...), taking `inputs` and an optional
-`request_id`, returning the result envelope. Credentials come from the worker's environment,
-never from a message. Send through `submit()` to have the inputs checked first.
+`request_id`, returning the result envelope; with `COMPONENT_TASK_ERRORS=raise` a component
+error raises `ComponentError` instead, so the task ends FAILURE. Credentials come from the
+worker's environment, never from a message. Send through `submit()` to have the inputs checked
+first and kept out of Flower's and the logs' view of the task's arguments.
+
+A worker refuses to start on a pool other than threads or solo (one warm `serve` per process,
+shared by its threads), and, before it sends anything, on a ledger Redis that is not durable.
+A task that could not reach the ledger or the component is retried (the request stays claimed
+in the ledger until then, and the retry finds out what happened); one delivered more than
+`COMPONENT_MAX_DELIVERIES` times ends `needs_review`.
 """
 
 from __future__ import annotations
@@ -17,10 +25,13 @@ import time
 from typing import Any, Mapping, Sequence
 
 import redis
-from celery import Celery, Task, signals
+from celery import Celery, Task, concurrency, signals
+from celery.exceptions import Reject
 from celery.result import AsyncResult
+from kombu.exceptions import OperationalError
 
 from .component import Element, Envelope, InputError, Manifest
+from .ledger import LedgerNotDurable, connect
 from .runner import Runner, build_runner, error_envelope
 from .settings import Settings
 
@@ -28,6 +39,33 @@ log = logging.getLogger("component_engines")
 
 settings = Settings.from_environment()
 manifest = Manifest.load(settings.executable)
+
+#: The broker's own bookkeeping keys, apart from any other Celery app's in the same database (kombu
+#: keeps one unacknowledged index per database, and every worker restores what is in it by its own
+#: visibility timeout: shared with Airflow's CeleryExecutor, it would re-queue Airflow's long tasks).
+UNACKED_KEYS = {
+    "unacked_key": "component-engines:unacked",
+    "unacked_index_key": "component-engines:unacked_index",
+    "unacked_mutex_key": "component-engines:unacked_mutex",
+}
+
+
+class ComponentError(Exception):
+    """A component's error result, raised by a task with `COMPONENT_TASK_ERRORS=raise`.
+
+    `error` is the envelope's `error` (docs/protocol.md, Errors); the same name in the client
+    (Celery rebuilds it from the result backend), so `except ComponentError` works there too."""
+
+    def __init__(self, message: str, error: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message, dict(error or {}))
+
+    @property
+    def error(self) -> dict[str, Any]:
+        return dict(self.args[1]) if len(self.args) > 1 else {}
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
 
 app = Celery("component_engines", broker=settings.broker_url, backend=settings.result_backend)
 app.conf.update(
@@ -45,9 +83,14 @@ app.conf.update(
         "visibility_timeout": settings.visibility_timeout_s,
         "unacked_restore_interval": 2,
         "unacked_restore_throttle": 1,
+        **UNACKED_KEYS,
     },
     result_backend_transport_options={"visibility_timeout": settings.visibility_timeout_s},
     result_expires=settings.retention_s,
+    # A result stored while Redis restarts waits for it rather than being lost (its task acked).
+    result_backend_always_retry=True,
+    result_backend_max_retries=30,
+    result_backend_max_sleep_between_retries_ms=5_000,
     broker_connection_retry_on_startup=True,
     worker_hijack_root_logger=False,
 )
@@ -61,14 +104,24 @@ def runner(concurrency: int | None = None) -> Runner:
     global _runner
     with _lock:
         if _runner is None:
-            _runner = build_runner(manifest, settings, redis.Redis.from_url(settings.ledger_url),
+            _runner = build_runner(manifest, settings, connect(settings.ledger_url, settings.redis_timeout_s),
                                    settings.serve_concurrency or concurrency or 16,
                                    settings.account_for(manifest.component_key))
         return _runner
 
 
+#: The pools a worker may run: one warm `serve` per process, shared by the process's threads.
+POOLS = ("celery.concurrency.thread", "celery.concurrency.solo")
+
+
 @signals.worker_init.connect
 def _start_serve(sender: Any = None, **_: Any) -> None:
+    pool = concurrency.get_implementation(getattr(sender, "pool_cls", None) or "prefork") if sender else None
+    if pool is not None and pool.__module__ not in POOLS:
+        raise SystemExit(
+            f"component_engines needs the threads pool (or solo), not {pool.__module__.rsplit('.', 1)[-1]}: each worker "
+            "process keeps one warm component child that its threads share. Start the worker with --pool threads "
+            "--concurrency N")
     # Celery logs each task's return value at INFO: message bodies and numbers have no place in
     # a worker's log, so only failures are logged.
     logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
@@ -80,8 +133,16 @@ def _start_serve(sender: Any = None, **_: Any) -> None:
         log.addHandler(handler)
         log.setLevel(logging.INFO)
         log.propagate = False
-    concurrency = getattr(sender, "concurrency", None)
-    runner(concurrency if isinstance(concurrency, int) else None).serve.start()
+    threads = getattr(sender, "concurrency", None)
+    started = runner(threads if isinstance(threads, int) else None)
+    try:
+        started.require_durable_ledger()
+    except LedgerNotDurable as error:
+        log.critical("%s", error)
+        raise SystemExit(f"refusing to start: {error}") from None
+    except redis.RedisError as error:  # not up yet: checked again before the first send
+        log.warning("could not check the ledger's Redis yet (%s)", error)
+    started.serve.start()
 
 
 @signals.worker_shutdown.connect
@@ -90,14 +151,47 @@ def _stop_serve(**_: Any) -> None:
         _runner.close()
 
 
+#: Retries of a task that could not reach the ledger or the component (each after a longer wait,
+#: up to RETRY_MAX_S): minutes of an outage, after which the task fails and the request stays
+#: claimed in the ledger, to be settled by asking again.
+RETRIES = 20
+RETRY_MAX_S = 30
+
+
 def _register(element: Element) -> Task:
     def run(self: Task, inputs: Mapping[str, Any] | None = None, request_id: str | None = None) -> Envelope:
         # A redelivered task keeps its id, so the id is the request's when none is given.
         redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
-        return runner().run(element, inputs or {}, str(request_id or self.request.id), redelivered=redelivered)
+        request = str(request_id or self.request.id)
+        try:
+            envelope = runner().run(element, inputs or {}, request, redelivered=redelivered)
+        except Exception as error:
+            # Whatever the request's state, the ledger has it: a retry asks it again rather than
+            # the task being acknowledged and the request forgotten.
+            log.exception("request %s: the task failed; retrying it", request)
+            raise _again(self, error) from error
+        error = envelope.get("error")
+        if error and error.get("code") == "engine_unavailable" and self.request.retries < RETRIES:
+            log.warning("request %s: %s; retrying", request, error.get("message"))
+            raise _again(self, None)
+        if error and settings.task_errors == "raise":
+            raise ComponentError(f"{element.key}: {error.get('code')}: {error.get('message')}", error)
+        return envelope
 
     run.__doc__ = f"Runs {element.kind} '{element.key}' of '{manifest.component_key}'; returns its envelope."
-    return app.task(name=manifest.task_name(element), bind=True, acks_late=True)(run)
+    # ComponentError is an expected outcome: logged without a traceback.
+    return app.task(name=manifest.task_name(element), bind=True, acks_late=True, throws=(ComponentError,))(run)
+
+
+def _again(task: Task, error: Exception | None) -> Exception:
+    """The exception that has the task run again: a retry after a wait, or, when the retry cannot
+    be published (Celery would then drop the message), the message given back to the broker,
+    which keeps it unacknowledged, for the visibility timeout to bring back, if it is down too."""
+    try:
+        return task.retry(exc=error, countdown=min(2 ** task.request.retries, RETRY_MAX_S), max_retries=RETRIES,
+                          throw=False)
+    except Reject:
+        return Reject(error, requeue=True)
 
 
 tasks: dict[str, Task] = {element.key: _register(element) for element in manifest.elements}
@@ -113,42 +207,98 @@ def submit(element_key: str, inputs: Mapping[str, Any], request_id: str | None =
     """Checks `inputs` against the element's schema, then enqueues its task.
 
     With a `request_id`, a non-idempotent action takes effect at most once whatever happens
-    to workers, and submitting the same id again returns the first result."""
+    to workers, and submitting the same id again returns the first result. The task's arguments
+    as Flower, `celery events` and the logs show them name the inputs without their values."""
     check_inputs(element_key, inputs)
+    options.setdefault("argsrepr", "()")
+    options.setdefault("kwargsrepr", repr({"inputs": masked(inputs), "request_id": request_id}))
     return tasks[element_key].apply_async(kwargs={"inputs": dict(inputs), "request_id": request_id}, **options)
 
 
+def masked(inputs: Mapping[str, Any]) -> dict[str, str]:
+    """The inputs' names, each value replaced: bodies, numbers and secrets stay in the message."""
+    return {str(name): "***" for name in inputs}
+
+
 def run_all(element_key: str, requests: Sequence[tuple[str, Mapping[str, Any]]], timeout: float,
-            resubmit_after: float = 120) -> tuple[dict[str, Envelope], list[str]]:
+            resubmit_after: float = 120, poll_s: float = 0.2) -> tuple[dict[str, Envelope], list[str]]:
     """Submits every `(request_id, inputs)` and waits up to `timeout` seconds for their answers:
-    `(answers by request id, ids still unanswered)`.
+    `(answers by request id, ids still unanswered)`. An answer is the task's envelope; a task that
+    raised `ComponentError` answers with its error, any other failure with `task_failed`.
 
     Redis delivers a task at least once only after kombu has recorded it as unacknowledged; a
     worker killed in the moment between taking a task from the queue and recording it loses it.
     So a request still unanswered after `resubmit_after` seconds is submitted again under the
     same id, and again after each further `resubmit_after`: the ledger returns the first
-    attempt's result, or waits for it, and never sends twice."""
+    attempt's result, or waits for it, and never sends twice. While the broker or the results'
+    Redis cannot be reached, submissions and reads wait for it."""
     started = time.monotonic()
-    pending = {request_id: [submit(element_key, inputs, request_id=request_id)] for request_id, inputs in requests}
     inputs_of = dict(requests)
+    task_ids: dict[str, list[str]] = {request_id: [] for request_id in inputs_of}
+    unsubmitted = list(inputs_of)
     answers: dict[str, Envelope] = {}
     resubmit_at = started + resubmit_after
-    while pending and time.monotonic() - started < timeout:
-        for request_id, results in list(pending.items()):
-            ready = next((result for result in results if result.ready()), None)
-            if ready is not None:
-                answer = ready.get(propagate=False)
-                if not ready.successful():  # the task raised: its request stays as the ledger has it
-                    answer = error_envelope("internal", "task_failed", f"the task failed: {answer!r}", retryable=True,
-                                            maybe_sent=True, details={"requestId": request_id})
+    while task_ids and time.monotonic() - started < timeout:
+        unsubmitted = _submit_each(element_key, inputs_of, unsubmitted, task_ids)
+        try:
+            for request_id, answer in _answers(task_ids).items():
                 answers[request_id] = answer
-                del pending[request_id]
-        if pending and time.monotonic() >= resubmit_at:
+                del task_ids[request_id]
+        except (redis.RedisError, OperationalError) as error:
+            log.warning("cannot read results yet (%s)", error)
+        if task_ids and time.monotonic() >= resubmit_at:
             resubmit_at += resubmit_after
             log.warning("%d requests unanswered after %.0f s: submitting them again under the same ids",
-                        len(pending), time.monotonic() - started)
-            for request_id, results in pending.items():
-                results.append(submit(element_key, inputs_of[request_id], request_id=request_id))
-        if pending:
-            time.sleep(0.2)
-    return answers, sorted(pending)
+                        len(task_ids), time.monotonic() - started)
+            queued = set(unsubmitted)
+            unsubmitted += [request_id for request_id in task_ids if request_id not in queued]
+        if task_ids:
+            time.sleep(poll_s)
+    return answers, sorted(task_ids)
+
+
+def _submit_each(element_key: str, inputs_of: Mapping[str, Mapping[str, Any]], request_ids: list[str],
+                 task_ids: dict[str, list[str]]) -> list[str]:
+    """Submits each request in turn; those left when the broker cannot be reached, to try later."""
+    for index, request_id in enumerate(request_ids):
+        if request_id not in task_ids:
+            continue  # answered meanwhile
+        try:
+            task_ids[request_id].append(submit(element_key, inputs_of[request_id], request_id=request_id).id)
+        except (redis.RedisError, OperationalError) as error:
+            log.warning("cannot reach the broker yet (%s): %d requests wait to be submitted", error,
+                        len(request_ids) - index)
+            return request_ids[index:]
+    return []
+
+
+def _answers(task_ids: Mapping[str, list[str]], chunk: int = 1000) -> dict[str, Envelope]:
+    """The answers among the tasks' stored results, read in one MGET per `chunk` tasks."""
+    backend = app.backend
+    pairs = [(request_id, task_id) for request_id, ids in task_ids.items() for task_id in ids]
+    found: dict[str, Envelope] = {}
+    for start in range(0, len(pairs), chunk):
+        part = pairs[start:start + chunk]
+        values = backend.client.mget([backend.get_key_for_task(task_id) for _, task_id in part])
+        for (request_id, _), value in zip(part, values):
+            if value is None or request_id in found:
+                continue
+            meta = backend.decode_result(value)
+            answer = _answer(meta, request_id)
+            if answer is not None:
+                found[request_id] = answer
+    return found
+
+
+def _answer(meta: Mapping[str, Any], request_id: str) -> Envelope | None:
+    status = meta.get("status")
+    if status == "SUCCESS":
+        return dict(meta["result"])
+    if status not in ("FAILURE", "REVOKED"):
+        return None  # PENDING, STARTED, RETRY
+    failure = app.backend.exception_to_python(meta.get("result"))
+    if isinstance(failure, ComponentError):
+        return {"error": failure.error}
+    # The task failed: its request stays as the ledger has it, and asking again settles it.
+    return error_envelope("internal", "task_failed", f"the task failed: {failure!r}", retryable=True,
+                          maybe_sent=True, details={"requestId": request_id})

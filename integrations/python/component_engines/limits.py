@@ -1,7 +1,8 @@
 """Twilio's limits across the cluster: requests in flight per account, and a shared cool-down.
 
 A slot is a member of a sorted set scored by its lease's end, so a dead worker's slots come
-back when their leases run out; a 429's `Retry-After` sets a key every worker waits on.
+back when their leases run out (and the set itself goes once no slot is held); a 429's
+`Retry-After` sets a key every worker waits on.
 """
 
 from __future__ import annotations
@@ -11,29 +12,37 @@ import threading
 import time
 import uuid
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Any, Iterator
 
 import redis
 
-# KEYS: slots, cool-down. ARGV: token, limit, lease ms. -> 1 taken, 0 full, -N cooling down N ms.
-_ACQUIRE = """
-local cooling = redis.call('PTTL', KEYS[2])
-if cooling > 0 then return -cooling end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
-  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
-  return 1
+#: Lua: takes a slot unless the account is full or cooling down -> 1 taken, 0 full, -N cooling
+#: down N ms. Shared with the ledger's claim, which takes a fresh send's slot in the same call.
+TAKE_SLOT = """
+local function take_slot(slots, cool_down, token, limit, lease_ms)
+  local cooling = redis.call('PTTL', cool_down)
+  if cooling > 0 then return -cooling end
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  redis.call('ZREMRANGEBYSCORE', slots, '-inf', now)
+  if redis.call('ZCARD', slots) < limit then
+    redis.call('ZADD', slots, now + lease_ms, token)
+    redis.call('PEXPIRE', slots, 2 * lease_ms)
+    return 1
+  end
+  return 0
 end
-return 0
 """
+
+# KEYS: slots, cool-down. ARGV: token, limit, lease ms.
+_ACQUIRE = TAKE_SLOT + "return take_slot(KEYS[1], KEYS[2], ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]))"
 
 # KEYS: slots. ARGV: lease ms, tokens...
 _RENEW = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 for i = 2, #ARGV do redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[1]), ARGV[i]) end
+redis.call('PEXPIRE', KEYS[1], 2 * tonumber(ARGV[1]))
 return 1
 """
 
@@ -64,6 +73,14 @@ class AccountLimit:
     @contextmanager
     def slot(self) -> Iterator[None]:
         """Waits for a free slot (and for any cool-down to end), holds it for the block."""
+        token = self.acquire()
+        try:
+            yield
+        finally:
+            self.release([token])
+
+    def acquire(self) -> str:
+        """Waits for a free slot (and for any cool-down to end): its token, held until `release`."""
         token = uuid.uuid4().hex
         delay = 0.002
         while True:
@@ -75,14 +92,21 @@ class AccountLimit:
                 continue
             time.sleep(delay * random.uniform(0.5, 1.5))
             delay = min(delay * 2, 0.05)
+        self.adopt(token)
+        return token
+
+    def adopt(self, token: str) -> None:
+        """Keeps alive a slot taken by another script (the ledger's claim)."""
         with self._lock:
             self._held.add(token)
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._held.discard(token)
-            self._redis.zrem(self.slots_key, token)
+
+    def release(self, tokens: list[str], pipe: Any = None) -> None:
+        """Gives the slots back, on `pipe` when given (sent with whatever else it carries)."""
+        if not tokens:
+            return
+        with self._lock:
+            self._held.difference_update(tokens)
+        (pipe if pipe is not None else self._redis).zrem(self.slots_key, *tokens)
 
     def renew(self) -> None:
         """Keeps this worker's slots alive (called by the worker's heartbeat)."""

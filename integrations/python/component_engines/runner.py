@@ -30,7 +30,7 @@ import redis
 
 from .component import (
     HUNG_AFTER_DEADLINE_S, ComponentUnavailable, Element, Envelope, Manifest, ServeLost, ServeProcess)
-from .ledger import REVIEW_OWNER, Claim, Ledger
+from .ledger import REVIEW_OWNER, Claim, Ledger, LedgerNotDurable, require_durable
 from .limits import AccountLimit
 from .settings import Settings
 
@@ -106,18 +106,21 @@ class Heartbeat:
             with self._lock:
                 held = list(self._held.items())
             now = time.monotonic()
+            live = []
             for (request_id, token), lease in held:
                 if lease.lost.is_set():
                     continue
                 if now > lease.until:
                     log.error("request %s has run past its budget: its lease is left to run out", request_id)
                     continue
-                try:
-                    renewed = self.ledger.renew(request_id, token)
-                except redis.RedisError:  # Redis away for a moment: the next beat tries again
-                    log.exception("could not renew the lease of request %s", request_id)
-                    continue
-                if not renewed:
+                live.append(((request_id, token), lease))
+            try:
+                renewed = self.ledger.renew_all([key for key, _ in live]) if live else []
+            except redis.RedisError:  # Redis away for a moment: the next beat tries again
+                log.exception("could not renew the leases of %d requests", len(live))
+                renewed = [True] * len(live)
+            for ((request_id, token), lease), still in zip(live, renewed):
+                if not still:
                     with self._lock:
                         ended = (request_id, token) not in self._held  # finished meanwhile
                     if not ended:
@@ -162,8 +165,8 @@ class Runner:
     def __init__(self, manifest: Manifest, serve: ServeProcess, ledger: Ledger, limit: AccountLimit | None, *,
                  request_ms: int = 15_000, settle_ms: int = 15_000, clock_skew_ms: int = 2_000,
                  reconcile_pages: int = 20, reconcile_page_size: int = 0, max_serve_deaths: int = 3,
-                 max_attempts: int = 8,
-                 callback_url: str = "", connection: Mapping[str, Any] | None = None) -> None:
+                 max_attempts: int = 8, callback_url: str = "", connection: Mapping[str, Any] | None = None,
+                 ledger_durability: str = "check") -> None:
         """`limit`: the account's slots shared by the cluster, or none; `connection`: sent with every
         request (`{"key", "fields"}`), else `serve` takes its environment's. The other settings
         are `Settings`' (docs/engines.md)."""
@@ -182,6 +185,8 @@ class Runner:
         self.max_serve_deaths = max_serve_deaths
         self.max_attempts = max_attempts
         self.callback_url = callback_url
+        self.ledger_durability = ledger_durability
+        self._durable = False
         # The longest a claimed request may take: every attempt and serve death, each with its
         # deadline, a hung child's grace, a settle and a backoff. Past it, its lease lapses.
         self.run_budget_s = (max_attempts + max_serve_deaths) * (
@@ -196,16 +201,30 @@ class Runner:
     # for everyone after a 429.
     def attempt(self, element: Element, inputs: Mapping[str, Any], invocation_id: str | None,
                 fields: Mapping[str, Any] | None = None, fence: Callable[[], None] | None = None,
-                alone: bool = False, server_date: bool = False) -> Envelope:
-        with self.limit.slot() if self.limit else contextlib.nullcontext():
-            started = time.time()
-            if fence is not None:
-                fence()
+                alone: bool = False, server_date: bool = False, claimed: Claim | None = None,
+                keep_slot: list[str] | None = None) -> Envelope:
+        """`claimed`: a claim that took this attempt's slot and fence already; `keep_slot`: where
+        to leave the slot's token for the caller to release with what it stores next, when the
+        attempt succeeds (else it is released here)."""
+        token = claimed.slot if claimed else self.limit.acquire() if self.limit else ""
+        try:
             # Measured before the fence, so the deadline ends inside the lease it extended.
+            started = claimed.fenced_at if claimed else time.time()
+            if fence is not None and not claimed:
+                fence()
             deadline_ms = int(started * 1000 + self.request_s * 1000)
             request = element.request(inputs, invocation_id, self.connection, deadline_ms=deadline_ms,
                                       server_date=server_date, **(fields or {}))
             envelope = self.serve.call_alone(request) if alone else self.serve.call(request)
+        except BaseException:
+            if token and self.limit:
+                self.limit.release([token])
+            raise
+        if token and self.limit:
+            if keep_slot is not None and "error" not in envelope:
+                keep_slot.append(token)
+            else:
+                self.limit.release([token])
         error = envelope.get("error")
         if error and error.get("status") == 429 and self.limit:
             self.limit.cool_down(_retry_after(error))
@@ -217,13 +236,23 @@ class Runner:
         if element.safe_to_repeat:
             return self.run_repeatable(element, inputs, request_id)
         try:
+            self.require_durable_ledger()
             return self.run_once(element, inputs, request_id, redelivered)
+        except LedgerNotDurable as error:
+            return error_envelope("internal", "ledger_not_durable", str(error), retryable=False, maybe_sent=False,
+                                  details={"requestId": request_id})
         except (redis.RedisError, ComponentUnavailable) as error:
             # The request stays as the ledger has it: asking again for its id settles it.
             return error_envelope(
                 "internal", "engine_unavailable",
                 f"request {request_id} could not be finished ({error}); it may have been sent: ask again for the same id, "
                 "which finds out before sending", retryable=True, maybe_sent=True, details={"requestId": request_id})
+
+    def require_durable_ledger(self) -> None:
+        """Raises LedgerNotDurable unless the ledger's Redis keeps its claims (read once)."""
+        if not self._durable:
+            require_durable(self.ledger.redis, self.ledger_durability)
+            self._durable = True
 
     def run_repeatable(self, element: Element, inputs: Mapping[str, Any], request_id: str | None,
                        fields: Mapping[str, Any] | None = None, server_date: bool = False) -> Envelope:
@@ -246,22 +275,25 @@ class Runner:
         return envelope
 
     def run_once(self, element: Element, inputs: Mapping[str, Any], request_id: str, redelivered: bool = False) -> Envelope:
-        ended = self.ledger.ended(request_id)
-        if ended is not None and ended.result is not None and (ended.outcome != "failed" or redelivered):
-            return ended.result  # before the preview, which may judge the inputs otherwise by now
         inputs = self._with_callback(element, inputs, request_id)
         expectation, refused = self._expect(element, inputs, request_id)
         if refused is not None:
-            return refused  # the inputs were refused before anything could be sent
+            # The inputs were refused before anything could be sent; unless the request has already
+            # ended, when its result stands (the preview may judge the inputs otherwise by now).
+            ended = self.ledger.ended(request_id)
+            if ended is not None and ended.result is not None and (ended.outcome != "failed" or redelivered):
+                return ended.result
+            return refused
         fingerprint = self.ledger.fingerprint(dict(expectation.values)) if element.reconcile else ""
         self.heartbeat.start()
         give_up = time.monotonic() + self.run_budget_s + self.ledger.lease_ms / 1000
         rerun_failed = not redelivered
+        delivery = True
         while True:
-            claim = self.ledger.claim(request_id, fingerprint, rerun_failed)
-            # Only this ask's first claim may run a failed request again: after a wait or a lost
-            # lease, whoever ended it spoke for this ask too.
-            rerun_failed = False
+            claim = self.ledger.claim(request_id, fingerprint, rerun_failed, delivery, slot=self.limit)
+            # Only this ask's first claim may run a failed request again, and counts as a delivery:
+            # after a wait or a lost lease, whoever ended it spoke for this ask too.
+            rerun_failed = delivery = False
             if claim.result is not None:
                 return claim.result
             if claim.outcome == "busy":
@@ -293,10 +325,17 @@ class Runner:
         attempts = 0
         deaths = 0
         last: Envelope | None = None
+        # The slot of a successful attempt, given back in the round trip that stores its result;
+        # the claim's own slot and fence serve the first attempt.
+        slots: list[str] = []
+        prepared: list[Claim] = [claim] if claim.slot else []
 
         def store(envelope: Envelope, sid: str = "", review: bool = False, answered: bool = False) -> Envelope | None:
-            finished = self.ledger.finish(request_id, claim.token, fingerprint, envelope, sid=sid, review=review,
-                                          answered=answered)
+            try:
+                finished = self.ledger.finish(request_id, claim.token, fingerprint, envelope, sid=sid, review=review,
+                                              answered=answered, release=(self.limit, slots) if self.limit else None)
+            finally:
+                slots.clear()
             if finished.outcome in ("ok", "already"):
                 assert finished.result is not None
                 if review:
@@ -314,69 +353,77 @@ class Runner:
                 held.lost.set()
                 raise LeaseLost()
 
-        while True:
-            if uncertain:
-                _wait_until(horizon, held)
-                if rule is None:
-                    return _stored(store(review_error(
-                        f"an earlier attempt of '{element.key}' may have taken effect, and the manifest gives no "
-                        "'reconcile' rule to find out; check before running it again",
-                        {"requestId": request_id, "lastError": (last or {}).get("error")}), review=True))
-                decision = self.reconcile(element, inputs, request_id, claim.since_ms, fingerprint, expectation)
-                if decision.outcome == "found" and decision.item is not None:
-                    sid = str(decision.item.get(rule["id"], ""))
-                    result = store({"data": dict(decision.item)}, sid=sid)
+        try:
+            while True:
+                if uncertain:
+                    _wait_until(horizon, held)
+                    if rule is None:
+                        return _stored(store(review_error(
+                            f"an earlier attempt of '{element.key}' may have taken effect, and the manifest gives no "
+                            "'reconcile' rule to find out; check before running it again",
+                            {"requestId": request_id, "lastError": (last or {}).get("error")}), review=True))
+                    decision = self.reconcile(element, inputs, request_id, claim.since_ms, fingerprint, expectation)
+                    if decision.outcome == "found" and decision.item is not None:
+                        sid = str(decision.item.get(rule["id"], ""))
+                        result = store({"data": dict(decision.item)}, sid=sid)
+                        if result is None:
+                            continue  # taken by another request meanwhile: look again
+                        log.info("request %s: found its earlier effect %s, not running it again", request_id, sid)
+                        return result
+                    if decision.outcome == "ambiguous":
+                        return _stored(store(review_error(
+                            f"an earlier attempt of '{element.key}' may have taken effect, and {decision.why}; "
+                            "check these before running it again", {
+                                "requestId": request_id, "candidates": list(decision.candidates),
+                                "openRequests": list(decision.others), "lastError": (last or {}).get("error")}),
+                            review=True))
+                    uncertain = False  # nothing of it exists, and nothing more of it can land
+                    if last is not None:
+                        last = _proven_unsent(last)
+                if deaths >= self.max_serve_deaths:
+                    return _stored(store(error_envelope(
+                        "internal", "serve_died",
+                        f"the component's process ended {deaths} times while running this request ({(last or {}).get('error', {}).get('message')}); "
+                        "a search found nothing it sent, so it is not tried again: an input may crash the component, report it",
+                        retryable=False, maybe_sent=False, details={"requestId": request_id})))
+                if attempts >= self.max_attempts:
+                    assert last is not None
+                    return _stored(store(last))
+                attempts += 1
+                try:
+                    envelope = self.attempt(element, inputs, request_id, fence=fence, alone=deaths > 0,
+                                            claimed=prepared.pop() if prepared else None, keep_slot=slots)
+                except ServeLost as lost:
+                    # The request may have reached the service, which finishes it even though the child
+                    # is gone: look for it only once it could no longer land, then try it alone.
+                    deaths += 1
+                    last = error_envelope("internal", "serve_died", str(lost), retryable=True, maybe_sent=True)
+                    log.warning("request %s: %s; looking for its effect in %.1f s", request_id, lost, self.settle_s)
+                    uncertain, horizon = True, time.monotonic() + self.settle_s
+                    continue
+                error = envelope.get("error")
+                if not error:
+                    data = envelope.get("data")
+                    sid = str(data.get(rule["id"], "")) if rule and isinstance(data, dict) else ""
+                    result = store(envelope, sid=sid, answered=True)
                     if result is None:
-                        continue  # taken by another request meanwhile: look again
-                    log.info("request %s: found its earlier effect %s, not running it again", request_id, sid)
+                        return _stored(store(review_error(
+                            f"'{element.key}' succeeded with {sid}, which another request had already taken as its own",
+                            {"requestId": request_id, "sid": sid, "owner": self.ledger.sid_owner(sid)}), review=True))
                     return result
-                if decision.outcome == "ambiguous":
-                    return _stored(store(review_error(
-                        f"an earlier attempt of '{element.key}' may have taken effect, and {decision.why}; "
-                        "check these before running it again", {
-                            "requestId": request_id, "candidates": list(decision.candidates),
-                            "openRequests": list(decision.others), "lastError": (last or {}).get("error")}),
-                        review=True))
-                uncertain = False  # nothing of it exists, and nothing more of it can land
-                if last is not None:
-                    last = _proven_unsent(last)
-            if deaths >= self.max_serve_deaths:
-                return _stored(store(error_envelope(
-                    "internal", "serve_died",
-                    f"the component's process ended {deaths} times while running this request ({(last or {}).get('error', {}).get('message')}); "
-                    "a search found nothing it sent, so it is not tried again: an input may crash the component, report it",
-                    retryable=False, maybe_sent=False, details={"requestId": request_id})))
-            if attempts >= self.max_attempts:
-                assert last is not None
-                return _stored(store(last))
-            attempts += 1
-            try:
-                envelope = self.attempt(element, inputs, request_id, fence=fence, alone=deaths > 0)
-            except ServeLost as lost:
-                # The request may have reached the service, which finishes it even though the child
-                # is gone: look for it only once it could no longer land, then try it alone.
-                deaths += 1
-                last = error_envelope("internal", "serve_died", str(lost), retryable=True, maybe_sent=True)
-                log.warning("request %s: %s; looking for its effect in %.1f s", request_id, lost, self.settle_s)
-                uncertain, horizon = True, time.monotonic() + self.settle_s
-                continue
-            error = envelope.get("error")
-            if not error:
-                data = envelope.get("data")
-                sid = str(data.get(rule["id"], "")) if rule and isinstance(data, dict) else ""
-                result = store(envelope, sid=sid, answered=True)
-                if result is None:
-                    return _stored(store(review_error(
-                        f"'{element.key}' succeeded with {sid}, which another request had already taken as its own",
-                        {"requestId": request_id, "sid": sid, "owner": self.ledger.sid_owner(sid)}), review=True))
-                return result
-            last = envelope
-            if error.get("maybeSent"):
-                uncertain, horizon = True, time.monotonic() + self.settle_s
-                continue
-            if not error.get("retryable"):
-                return _stored(store(envelope))
-            _backoff(attempts)
+                last = envelope
+                if error.get("maybeSent"):
+                    uncertain, horizon = True, time.monotonic() + self.settle_s
+                    continue
+                if not error.get("retryable"):
+                    return _stored(store(envelope))
+                _backoff(attempts)
+        finally:
+            # Slots no stored result gave back (the loop left by an exception).
+            leftover = slots + [unused.slot for unused in prepared]
+            if leftover and self.limit:
+                with contextlib.suppress(redis.RedisError):
+                    self.limit.release(leftover)
 
     # What the reconcile matches on: the action's preview (what the service will store), else the inputs.
     def _expect(self, element: Element, inputs: Mapping[str, Any], request_id: str) -> tuple[Expectation, Envelope | None]:
@@ -567,14 +614,15 @@ def build_runner(manifest: Manifest, settings: Settings, client: redis.Redis, co
     """The runner of one worker (Celery) or one hook (Airflow), from the adapters' settings."""
     serve = ServeProcess(settings.executable, concurrency, arguments=arguments)
     ledger = Ledger(client, manifest.component_key, lease_ms=settings.lease_ms, settle_ms=settings.settle_ms,
-                    retention_s=settings.retention_s)
+                    retention_s=settings.retention_s, max_deliveries=settings.max_deliveries)
     limit = AccountLimit(client, f"{manifest.component_key}:{account}", settings.account_concurrency,
                          lease_ms=settings.lease_ms)
     return Runner(manifest, serve, ledger, limit, request_ms=settings.request_ms, settle_ms=settings.settle_ms,
                   clock_skew_ms=settings.clock_skew_ms, reconcile_pages=settings.reconcile_pages,
                   reconcile_page_size=settings.reconcile_page_size,
                   max_serve_deaths=settings.max_serve_deaths, max_attempts=settings.max_attempts,
-                  callback_url=settings.callback_url, connection=connection)
+                  callback_url=settings.callback_url, connection=connection,
+                  ledger_durability=settings.ledger_durability)
 
 
 def _wait_until(moment: float, held: Held) -> None:

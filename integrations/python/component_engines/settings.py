@@ -8,6 +8,22 @@ from dataclasses import dataclass
 from typing import Mapping
 
 
+def _choice(environment: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    text = environment.get(name, "").strip().lower() or choices[0]
+    if text not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}, not {text!r}")
+    return text
+
+
+#: How the ledger's durability is established: read from its Redis (`check`), vouched for by the
+#: operator where CONFIG is refused, as on managed services (`assumed`), or not at all (`unsafe`:
+#: tests only; a restart of Redis may then send a request twice).
+LEDGER_DURABILITY = ("check", "assumed", "unsafe")
+#: What a task does with the component's error: return it as its result, or raise it (`raise`:
+#: the task ends FAILURE, for link_error, chords and Flower).
+TASK_ERRORS = ("return", "raise")
+
+
 def _int(environment: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
     text = environment.get(name, "").strip()
     if not text:
@@ -25,8 +41,18 @@ def _int(environment: Mapping[str, str], name: str, default: int, minimum: int =
 class Settings:
     broker_url: str
     result_backend: str
-    #: The Redis database of the ledger and the account limit (default: the broker's).
+    #: The Redis database of the ledger and the account limit (default: the broker's; its keys
+    #: are apart from the broker's and the results' by their prefix).
     ledger_url: str
+    #: `check`, `assumed` or `unsafe` (LEDGER_DURABILITY).
+    ledger_durability: str
+    #: How long one call to the ledger's Redis may take before it counts as failed.
+    redis_timeout_s: float
+    #: Runs of one request (its task delivered and taken up again and again, each time dying or
+    #: failing before it ended) after which it ends `needs_review` rather than running again.
+    max_deliveries: int
+    #: `return` or `raise` (TASK_ERRORS).
+    task_errors: str
     executable: str
     #: `serve --concurrency` of each worker's child (default: the worker's own concurrency).
     serve_concurrency: int | None
@@ -65,7 +91,8 @@ class Settings:
     @classmethod
     def from_environment(cls, environment: Mapping[str, str] | None = None) -> "Settings":
         env = os.environ if environment is None else environment
-        broker = env.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/0"
+        # Not database 0: that is where Airflow's own CeleryExecutor keeps its broker by default.
+        broker = env.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/1"
         executable = env.get("COMPONENT_EXECUTABLE") or shutil.which("twilio-component") or "twilio-component"
         serve = _int(env, "COMPONENT_SERVE_CONCURRENCY", 0)
         lease_ms = _int(env, "COMPONENT_LEASE_MS", 30_000, minimum=2_000)
@@ -77,6 +104,10 @@ class Settings:
             broker_url=broker,
             result_backend=env.get("CELERY_RESULT_BACKEND") or broker,
             ledger_url=env.get("COMPONENT_LEDGER_URL") or broker,
+            ledger_durability=_choice(env, "COMPONENT_LEDGER_DURABILITY", LEDGER_DURABILITY),
+            redis_timeout_s=_int(env, "COMPONENT_REDIS_TIMEOUT_MS", 5_000, minimum=100) / 1000,
+            max_deliveries=_int(env, "COMPONENT_MAX_DELIVERIES", 5, minimum=1),
+            task_errors=_choice(env, "COMPONENT_TASK_ERRORS", TASK_ERRORS),
             executable=executable,
             serve_concurrency=serve or None,
             account_concurrency=_int(env, "COMPONENT_ACCOUNT_CONCURRENCY", 25, minimum=1),

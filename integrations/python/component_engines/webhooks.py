@@ -5,14 +5,17 @@
 Each POST to `/webhooks/<anything>` runs the component's webhook trigger on a warm `serve`
 (which checks Twilio's signature with the `TWILIO_AUTH_TOKEN` of this process's environment),
 answers the caller with the trigger's `response` (403 for a bad signature, TwiML otherwise),
-and, once per `idempotencyKey` (Redis `SET NX`), enqueues `COMPONENT_FLOW_TASK` with the
-trigger's payload, as a Celery task whose id is that key. A status callback whose URL carries
+and, once per `idempotencyKey`, enqueues `COMPONENT_FLOW_TASK` with the trigger's payload, as a
+Celery task whose id is that key. The key is reserved for a moment (Redis `SET NX`), the task
+enqueued, and only then marked as started; when the broker cannot take it, the reservation is
+dropped and Twilio is answered 503, so its retry starts the flow, once. A status callback whose URL carries
 a request id (`?componentRequest=...`, set by the runner when `COMPONENT_CALLBACK_URL` points
 here) is recorded in the ledger as exact evidence of which message that request sent.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from contextlib import asynccontextmanager
@@ -27,11 +30,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .component import Manifest, ServeLost, ServeProcess
-from .ledger import Ledger
+from .ledger import Ledger, connect
 from .runner import CALLBACK_PARAMETER
 from .settings import Settings
 
 log = logging.getLogger("component_engines.webhooks")
+
+#: How long an idempotency key stays reserved while its flow is being enqueued: a receiver that
+#: died meanwhile leaves the key to a retry after this.
+RESERVED_MS = 30_000
 
 
 def create_app(settings: Settings | None = None, flow_task: str | None = None, public_url: str | None = None,
@@ -49,9 +56,15 @@ def create_app(settings: Settings | None = None, flow_task: str | None = None, p
     if not flow_task:
         raise ValueError("set COMPONENT_FLOW_TASK to the Celery task that runs the flow for each webhook")
     serve = ServeProcess(settings.executable, 16)
-    client = redis.Redis.from_url(settings.ledger_url)
-    celery = Celery("component_engines.webhooks", broker=settings.broker_url, backend=settings.result_backend)
-    celery.conf.update(task_serializer="json", accept_content=["json"])
+    client = connect(settings.ledger_url, settings.redis_timeout_s)
+    # Only sends: no result backend (not even CELERY_RESULT_BACKEND's, which Celery would read), so
+    # enqueueing a flow depends on the broker alone; the worker that runs it keeps its result.
+    celery = Celery("component_engines.webhooks", broker=settings.broker_url)
+    celery.backend_cls = "disabled"
+    # A broker that is down fails the publish within about a second, for Twilio to retry.
+    celery.conf.update(task_serializer="json", accept_content=["json"], broker_connection_timeout=2,
+                       task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2,
+                                                  "interval_max": 0.5})
     seen_prefix = f"component-engines:{manifest.component_key}:webhook:"
     ledger = Ledger(client, manifest.component_key, retention_s=settings.retention_s)
     # The form fields that name a sent item in the status callbacks the runner points here.
@@ -83,15 +96,39 @@ def create_app(settings: Settings | None = None, flow_task: str | None = None, p
                 # Exact evidence for the ledger: this item is that request's.
                 await anyio.to_thread.run_sync(ledger.record_evidence, request_id, sent)
             key = str(result["payload"].get("idempotencyKey") or "")
-            first = await anyio.to_thread.run_sync(
-                lambda: bool(client.set(seen_prefix + key, "1", nx=True, ex=settings.retention_s))) if key else True
-            if first:
-                await anyio.to_thread.run_sync(
-                    lambda: celery.send_task(flow_task, args=[result["payload"]], task_id=key or None))
+            refused = await anyio.to_thread.run_sync(start_flow, key, result["payload"])
+            if refused is not None:
+                return refused
         status = int(response.get("statusCode") or (500 if "error" in result else 200))
         return Response(response.get("body") or "", status_code=status,
                         media_type=response.get("contentType") or "text/plain",
                         headers={k: v for k, v in (response.get("headers") or {}).items() if k.lower() != "content-type"})
+
+    def start_flow(key: str, payload: Mapping[str, Any]) -> Response | None:
+        """Enqueues the flow once per key; a response for Twilio to retry when that cannot be known."""
+        seen = seen_prefix + key
+        try:
+            if key and not client.set(seen, "reserved", nx=True, px=RESERVED_MS):
+                if client.get(seen) == b"started":
+                    return None  # a delivery of an event whose flow has started
+                return _retry_later("this event's flow is being started by another delivery")
+        except redis.RedisError as error:
+            log.error("cannot reach Redis to start the flow of webhook %s (%s); answering 503", key, error)
+            return _retry_later("the flow could not be queued")
+        try:
+            celery.send_task(flow_task, args=[payload], task_id=key or None)
+        except Exception as error:  # whatever the cause, the flow was not queued: free the key for a retry
+            log.error("could not start the flow of webhook %s (%s); answering 503 for Twilio to retry", key, error)
+            if key:
+                with contextlib.suppress(redis.RedisError):
+                    client.delete(seen)
+            return _retry_later("the flow could not be queued")
+        if key:
+            try:
+                client.set(seen, "started", ex=settings.retention_s)
+            except redis.RedisError as error:  # the reservation lapses: a retry would start it again
+                log.error("the flow of webhook %s started, but could not be marked so (%s)", key, error)
+        return None
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -102,6 +139,10 @@ def create_app(settings: Settings | None = None, flow_task: str | None = None, p
             await anyio.to_thread.run_sync(serve.close)
 
     return Starlette(routes=[Route("/webhooks/{path:path}", receive, methods=["POST"])], lifespan=lifespan)
+
+
+def _retry_later(why: str) -> Response:
+    return Response(f"{why}; try again", status_code=503, media_type="text/plain", headers={"Retry-After": "1"})
 
 
 def _callback_item(payload: Mapping[str, Any], fields: list[str]) -> str | None:

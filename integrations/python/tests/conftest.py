@@ -41,28 +41,61 @@ def wait_until(condition: Any, timeout: float, what: str, interval: float = 0.1)
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
+#: Redis as docs/engines.md has production run it: an append-only log written on every change and
+#: flushed to disk every second, and nothing evicted.
+PRODUCTION_REDIS = ("--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory-policy", "noeviction", "--save", "")
+
+
+@dataclass
+class RedisServer:
+    """A redis-server on a loopback port, with its data in `directory`: it can be killed and
+    started again on the same port with what it wrote."""
+
+    directory: pathlib.Path
+    arguments: tuple[str, ...] = PRODUCTION_REDIS
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    def url(self, db: int = 0) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def start(self) -> "RedisServer":
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.directory),
+             *self.arguments], stdout=subprocess.DEVNULL)
+        client = redis.Redis.from_url(self.url())
+
+        def ready() -> bool:
+            assert self.process is not None and self.process.poll() is None, "redis-server ended"
+            try:
+                return bool(client.ping())
+            except redis.exceptions.BusyLoadingError:
+                return False  # replaying its log
+            except redis.ConnectionError:
+                return False
+
+        wait_until(ready, 30, "redis-server")
+        return self
+
+    def kill(self) -> None:
+        """kill -9, as a crash would."""
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait(timeout=20)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+
+
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    directory = tmp_path_factory.mktemp("redis")
-    process = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(directory)], stdout=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url)
-
-    def ready() -> bool:
-        try:
-            return bool(client.ping())
-        except redis.ConnectionError:
-            return False
-
-    wait_until(ready, 20, "redis-server")
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
     try:
-        yield url
+        yield server.url()
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        server.stop()
 
 
 @dataclass

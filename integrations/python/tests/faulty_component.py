@@ -6,7 +6,9 @@ through, except a send (not a dry run) whose line holds
 - `poison-pill`: the process dies at once (SIGKILL), its real component with it, as a crash
   on that input would;
 - `hang-forever`: the real component is stopped (SIGSTOP) and nothing more is answered, as a
-  deadlock would; only killing this process ends it (its real component dies with it).
+  deadlock would; only killing this process ends it (its real component dies with it);
+- `kill-worker`: the process that started this one (the worker) is killed (SIGKILL), then this
+  one, as an input that exhausts a worker's memory would end under the OOM killer.
 
 `serve` and the one-shot `invoke` are covered; every other subcommand runs the real one.
 """
@@ -23,6 +25,7 @@ import threading
 REAL = os.environ["FAULTY_COMPONENT_REAL"]
 POISON = "poison-pill"
 HANG = "hang-forever"
+KILL_WORKER = "kill-worker"
 PR_SET_PDEATHSIG = 1
 
 
@@ -35,6 +38,11 @@ def strike(line: str, child: subprocess.Popen[str] | None) -> None:
     if '"dryRun": true' in line:
         return
     if POISON in line:
+        if child is not None:
+            child.kill()
+        os.kill(os.getpid(), signal.SIGKILL)
+    if KILL_WORKER in line:
+        os.kill(os.getppid(), signal.SIGKILL)
         if child is not None:
             child.kill()
         os.kill(os.getpid(), signal.SIGKILL)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import pathlib
 import re
 import signal
 import time
@@ -23,7 +24,8 @@ from typing import Any, Callable
 import pytest
 import redis
 
-from conftest import COMPONENT, LEASE_MS, REQUEST_MS, TESTS, Cluster, Worker, read_client, run_client, wait_until
+from conftest import (
+    COMPONENT, LEASE_MS, REQUEST_MS, TESTS, Cluster, RedisServer, Worker, read_client, run_client, wait_until)
 
 FROM = "+15005550006"
 PAIR_TO = "+14155550123"
@@ -297,3 +299,115 @@ def test_an_input_the_component_dies_or_hangs_on(cluster: Cluster, record_proper
     tally = run(cluster, record_property, f"serve-{'dies' if case == 'poison' else 'hangs'}", requests, lambda workers: None,
                 special=frozenset(special))
     assert tally["failed"] + tally["needsReview"] >= len(special)
+
+
+def outbound_count(cluster: Cluster) -> int:
+    return sum(1 for m in cluster.sandbox.messages() if m.get("direction") == "outbound-api")
+
+
+def resubmitted_send_nothing(cluster: Cluster, record: Callable[[str, object], None], case: str,
+                             requests: list[dict[str, Any]], first: dict[str, Any]) -> None:
+    """Every id submitted again: each answers as before, and the sandbox gets no new message."""
+    before = outbound_count(cluster)
+    again = read_client(run_client(cluster, requests, timeout=300))
+    assert not again["unanswered"], again["unanswered"][:5]
+    changed = [rid for rid, answer in again["answers"].items() if answer != first["answers"].get(rid)]
+    record("tally", f"fault tally: {case}: {len(requests)} ids submitted again, {len(changed)} answers changed, "
+                    f"{outbound_count(cluster) - before} new messages")
+    assert not changed, {rid: (first["answers"].get(rid), again["answers"][rid]) for rid in changed[:3]}
+    assert outbound_count(cluster) == before
+
+
+def test_redis_killed_and_restarted(cluster: Cluster, record_property: Callable[[str, object], None],
+                                    tmp_path: pathlib.Path) -> None:
+    """Redis (broker, results and ledger), configured as docs/engines.md has production run it, is
+    killed (-9) while sends between one pair of numbers are in flight, and started again from its
+    append-only log: every request is answered, with one message, and asking again for every id
+    sends nothing."""
+    (tmp_path / "redis").mkdir()
+    server = RedisServer(tmp_path / "redis").start()
+    try:
+        cluster.redis_url = server.url()
+        configure(cluster, CELERY_BROKER_URL=server.url())
+        requests = sends("redis-restart", 300, one_pair=True, body="restart alert {n}")
+        # Some creates answered late, so that sends are in flight when Redis goes.
+        fault_queue(cluster, [{"type": "delay", "milliseconds": 3_000}, {"type": "pass"}, {"type": "pass"}] * 30)
+        started = time.monotonic()
+        workers = [cluster.start_worker(f"redis-restart-w{n}") for n in range(3)]
+        client = run_client(cluster, requests)
+        after_a_third(cluster, len(requests))
+        wait_until(lambda: cluster.sandbox.control("GET", "traffic")["inFlight"] > 0, 60, "sends in flight", interval=0.02)
+        server.kill()
+        time.sleep(3)
+        server.start()
+        result = read_client(client)
+        check(cluster, record_property, "redis-restart", requests, result, time.monotonic() - started, frozenset(), 1.0)
+        assert all(worker.process.poll() is None for worker in workers), "a worker ended with Redis"
+        resubmitted_send_nothing(cluster, record_property, "redis-restart", requests, result)
+    finally:
+        cluster.stop()
+        server.stop()
+
+
+def test_the_ledger_stalls_after_claims(cluster: Cluster, record_property: Callable[[str, object], None],
+                                        tmp_path: pathlib.Path) -> None:
+    """The ledger's own Redis stops answering (SIGSTOP, longer than a lease) while claimed sends are
+    in flight: finishing them fails, their tasks are retried rather than acknowledged, and each
+    request ends with its one message once the ledger answers again."""
+    (tmp_path / "ledger").mkdir()
+    server = RedisServer(tmp_path / "ledger").start()
+    try:
+        cluster.redis_url = server.url()
+        configure(cluster, COMPONENT_LEDGER_URL=server.url(), COMPONENT_REDIS_TIMEOUT_MS="1000")
+        requests = sends("ledger-stall", 90, one_pair=False)
+        fault_queue(cluster, [{"type": "delay", "milliseconds": 2_000}, {"type": "pass"}] * 20)
+        started = time.monotonic()
+        workers = [cluster.start_worker(f"ledger-stall-w{n}") for n in range(3)]
+        client = run_client(cluster, requests)
+        after_a_third(cluster, len(requests))
+        wait_until(lambda: cluster.sandbox.control("GET", "traffic")["inFlight"] > 0, 60, "sends in flight", interval=0.02)
+        assert server.process is not None
+        server.process.send_signal(signal.SIGSTOP)
+        time.sleep(LEASE_MS / 1000 + 2)
+        server.process.send_signal(signal.SIGCONT)
+        result = read_client(client)
+        tally = check(cluster, record_property, "ledger-stall", requests, result, time.monotonic() - started,
+                      frozenset(), 1.0)
+        retried = sum(worker.log.read_text(errors="replace").count("retrying") for worker in workers)
+        record_property("tally", f"fault tally: ledger-stall: {retried} task retries logged")
+        assert retried > 0, "no task failed after its claim"
+        assert tally["takenOver"] > 0
+    finally:
+        cluster.stop()
+        server.stop()
+
+
+def test_a_task_that_kills_its_worker(cluster: Cluster, record_property: Callable[[str, object], None]) -> None:
+    """A send whose every run kills the worker running it (as the OOM killer would): the broker hands
+    it out again each time, and after COMPONENT_MAX_DELIVERIES runs it ends `needs_review` with
+    its counts instead of killing workers for ever. The workers are restarted as a supervisor
+    would."""
+    runs = 2
+    configure(cluster, COMPONENT_EXECUTABLE=str(TESTS / "faulty_component.py"), FAULTY_COMPONENT_REAL=COMPONENT,
+              COMPONENT_MAX_DELIVERIES=str(runs))
+    requests = sends("killer", 30, one_pair=False)
+    poison = requests[12]
+    poison["inputs"]["body"] = f"kill-worker {marker(poison['id'])}"
+    started = time.monotonic()
+    workers = [cluster.start_worker(f"killer-w{n}") for n in range(2)]
+    client = run_client(cluster, requests)
+    killed = 0
+    while client.poll() is None:
+        for index, worker in enumerate(workers):
+            if worker.process.poll() is not None:
+                killed += 1
+                workers[index] = cluster.start_worker(f"killer-r{killed}")
+        time.sleep(0.2)
+    result = read_client(client)
+    check(cluster, record_property, "task-kills-worker", requests, result, time.monotonic() - started,
+          frozenset({poison["id"]}), 10.0)
+    answer = result["answers"][poison["id"]]
+    record_property("tally", f"fault tally: task-kills-worker: {killed} workers killed, answer "
+                             f"{answer['error']['code']} {answer['error']['details']}")
+    assert answer["error"]["kind"] == "needs_review" and answer["error"]["details"]["runs"] == runs, answer
+    assert killed == runs

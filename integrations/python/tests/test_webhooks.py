@@ -3,8 +3,10 @@ each delivered twice, start one flow each; tampered ones get 403 and start none.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import pathlib
 import subprocess
 import sys
 import time
@@ -22,17 +24,19 @@ from twilio.rest import Client
 from component_engines.component import Manifest, ServeProcess
 from component_engines.ledger import Ledger
 from component_engines.runner import Runner
-from conftest import COMPONENT, Cluster, free_port, wait_until
+from conftest import COMPONENT, Cluster, RedisServer, free_port, wait_until
 
 
-@pytest.fixture
-def receiver(cluster: Cluster) -> Iterator[str]:
+@contextlib.contextmanager
+def running_receiver(cluster: Cluster, **overrides: str) -> Iterator[str]:
+    """The webhook app under uvicorn, with the cluster's environment and `overrides`; its base URL."""
     port = free_port()
     # Checking Twilio's signatures needs the Auth Token connection: no API key in this environment
     # (the component would take it first).
     environment = {k: v for k, v in cluster.environment.items() if k not in ("TWILIO_API_KEY", "TWILIO_API_SECRET")}
     environment["COMPONENT_FLOW_TASK"] = "tests.record_flow"
-    log = open(cluster.directory / "uvicorn.log", "wb")
+    environment.update(overrides)
+    log = open(cluster.directory / f"uvicorn-{port}.log", "wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "component_engines.webhooks:app", "--host", "127.0.0.1", "--port", str(port)],
         env=environment, stdout=log, stderr=subprocess.STDOUT)
@@ -44,7 +48,7 @@ def receiver(cluster: Cluster) -> Iterator[str]:
         except urllib.error.HTTPError:
             return True  # it answers (404 for /)
         except OSError:
-            assert process.poll() is None, (cluster.directory / "uvicorn.log").read_text()
+            assert process.poll() is None, (cluster.directory / f"uvicorn-{port}.log").read_text()
             return False
         return True
 
@@ -55,6 +59,12 @@ def receiver(cluster: Cluster) -> Iterator[str]:
         process.terminate()
         process.wait(timeout=30)
         log.close()
+
+
+@pytest.fixture
+def receiver(cluster: Cluster) -> Iterator[str]:
+    with running_receiver(cluster) as base:
+        yield base
 
 
 def post_form(url: str, parameters: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
@@ -160,3 +170,47 @@ def test_status_callbacks_name_a_lost_send_exactly(cluster: Cluster, receiver: s
         assert client.sismember("component-engines:twilio:evidence:cb-with", told["data"]["sid"])
     finally:
         serve.close()
+
+
+def test_a_broker_outage_loses_no_flow_and_starts_none_twice(cluster: Cluster, tmp_path: pathlib.Path) -> None:
+    """The broker is down when Twilio's webhooks arrive: each is answered 503 (the receiver keeps
+    no mark of it), and Twilio's retry, once the broker is back, starts its flow: exactly once,
+    however often it is delivered after that."""
+    (tmp_path / "broker").mkdir()
+    broker = RedisServer(tmp_path / "broker").start()
+    try:
+        overrides = {"CELERY_BROKER_URL": broker.url(), "CELERY_RESULT_BACKEND": broker.url(),
+                     "COMPONENT_LEDGER_URL": cluster.redis_url}
+        cluster.environment.update(overrides)
+        cluster.start_worker("flows", concurrency=4, include="engine_flows")
+        sandbox = cluster.sandbox
+        with running_receiver(cluster) as base:
+            url = f"{base}/webhooks/inbound"
+            broker.kill()
+            refused = []
+            for n in range(3):
+                answer = sandbox.control("POST", "inbound", {
+                    "from": f"+1415555030{n}", "to": "+15005550006", "body": f"while down {n}", "url": url})
+                refused.append(answer["delivery"])
+            assert all(d["status"] == 503 for d in refused), refused
+
+            broker.start()
+            validator = RequestValidator(sandbox.settings["TWILIO_AUTH_TOKEN"])
+            # Twilio's retries once the broker is back, then the same event delivered once more.
+            for _ in range(2):
+                for delivery in refused:
+                    signature = validator.compute_signature(delivery["url"], delivery["parameters"])
+                    status, body = post_form(delivery["url"], delivery["parameters"], {
+                        "X-Twilio-Signature": signature, "I-Twilio-Idempotency-Token": delivery["idempotencyToken"]})
+                    assert status == 200 and "<Response" in body, (status, body)
+
+            client = redis.Redis.from_url(broker.url())
+            wait_until(lambda: client.llen("test:flows") >= len(refused), 60, "a flow per webhook")
+            time.sleep(2)  # a late duplicate would show up here
+            keys = Counter(json.loads(item)["key"] for item in client.lrange("test:flows", 0, -1))
+            assert keys == Counter({d["idempotencyToken"]: 1 for d in refused}), keys
+            print(f"\nbroker outage: {len(refused)} webhooks refused with 503 while down, delivered twice after, "
+                  f"{sum(keys.values())} flows")
+    finally:
+        cluster.stop()
+        broker.stop()

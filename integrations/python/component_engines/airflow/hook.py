@@ -22,6 +22,7 @@ from airflow.sdk.exceptions import AirflowException
 from airflow.sdk.log import mask_secret
 
 from ..component import ComponentUnavailable, Element, Envelope, Manifest
+from ..ledger import connect
 from ..runner import Runner, build_runner
 from .connection import account_input, connection_request, shown_url
 from .loaded import component, settings
@@ -80,7 +81,7 @@ class ComponentHook(BaseHook):
                 shared = account_input(self.manifest)
                 account = str(request["fields"].get(shared) or "default") if shared else "default"
                 self._runner = build_runner(
-                    self.manifest, current, redis.Redis.from_url(current.ledger_url), self.concurrency,
+                    self.manifest, current, connect(current.ledger_url, current.redis_timeout_s), self.concurrency,
                     current.account or account, connection=request,
                     arguments=("--base-url", base_url) if base_url else ())
             return self._runner
