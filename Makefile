@@ -99,13 +99,16 @@ dist-check: dist
 	./scripts/dist-check.sh .build-dist/$(DIST_NAME).tar.gz
 
 # The component beside its peers (the twilio package, curl), written to docs/benchmarks.md and .svg.
-# It measures the executables as make install installs them (into .build-static/installed).
+# It measures the executables as make install installs them (into .build-static/installed); the
+# cluster row runs the Celery adapter on a redis-server it starts (hence --test's redis-server).
 bench: deps
 	@./scripts/install-deps.sh --bench
+	@./scripts/install-deps.sh --test
 	$(MAKE) --no-print-directory install PREFIX=$(CURDIR)/.build-static/installed
 	$(RELEASE_BUILD) --product webhook-bench
 	$(RELEASE_BUILD) --product manifest-bench
-	python3 bench/run.py --bin .build-static/installed/bin --tools .build-static/release --python "$$(./scripts/python-env.sh)"
+	python3 bench/run.py --bin .build-static/installed/bin --tools .build-static/release --python "$$(./scripts/python-env.sh)" \
+		--engines-python "$$(./scripts/engines-env.sh)"
 
 # Load + validate a generated manifest of 100, 1,000 and 10,000 actions (release build).
 bench-manifest: deps

@@ -18,6 +18,10 @@ moves both sides alike.
    flight against a sandbox answering after 200 ms, over TLS with HTTP/2 and with HTTP/1.1:
    serve vs the package's AsyncTwilioHttpClient and its threaded Client; rate as a fraction of
    concurrency / latency, peak RSS, CPU per 1,000 messages.
+   The cluster (bench/cluster.py): 3,000 sendSMS through 3 Celery workers on Redis (batches of
+   20 requests per task, each worker's serve taking 34 at once), the account limited to 100 in
+   flight, beside one serve at 100 in flight, against the same 200 ms sandbox; rate as a fraction
+   of 100 / latency (goal 0.8), CPU per 1,000 messages by process, Redis commands per send.
 4. CPU per message in instructions (bench/instructions.py, valgrind's callgrind): serve vs the
    curl tool posting the same forms, plain and over TLS, with serve's stages.
 5. Webhook validation: signatures checked per second by the component's validator
@@ -25,11 +29,12 @@ moves both sides alike.
 6. Manifest: load + validate component.yaml and generated manifests of 100, 1,000 and 10,000
    actions (bench/manifest-bench), beside libyaml's own parse of the same text.
 
-usage: run.py --bin DIR --tools DIR --python PYTHON [--quick]
+usage: run.py --bin DIR --tools DIR --python PYTHON --engines-python PYTHON [--quick]
 
 --bin is where the installed executables are (twilio-component, twilio-sandbox: make bench runs
 make install into .build-static/installed first, so what it measures is what users install);
---tools where the release bench tools are (webhook-bench, manifest-bench).
+--tools where the release bench tools are (webhook-bench, manifest-bench); --python has the twilio
+package (scripts/python-env.sh), --engines-python Celery and the adapters (scripts/engines-env.sh).
 """
 import argparse
 import datetime
@@ -48,6 +53,7 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 from instructions import instructions_per_message  # noqa: E402
+from cluster import cluster  # noqa: E402
 from latency_bound import latency_bound  # noqa: E402
 from sandbox_process import FROM, TO, Sandbox, component_environment  # noqa: E402
 
@@ -396,6 +402,57 @@ def chart(results):
     return "\n".join(parts) + "\n"
 
 
+def cluster_markdown(result):
+    serve, cluster = result["serve"], result["cluster"]
+    serve_cpu, cpu = serve["cpu_per_1000"], cluster["cpu_per_1000"]
+
+    def each(values):
+        return ", ".join(f"{value:.2f}" for value in values)
+
+    command_rows = "".join(f"| `{name}` | {stats['calls']:.2f} | {stats['usec']:.1f} |\n"
+                           for name, stats in cluster["redis_per_send"].items() if stats["calls"] >= 0.1)
+    return f"""## On a Celery cluster, at the same in-flight count
+
+`bench/cluster.py`: {result['workers']} Celery workers of {result['threads']} task threads each
+(`celery -A component_engines.celery worker --pool threads --concurrency {result['threads']}`), each with its warm
+`serve` child taking {result['serve_concurrency']} requests at once (`COMPONENT_SERVE_CONCURRENCY`: together about the account's
+limit), on one redis-server configured for production (AOF every second, no eviction), the account limited to
+{result['limit']} requests in flight across the cluster (`COMPONENT_ACCOUNT_CONCURRENCY`); a client process submits
+{result['count']:,} sendSMS, each to its own number under its own request id, with `run_all(..., batch={result['batch']})`:
+{result['batch']} requests to a task, each still claimed, fenced and finished on its own in the ledger. Beside it, one
+`serve --concurrency {result['limit']}` fed the same {result['count']:,} sends. Both against one sandbox answering after
+{result['latency_ms']} ms over TLS + HTTP/2, so the bound is {result['limit']} / {result['latency_ms'] / 1000:g} s = {result['bound_per_s']:,.0f} messages/s. One run each;
+CPU seconds are user + system from `/proc`, over the sends only.
+
+| side | messages/s | of the bound | peak in flight | CPU per 1,000, all processes |
+| --- | ---: | ---: | ---: | ---: |
+| one serve, {result['limit']} in flight | {serve['per_s']:,.0f}/s | {serve['fraction']:.2f} | {serve['peak_in_flight']} | {serve['cpu_total_per_1000']:.2f} s |
+| cluster, {result['workers']} workers, batches of {result['batch']}, limit {result['limit']} | {cluster['per_s']:,.0f}/s | {cluster['fraction']:.2f} | {cluster['peak_in_flight']} | {cluster['cpu_total_per_1000']:.2f} s |
+
+- The cluster's share of the bound: {cluster['fraction']:.2f} (goal 0.8, {"met" if cluster['fraction'] >= 0.8 else "**not met**"}); {cluster['fraction'] / serve['fraction']:.2f} of one serve's rate at the same in flight.
+
+CPU seconds per 1,000 messages, by process:
+
+| process | cluster | one serve |
+| --- | ---: | ---: |
+| client (`run_all`: submit the batches, read the results with MGET) | {cpu['client']:.2f} | – |
+| Celery workers' Python, all (each: {each(cluster['worker_cpu_per_1000'])}) | {cpu['workers']:.2f} | – |
+| their serve children, all (each: {each(cluster['serve_cpu_per_1000'])}) | {cpu['serve']:.2f} | {serve_cpu['serve']:.2f} |
+| redis-server | {cpu['redis']:.2f} | – |
+| sandbox | {cpu['sandbox']:.2f} | {serve_cpu['sandbox']:.2f} |
+| total | {cluster['cpu_total_per_1000']:.2f} | {serve['cpu_total_per_1000']:.2f} |
+
+Requests per worker: {", ".join(f"{n:,}" for n in cluster['requests_per_worker'])}; workers' peak RSS {each(cluster['worker_rss_mib'])} MiB
+(serve alone: {serve['rss_mib']:.1f} MiB).
+
+Redis commands per send (`INFO commandstats`, every database; commands a Lua script runs count
+under their own names as well as under `evalsha`), and Redis's time in them:
+
+| command | calls per send | µs per send |
+| --- | ---: | ---: |
+{command_rows}"""
+
+
 def markdown(results, info, command):
     webhook = results["webhook"]
     values = ratios(results)
@@ -433,6 +490,7 @@ def markdown(results, info, command):
         f"| {stage['stage']} | {stage['instructions']:,.0f} | {tls_stage['instructions']:,.0f} |\n"
         for stage, tls_stage in zip(instructions["plain"]["stages"], instructions["tls"]["stages"]))
     rss_verdict = "met" if summary["rss_1000"] < 80 else "**not met**"
+    cluster_section = cluster_markdown(results["cluster"])
     return f"""# Benchmarks
 
 Generated by `{command}` on {info['date']}; both sides of each comparison ran in the same run,
@@ -466,6 +524,7 @@ the CPU seconds (user + system, all threads, over the sends only) it and the san
 - serve's peak RSS at 1,000 in flight: {summary['rss_1000']:.1f} MiB (goal under 80 MiB, {rss_verdict}).
 - CPU per message: the twilio package's better client spends at least {summary['latency_cpu']:.1f}× serve's CPU at the same concurrency (goal 5×, {verdict('latency_cpu')}).
 
+{cluster_section}
 ## CPU per message, in instructions
 
 valgrind's callgrind counts the instructions of `serve --concurrency {instructions['plain']['concurrency']}` sending sendSMS and of the
@@ -525,6 +584,7 @@ def main():
     parser.add_argument("--bin", type=pathlib.Path, required=True, help="the installed twilio-component and twilio-sandbox")
     parser.add_argument("--tools", type=pathlib.Path, help="webhook-bench and manifest-bench (default: --bin)")
     parser.add_argument("--python", required=True)
+    parser.add_argument("--engines-python", required=True, help="Celery and the adapters, for the cluster row")
     parser.add_argument("--quick", action="store_true", help="fewer rounds (a smoke run)")
     parser.add_argument("--out", type=pathlib.Path, default=ROOT / "docs")
     args = parser.parse_args()
@@ -547,6 +607,8 @@ def main():
             sandbox.stop()
     log("latency-bound throughput")
     measured["latency"] = latency_bound(args.bin, args.python, count=1000 if args.quick else 5000, log=log)
+    log("cluster")
+    measured["cluster"] = cluster(args.bin, args.engines_python, count=1000 if args.quick else 3000, log=log)
     measured["instructions"] = {}
     for key, tls in (("plain", False), ("tls", True)):
         log(f"instructions per message over {'TLS' if tls else 'plain HTTP'}")

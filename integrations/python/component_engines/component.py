@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import functools
 import itertools
 import json
 import logging
@@ -89,14 +90,21 @@ class Element:
     def problems(self, inputs: Mapping[str, Any], complete: bool = True) -> list[str]:
         """Every way `inputs` (typed JSON) break the element's JSON Schema, each naming its input.
         `complete=False` checks only the values given, not what is missing."""
-        schema = dict(self.schema)
-        if not complete:
-            schema.pop("required", None)
+        validator = self._validator if complete else self._partial_validator
         found = []
-        for error in sorted(Draft202012Validator(schema).iter_errors(dict(inputs)), key=lambda e: list(e.absolute_path)):
+        for error in sorted(validator.iter_errors(dict(inputs)), key=lambda e: list(e.absolute_path)):
             where = "/".join(str(part) for part in error.absolute_path)
             found.append(f"{where}: {error.message}" if where else error.message)
         return found
+
+    # Built once per element: a submit checks every request's inputs.
+    @functools.cached_property
+    def _validator(self) -> Draft202012Validator:
+        return Draft202012Validator(dict(self.schema))
+
+    @functools.cached_property
+    def _partial_validator(self) -> Draft202012Validator:
+        return Draft202012Validator({k: v for k, v in self.schema.items() if k != "required"})
 
     @property
     def safe_to_repeat(self) -> bool:

@@ -33,13 +33,12 @@ import logging
 import os
 import socket
 import time
-import uuid
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, TypeVar
 
 import redis
 
-from .limits import TAKE_SLOT, AccountLimit
+from .limits import TAKE_SLOT, TOKENS, AccountLimit
 
 log = logging.getLogger("component_engines")
 T = TypeVar("T")
@@ -152,10 +151,12 @@ redis.call('HSET', KEYS[1], 'leaseUntil', tostring(now + tonumber(ARGV[2])))
 return 1
 """
 
-# KEYS: request hash, lease, open set, SID owner key (or the request hash when none), evidence set.
-# ARGV: token, final state, result JSON, SID, request id, retention s, whether the SID is the
-# send's own answer (1) rather than a search's finding (0).
+# KEYS: request hash, lease, open set, SID owner key (or the request hash when none), evidence set,
+# the account's slots. ARGV: token, final state, result JSON, SID, request id, retention s, whether
+# the SID is the send's own answer (1) rather than a search's finding (0), then the slots' tokens.
 _FINISH = """
+-- The account's slots that served the request, given back in the same call.
+for i = 8, #ARGV do redis.call('ZREM', KEYS[6], ARGV[i]) end
 if redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] then
   -- A holder that lost its lease: what its send answered is evidence, never the result.
   if ARGV[4] ~= '' and ARGV[7] == '1' then
@@ -248,7 +249,7 @@ class Ledger:
         `delivery`: this is the first claim of a delivery of the request (not a wait's re-claim).
         `slot`: the account's limit; a fresh claim then also takes a slot and fences its first
         send when it can (`Claim.slot`, which the caller releases)."""
-        token = uuid.uuid4().hex
+        token = TOKENS.next()
         keys = self._keys(request_id, fingerprint)
         args: list[Any] = [token, self.lease_ms, request_id, fingerprint, self.settle_ms, self.holder, self.retention_s,
                            "1" if rerun_failed else "0", "1" if delivery else "0", self.max_deliveries,
@@ -257,7 +258,7 @@ class Ledger:
         if slot is None:
             outcome, value, *rest = self._claim(keys=keys, args=args)
         else:
-            slot_token = uuid.uuid4().hex
+            slot_token = TOKENS.next()
             outcome, value, *rest = self._claim_and_fence(
                 keys=[*keys, slot.slots_key, slot.cool_down_key], args=[*args, slot_token, slot.limit, slot.lease_ms])
         outcome = _text(outcome)
@@ -314,19 +315,15 @@ class Ledger:
         keys = self._keys(request_id, fingerprint)
         keys.append(f"{self.prefix}sid:{sid}" if sid else keys[0])
         keys.append(self._evidence_key(request_id))
+        tokens = list(release[1]) if release else []
+        keys.append(release[0].slots_key if release else keys[0])
         state = "review" if review else "failed" if "error" in envelope else "done"
-        args = [token, state, json.dumps(envelope), sid, request_id, self.retention_s, "1" if answered else "0"]
+        args = [token, state, json.dumps(envelope), sid, request_id, self.retention_s, "1" if answered else "0", *tokens]
         # What was sent is known only here: worth riding out a short outage of Redis for. Asking
         # twice is safe (a second call finds the request ended by the first).
-        def call() -> Any:
-            if not release or not release[1]:
-                return self._finish(keys=keys, args=args)
-            pipe = self.redis.pipeline(transaction=False)
-            release[0].release(release[1], pipe)
-            self._finish(keys=keys, args=args, client=pipe)
-            return pipe.execute()[-1]
-
-        reply = retrying(call, self.lease_ms / 1000)
+        reply = retrying(lambda: self._finish(keys=keys, args=args), self.lease_ms / 1000)
+        if release:
+            release[0].forget(tokens)
         outcome, stored_state, value = (_text(part) for part in reply)
         if outcome == "taken":
             return Finish(outcome, "", None)

@@ -7,12 +7,13 @@ back when their leases run out (and the set itself goes once no slot is held); a
 
 from __future__ import annotations
 
+import itertools
 import random
 import threading
 import time
 import uuid
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Iterator
 
 import redis
 
@@ -55,6 +56,21 @@ return 1
 """
 
 
+class _Tokens:
+    """Tokens unique across the cluster: a random prefix per process and a counter (cheaper than a
+    uuid4 per slot and per claim)."""
+
+    def __init__(self) -> None:
+        self._prefix = uuid.uuid4().hex[:16]
+        self._count = itertools.count(1)
+
+    def next(self) -> str:
+        return f"{self._prefix}{next(self._count):x}"
+
+
+TOKENS = _Tokens()
+
+
 class AccountLimit:
     """At most `limit` requests in flight to one account from the whole cluster."""
 
@@ -69,6 +85,10 @@ class AccountLimit:
         self._redis = client
         self._held: set[str] = set()
         self._lock = threading.Lock()
+        # Notified when this process gives a slot back: its waiters take it at once, and poll
+        # Redis only for the other processes' slots.
+        self._freed = threading.Condition(self._lock)
+        self._tokens = TOKENS
 
     @contextmanager
     def slot(self) -> Iterator[None]:
@@ -81,8 +101,8 @@ class AccountLimit:
 
     def acquire(self) -> str:
         """Waits for a free slot (and for any cool-down to end): its token, held until `release`."""
-        token = uuid.uuid4().hex
-        delay = 0.002
+        token = self.new_token()
+        delay = 0.005
         while True:
             answer = int(self._acquire(keys=[self.slots_key, self.cool_down_key], args=[token, self.limit, self.lease_ms]))
             if answer == 1:
@@ -90,23 +110,31 @@ class AccountLimit:
             if answer < 0:
                 time.sleep(-answer / 1000 + random.uniform(0, 0.05))
                 continue
-            time.sleep(delay * random.uniform(0.5, 1.5))
+            with self._freed:
+                self._freed.wait(delay * random.uniform(0.5, 1.5))
             delay = min(delay * 2, 0.05)
         self.adopt(token)
         return token
+
+    def new_token(self) -> str:
+        return self._tokens.next()
 
     def adopt(self, token: str) -> None:
         """Keeps alive a slot taken by another script (the ledger's claim)."""
         with self._lock:
             self._held.add(token)
 
-    def release(self, tokens: list[str], pipe: Any = None) -> None:
-        """Gives the slots back, on `pipe` when given (sent with whatever else it carries)."""
-        if not tokens:
-            return
+    def release(self, tokens: list[str]) -> None:
+        """Gives the slots back."""
+        if tokens:
+            self.forget(tokens)
+            self._redis.zrem(self.slots_key, *tokens)
+
+    def forget(self, tokens: list[str]) -> None:
+        """No longer keeps these slots alive: another script (the ledger's finish) gave them back."""
         with self._lock:
             self._held.difference_update(tokens)
-        (pipe if pipe is not None else self._redis).zrem(self.slots_key, *tokens)
+            self._freed.notify(len(tokens))
 
     def renew(self) -> None:
         """Keeps this worker's slots alive (called by the worker's heartbeat)."""
