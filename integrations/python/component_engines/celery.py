@@ -165,7 +165,7 @@ RETRY_MAX_S = 30
 def _register(element: Element) -> Task:
     def run(self: Task, inputs: Mapping[str, Any] | None = None, request_id: str | None = None) -> Envelope:
         # A redelivered task keeps its id, so the id is the request's when none is given.
-        redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
+        redelivered = _same_ask(self)
         request = str(request_id or self.request.id)
         try:
             envelope = runner().run(element, inputs or {}, request, redelivered=redelivered)
@@ -183,14 +183,14 @@ def _register(element: Element) -> Task:
         return envelope
 
     run.__doc__ = f"Runs {element.kind} '{element.key}' of '{manifest.component_key}'; returns its envelope."
-    # ComponentError is an expected outcome: logged without a traceback. No result in the log.
+    # ComponentError is an expected outcome (no traceback, no "unexpected error"); no result in the log.
     return app.task(name=manifest.task_name(element), bind=True, acks_late=True, throws=(ComponentError,),
                     resultrepr_maxsize=0)(run)
 
 
 def _register_batch(element: Element) -> Task:
     def run_batch(self: Task, requests: Sequence[Mapping[str, Any]] = ()) -> dict[str, Envelope]:
-        redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
+        redelivered = _same_ask(self)
         started = runner()
         pool = request_pool(started.serve.concurrency)
         futures = {str(item["id"]): pool.submit(started.run, element, item.get("inputs") or {}, str(item["id"]),
@@ -231,13 +231,22 @@ def request_pool(size: int) -> concurrent.futures.ThreadPoolExecutor:
         return _pool
 
 
+def _same_ask(task: Task) -> bool:
+    """Whether this delivery repeats an ask already made (the broker's redelivery, or a retry): a
+    request that ended `failed` meanwhile then answers with its error rather than running again."""
+    return bool((task.request.delivery_info or {}).get("redelivered")) or task.request.retries > 0
+
+
 def _again(task: Task, error: Exception | None) -> Exception:
     """The exception that has the task run again: a retry after a wait, or, when the retry cannot
     be published (Celery would then drop the message), the message given back to the broker,
-    which keeps it unacknowledged, for the visibility timeout to bring back, if it is down too."""
+    which keeps it unacknowledged, for the visibility timeout to bring back, if it is down too.
+    The wait stays well inside the visibility timeout (a worker holds a waiting retry
+    unacknowledged, and kombu would hand it out again), and the retry keeps the masked arguments."""
+    wait = min(2 ** task.request.retries, RETRY_MAX_S, settings.visibility_timeout_s / 3)
     try:
-        return task.retry(exc=error, countdown=min(2 ** task.request.retries, RETRY_MAX_S), max_retries=RETRIES,
-                          throw=False)
+        return task.retry(exc=error, countdown=wait, max_retries=RETRIES, throw=False, argsrepr="()",
+                          kwargsrepr=_masked_kwargs(task.request.kwargs or {}))
     except Reject:
         return Reject(error, requeue=True)
 
@@ -261,9 +270,10 @@ def submit(element_key: str, inputs: Mapping[str, Any], request_id: str | None =
     to workers, and submitting the same id again returns the first result. The task's arguments
     as Flower, `celery events` and the logs show them name the inputs without their values."""
     check_inputs(element_key, inputs)
+    kwargs = {"inputs": dict(inputs), "request_id": request_id}
     options.setdefault("argsrepr", "()")
-    options.setdefault("kwargsrepr", repr({"inputs": masked(inputs), "request_id": request_id}))
-    return tasks[element_key].apply_async(kwargs={"inputs": dict(inputs), "request_id": request_id}, **options)
+    options.setdefault("kwargsrepr", _masked_kwargs(kwargs))
+    return tasks[element_key].apply_async(kwargs=kwargs, **options)
 
 
 def masked(inputs: Mapping[str, Any]) -> dict[str, str]:
@@ -271,16 +281,28 @@ def masked(inputs: Mapping[str, Any]) -> dict[str, str]:
     return {str(name): "***" for name in inputs}
 
 
+def _masked_kwargs(kwargs: Mapping[str, Any]) -> str:
+    """A task's keyword arguments as monitoring may show them (`kwargsrepr`): inputs masked."""
+    shown: dict[str, Any] = {"request_id": kwargs.get("request_id")} if "inputs" in kwargs else {}
+    if "inputs" in kwargs:
+        shown["inputs"] = masked(kwargs.get("inputs") or {})
+    if "requests" in kwargs:
+        shown["requests"] = [{"id": item.get("id"), "inputs": masked(item.get("inputs") or {})}
+                             for item in kwargs.get("requests") or ()]
+    return repr(shown)
+
+
 def submit_batch(element_key: str, requests: Sequence[tuple[str, Mapping[str, Any]]], **options: Any) -> AsyncResult:
     """Checks every request's inputs, then enqueues one batch task for them all: its result is
     their envelopes by request id. Each request keeps its own at-most-once guarantee."""
+    if len({request_id for request_id, _ in requests}) != len(requests):
+        raise ValueError("a batch names a request id more than once")
     for _, inputs in requests:
         check_inputs(element_key, inputs)
+    kwargs = {"requests": [{"id": str(request_id), "inputs": dict(inputs)} for request_id, inputs in requests]}
     options.setdefault("argsrepr", "()")
-    options.setdefault("kwargsrepr", repr({"requests": [{"id": request_id, "inputs": masked(inputs)}
-                                                        for request_id, inputs in requests]}))
-    return batch_tasks[element_key].apply_async(
-        kwargs={"requests": [{"id": request_id, "inputs": dict(inputs)} for request_id, inputs in requests]}, **options)
+    options.setdefault("kwargsrepr", _masked_kwargs(kwargs))
+    return batch_tasks[element_key].apply_async(kwargs=kwargs, **options)
 
 
 def run_all(element_key: str, requests: Sequence[tuple[str, Mapping[str, Any]]], timeout: float,

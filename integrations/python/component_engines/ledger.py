@@ -50,7 +50,8 @@ T = TypeVar("T")
 # (`needs_review`, its details completed here). `deliveries` counts the deliveries, `claims`
 # those that took the lease to run it (a delivery that found it running elsewhere only waits:
 # kombu hands a task out again while it still runs once it is older than the visibility
-# timeout); `leaseUntil` is when the current lease runs out on Redis's clock.
+# timeout), and `runs` the same since the request last ended `failed` (the count the cap is
+# on); `leaseUntil` is when the current lease runs out on Redis's clock.
 _CLAIM_FUNCTION = """
 local function claim()
   if ARGV[9] == '1' then redis.call('HINCRBY', KEYS[1], 'deliveries', 1) end
@@ -65,7 +66,7 @@ local function claim()
   -- `fence` marks a request uncertain before its first send, so a holder that died before
   -- sending anything leaves it fresh.
   local uncertain = redis.call('HGET', KEYS[1], 'uncertain')
-  local runs = tonumber(redis.call('HGET', KEYS[1], 'claims') or '0')
+  local runs = tonumber(redis.call('HGET', KEYS[1], 'runs') or '0')
   if runs >= tonumber(ARGV[10]) then
     -- Taken up again and again, and never ended: a task that kills its worker, or keeps failing
     -- after its claim. It runs no more; whether an attempt went out is for a person to say.
@@ -91,6 +92,7 @@ local function claim()
   redis.call('HSET', KEYS[1], 'state', 'claimed', 'token', ARGV[1], 'uncertain', uncertain or '0',
     'leaseUntil', tostring(now + lease), 'holder', ARGV[6])
   redis.call('HINCRBY', KEYS[1], 'claims', 1)
+  redis.call('HINCRBY', KEYS[1], 'runs', 1)
   if ARGV[4] ~= '' then
     redis.call('HSET', KEYS[1], 'fingerprint', ARGV[4])
     redis.call('SADD', KEYS[3], ARGV[3])
@@ -180,6 +182,8 @@ end
 local uncertain = '0'
 if ARGV[2] == 'review' then uncertain = '1' end
 redis.call('HSET', KEYS[1], 'state', ARGV[2], 'result', ARGV[3], 'sid', ARGV[4], 'uncertain', uncertain)
+-- A request that ended failed took no effect: a new ask for it starts its count of runs afresh.
+if ARGV[2] == 'failed' then redis.call('HSET', KEYS[1], 'runs', '0') end
 if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
 redis.call('SREM', KEYS[3], ARGV[5])
 redis.call('EXPIRE', KEYS[1], ARGV[6])
@@ -321,9 +325,12 @@ class Ledger:
         args = [token, state, json.dumps(envelope), sid, request_id, self.retention_s, "1" if answered else "0", *tokens]
         # What was sent is known only here: worth riding out a short outage of Redis for. Asking
         # twice is safe (a second call finds the request ended by the first).
-        reply = retrying(lambda: self._finish(keys=keys, args=args), self.lease_ms / 1000)
-        if release:
-            release[0].forget(tokens)
+        try:
+            reply = retrying(lambda: self._finish(keys=keys, args=args), self.lease_ms / 1000)
+        finally:
+            # Given back, or, if the call failed, no longer renewed: it lapses after its lease.
+            if release:
+                release[0].forget(tokens)
         outcome, stored_state, value = (_text(part) for part in reply)
         if outcome == "taken":
             return Finish(outcome, "", None)
@@ -340,6 +347,8 @@ class Ledger:
     def reserve(self, request_id: str, sids: list[str]) -> None:
         """Marks the candidates of a request ended `needs_review` as perhaps its own, so that no
         other request's search takes one of them for its own without review."""
+        if not sids:
+            return
         pipe = self.redis.pipeline(transaction=False)
         for sid in sids:
             pipe.set(f"{self.prefix}sid:{sid}", f"{REVIEW_OWNER}{request_id}", nx=True, ex=self.retention_s)

@@ -8,6 +8,7 @@ back when their leases run out (and the set itself goes once no slot is held); a
 from __future__ import annotations
 
 import itertools
+import os
 import random
 import threading
 import time
@@ -69,6 +70,8 @@ class _Tokens:
 
 
 TOKENS = _Tokens()
+# A forked child gets a prefix of its own, so that its tokens never repeat its parent's.
+os.register_at_fork(after_in_child=TOKENS.__init__)
 
 
 class AccountLimit:
@@ -125,10 +128,12 @@ class AccountLimit:
             self._held.add(token)
 
     def release(self, tokens: list[str]) -> None:
-        """Gives the slots back."""
+        """Gives the slots back (in Redis first, so the waiters it wakes find them free)."""
         if tokens:
-            self.forget(tokens)
-            self._redis.zrem(self.slots_key, *tokens)
+            try:
+                self._redis.zrem(self.slots_key, *tokens)
+            finally:
+                self.forget(tokens)
 
     def forget(self, tokens: list[str]) -> None:
         """No longer keeps these slots alive: another script (the ledger's finish) gave them back."""

@@ -8,7 +8,9 @@ answers the caller with the trigger's `response` (403 for a bad signature, TwiML
 and, once per `idempotencyKey`, enqueues `COMPONENT_FLOW_TASK` with the trigger's payload, as a
 Celery task whose id is that key. The key is reserved for a moment (Redis `SET NX`), the task
 enqueued, and only then marked as started; when the broker cannot take it, the reservation is
-dropped and Twilio is answered 503, so its retry starts the flow, once. A status callback whose URL carries
+dropped and Twilio is answered 503, so its retry starts the flow. (A publish that failed after the
+broker took it would start it twice: a flow that must not run twice checks its task id, the
+event's key.) A status callback whose URL carries
 a request id (`?componentRequest=...`, set by the runner when `COMPONENT_CALLBACK_URL` points
 here) is recorded in the ledger as exact evidence of which message that request sent.
 """
@@ -61,8 +63,9 @@ def create_app(settings: Settings | None = None, flow_task: str | None = None, p
     # enqueueing a flow depends on the broker alone; the worker that runs it keeps its result.
     celery = Celery("component_engines.webhooks", broker=settings.broker_url)
     celery.backend_cls = "disabled"
-    # A broker that is down fails the publish within about a second, for Twilio to retry.
+    # A broker that is down, or hangs, fails the publish within seconds, for Twilio to retry.
     celery.conf.update(task_serializer="json", accept_content=["json"], broker_connection_timeout=2,
+                       broker_transport_options={"socket_timeout": 2, "socket_connect_timeout": 2},
                        task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2,
                                                   "interval_max": 0.5})
     seen_prefix = f"component-engines:{manifest.component_key}:webhook:"
@@ -116,8 +119,10 @@ def create_app(settings: Settings | None = None, flow_task: str | None = None, p
             log.error("cannot reach Redis to start the flow of webhook %s (%s); answering 503", key, error)
             return _retry_later("the flow could not be queued")
         try:
-            celery.send_task(flow_task, args=[payload], task_id=key or None)
-        except Exception as error:  # whatever the cause, the flow was not queued: free the key for a retry
+            # Monitoring shows which event, not the message's numbers and text.
+            celery.send_task(flow_task, args=[payload], task_id=key or None, argsrepr=f"(<{trigger_key} {key}>,)",
+                             kwargsrepr="{}")
+        except Exception as error:  # the flow was most likely not queued: free the key for a retry
             log.error("could not start the flow of webhook %s (%s); answering 503 for Twilio to retry", key, error)
             if key:
                 with contextlib.suppress(redis.RedisError):
