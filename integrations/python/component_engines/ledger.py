@@ -155,10 +155,12 @@ return 1
 
 # KEYS: request hash, lease, open set, SID owner key (or the request hash when none), evidence set,
 # the account's slots. ARGV: token, final state, result JSON, SID, request id, retention s, whether
-# the SID is the send's own answer (1) rather than a search's finding (0), then the slots' tokens.
+# the SID is the send's own answer (1) rather than a search's finding (0), the prefix of SID owner
+# keys, the owner a `needs_review` request's candidates get, those candidates (JSON), then the
+# slots' tokens.
 _FINISH = """
 -- The account's slots that served the request, given back in the same call.
-for i = 8, #ARGV do redis.call('ZREM', KEYS[6], ARGV[i]) end
+for i = 11, #ARGV do redis.call('ZREM', KEYS[6], ARGV[i]) end
 if redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] then
   -- A holder that lost its lease: what its send answered is evidence, never the result.
   if ARGV[4] ~= '' and ARGV[7] == '1' then
@@ -184,6 +186,13 @@ if ARGV[2] == 'review' then uncertain = '1' end
 redis.call('HSET', KEYS[1], 'state', ARGV[2], 'result', ARGV[3], 'sid', ARGV[4], 'uncertain', uncertain)
 -- A request that ended failed took no effect: a new ask for it starts its count of runs afresh.
 if ARGV[2] == 'failed' then redis.call('HSET', KEYS[1], 'runs', '0') end
+-- A request ending needs_review marks its candidates as perhaps its own, in the same step, so
+-- that no other request's search takes one of them for its own without review.
+if ARGV[2] == 'review' then
+  for _, sid in ipairs(cjson.decode(ARGV[10])) do
+    redis.call('SET', ARGV[8] .. sid, ARGV[9], 'NX', 'EX', ARGV[6])
+  end
+end
 if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
 redis.call('SREM', KEYS[3], ARGV[5])
 redis.call('EXPIRE', KEYS[1], ARGV[6])
@@ -322,7 +331,9 @@ class Ledger:
         tokens = list(release[1]) if release else []
         keys.append(release[0].slots_key if release else keys[0])
         state = "review" if review else "failed" if "error" in envelope else "done"
-        args = [token, state, json.dumps(envelope), sid, request_id, self.retention_s, "1" if answered else "0", *tokens]
+        candidates = ((envelope.get("error") or {}).get("details") or {}).get("candidates") or [] if review else []
+        args = [token, state, json.dumps(envelope), sid, request_id, self.retention_s, "1" if answered else "0",
+                f"{self.prefix}sid:", f"{REVIEW_OWNER}{request_id}", json.dumps([str(c) for c in candidates]), *tokens]
         # What was sent is known only here: worth riding out a short outage of Redis for. Asking
         # twice is safe (a second call finds the request ended by the first).
         try:
@@ -342,16 +353,6 @@ class Ledger:
         pipe = self.redis.pipeline(transaction=True)
         pipe.sadd(key, sid)
         pipe.expire(key, self.retention_s)
-        pipe.execute()
-
-    def reserve(self, request_id: str, sids: list[str]) -> None:
-        """Marks the candidates of a request ended `needs_review` as perhaps its own, so that no
-        other request's search takes one of them for its own without review."""
-        if not sids:
-            return
-        pipe = self.redis.pipeline(transaction=False)
-        for sid in sids:
-            pipe.set(f"{self.prefix}sid:{sid}", f"{REVIEW_OWNER}{request_id}", nx=True, ex=self.retention_s)
         pipe.execute()
 
     def evidence(self, request_id: str) -> set[str]:

@@ -295,11 +295,6 @@ class Runner:
             # after a wait or a lost lease, whoever ended it spoke for this ask too.
             rerun_failed = delivery = False
             if claim.result is not None:
-                if claim.outcome == "review":
-                    # Its candidates stay marked as perhaps its own (again: the first marking may
-                    # have failed after the review was stored).
-                    details = (claim.result.get("error") or {}).get("details") or {}
-                    self.ledger.reserve(request_id, list(details.get("candidates") or ()))
                 return claim.result
             if claim.outcome == "busy":
                 # A live attempt elsewhere (a redelivery of a task still running): wait for its end,
@@ -343,8 +338,6 @@ class Runner:
                 slots.clear()
             if finished.outcome in ("ok", "already"):
                 assert finished.result is not None
-                if review:
-                    self.ledger.reserve(request_id, list(envelope["error"]["details"].get("candidates") or ()))
                 return finished.result
             if finished.outcome == "taken":
                 return None

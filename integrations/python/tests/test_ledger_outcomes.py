@@ -81,6 +81,8 @@ def test_a_lost_templated_send_is_left_for_review_not_sent_again(runner: Runner,
     assert len(sent) == 1
     assert result["error"]["details"]["candidates"] == [sent[0]["sid"]]
     assert request_state(runner, "reminder-1")["state"] != "done"
+    # Marked, with the review, as perhaps this request's: no other request's search takes it.
+    assert runner.ledger.sid_owner(sent[0]["sid"]) == "review:reminder-1"
 
 
 def test_a_serve_killed_mid_send_is_looked_for_only_once_its_attempt_is_over(redis_url: str, sandbox: Sandbox) -> None:
