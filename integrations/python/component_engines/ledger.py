@@ -300,12 +300,9 @@ class Ledger:
         keys = self._keys(request_id, "")[:2]
         return bool(self._fence(keys=keys, args=[token, self.lease_ms, self.retention_s]))
 
-    def renew(self, request_id: str, token: str) -> bool:
-        """The heartbeat's renewal; False once the lease is no longer `token`'s."""
-        return self.renew_all([(request_id, token)])[0]
-
     def renew_all(self, leases: list[tuple[str, str]]) -> list[bool]:
-        """Renews every `(request id, token)` in one round trip: whether each is still held."""
+        """The heartbeat's renewals, every `(request id, token)` in one round trip: whether each
+        lease is still that token's."""
         pipe = self.redis.pipeline(transaction=False)
         for request_id, token in leases:
             self._renew(keys=self._keys(request_id, "")[:2], args=[token, self.lease_ms, self.retention_s], client=pipe)

@@ -13,8 +13,6 @@ import random
 import threading
 import time
 import uuid
-from contextlib import contextmanager
-from typing import Iterator
 
 import redis
 
@@ -92,15 +90,6 @@ class AccountLimit:
         # Redis only for the other processes' slots.
         self._freed = threading.Condition(self._lock)
         self._tokens = TOKENS
-
-    @contextmanager
-    def slot(self) -> Iterator[None]:
-        """Waits for a free slot (and for any cool-down to end), holds it for the block."""
-        token = self.acquire()
-        try:
-            yield
-        finally:
-            self.release([token])
 
     def acquire(self) -> str:
         """Waits for a free slot (and for any cool-down to end): its token, held until `release`."""
