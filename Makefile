@@ -1,5 +1,5 @@
 # Entry points; README.md names `make test`. Each target installs what it needs first.
-.PHONY: deps test-deps build run test test-engines format lint fuzz docs engine-example release install uninstall dist dist-check bench bench-manifest bench-http bench-sandbox clean
+.PHONY: deps test-deps build run test test-engines test-examples format lint fuzz docs engine-example release install uninstall dist dist-check bench bench-manifest bench-http bench-sandbox clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -29,12 +29,15 @@ engine-example: deps
 	swift build --product twilio-sandbox
 	python3 examples/engine/host.py
 
-# The Swift sources in the style .swift-format sets (the toolchain's `swift format`).
+# The Swift sources in the style .swift-format sets (the toolchain's `swift format`), the example
+# components' included (not their build folders).
+SWIFT_SOURCES = Sources Tests bench Fuzz examples/fixture-component examples/sendgrid/Package.swift examples/sendgrid/Sources examples/sendgrid/Tests
+
 format:
-	swift format format --in-place --recursive --parallel Sources Tests bench Fuzz
+	swift format format --in-place --recursive --parallel $(SWIFT_SOURCES)
 
 lint:
-	swift format lint --strict --recursive --parallel Sources Tests bench Fuzz
+	swift format lint --strict --recursive --parallel $(SWIFT_SOURCES)
 
 # Every import must be a declared dependency, so the layers' arrows hold for modules without C
 # dependencies too (SwiftPM otherwise finds any module already built in the build folder).
@@ -44,8 +47,15 @@ test: test-deps
 	$(MAKE) --no-print-directory lint
 	swift build --build-tests $(IMPORT_CHECK)
 	swift test
+	$(MAKE) --no-print-directory test-examples
 	$(MAKE) --no-print-directory test-engines
 	./scripts/fuzz.sh
+
+# The SendGrid component (examples/sendgrid), its own package on the kit's products, built in its
+# own .build and tested against loopback servers; the engine tests then run its executable too.
+test-examples: deps
+	swift build --package-path examples/sendgrid --build-tests
+	swift test --package-path examples/sendgrid --skip-build
 
 # The Celery/Redis adapters, their fault suite and the Airflow provider (integrations/python) against
 # redis-server and a sandbox they start, with the debug executables `swift build` made; their virtual
@@ -54,6 +64,8 @@ test: test-deps
 test-engines: test-deps
 	swift build --product twilio-component
 	swift build --product twilio-sandbox
+	swift build --product fixture-component
+	swift build --package-path examples/sendgrid --product sendgrid-component
 	cd integrations/python && "$$(../../scripts/engines-env.sh)" -m pytest -p no:cacheprovider -n 3 tests
 
 # The build users run, installed and shipped: optimized, with the Swift runtime linked in (a
@@ -62,7 +74,7 @@ test-engines: test-deps
 RELEASE_BUILD = swift build -c release --static-swift-stdlib --scratch-path .build-static
 EXECUTABLES = twilio-component run-action twilio-sandbox
 PREFIX ?= /usr/local
-VERSION := $(shell sed -n 's/.*static let version = "\(.*\)"/\1/p' Sources/TwilioComponent/Client/TwilioConfiguration.swift)
+VERSION := $(shell sed -n 's/^version: "\(.*\)"/\1/p' component.yaml)
 DIST_NAME = twilio-component-$(VERSION)-linux-$(shell uname -m)
 
 release: deps

@@ -11,7 +11,13 @@ let package = Package(
     name: "twilio-component",
     platforms: [.macOS(.v15)],
     products: [
-        .library(name: "ComponentRuntime", targets: ["ComponentRuntime"]),  // re-exports the layers below (Exports.swift) while components migrate
+        // The kit a component's own package builds on (docs/writing-a-component.md): ComponentKit
+        // re-exports the runtime's layers (Sources/ComponentKit/Exports.swift); ComponentTesting runs
+        // a component in-process and serves HTTP on loopback; the plugin embeds its manifest.
+        .library(name: "ComponentKit", targets: ["ComponentKit"]),
+        .library(name: "ComponentTesting", targets: ["ComponentTesting"]),
+        .plugin(name: "EmbedManifestPlugin", targets: ["EmbedManifestPlugin"]),
+        .library(name: "ComponentRuntime", targets: ["ComponentRuntime"]),
         .library(name: "ComponentHost", targets: ["ComponentHost"]),
         .library(name: "TwilioSandbox", targets: ["TwilioSandbox"]),
         .executable(name: "twilio-sandbox", targets: ["twilio-sandbox"]),
@@ -76,6 +82,17 @@ let package = Package(
             ]
         ),
 
+        // The kit: one import for a component's code, and what its tests run it with.
+        .target(
+            name: "ComponentKit",
+            dependencies: [
+                "ComponentCore", "ComponentHTTP", "ComponentHost", "ComponentManifest", "ComponentRuntime",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(name: "ComponentTesting", dependencies: ["ComponentCore", "ComponentHost", "ComponentManifest", "ComponentRuntime"]),
+
         // The Twilio component
         .target(
             name: "TwilioComponent",
@@ -127,7 +144,7 @@ let package = Package(
                 "ComponentHost", "ComponentRuntime", "ComponentCore", "ComponentHTTP", "TwilioComponent",
             ] + subprocess  // starts twilio-sandbox for --sandbox
         ),
-        .target(name: "TwilioInProcessSandbox", dependencies: ["TwilioHost", "TwilioSandbox"]),
+        .target(name: "TwilioInProcessSandbox", dependencies: ["ComponentCore", "ComponentHost", "ComponentRuntime", "TwilioSandbox"]),
         .executableTarget(name: "run-action", dependencies: ["ComponentHost", "TwilioHost", "TwilioInProcessSandbox"]),
         .executableTarget(name: "twilio-component", dependencies: ["ComponentHost", "TwilioHost"]),
 
@@ -156,11 +173,12 @@ let package = Package(
         ),
 
         // Tests
-        .target(name: "TestSupport", dependencies: subprocess, path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["ComponentTesting"] + subprocess, path: "Tests/TestSupport"),
+        // The smallest component there is (examples/fixture-component): the host tests run it.
         .executableTarget(
             name: "fixture-component",
-            dependencies: ["ComponentHost", "ComponentRuntime", "ComponentCore", .product(name: "Logging", package: "swift-log")],
-            path: "Tests/FixtureComponent",
+            dependencies: ["ComponentKit"],
+            path: "examples/fixture-component",
             plugins: ["EmbedManifestPlugin"]
         ),
         .testTarget(

@@ -21,13 +21,22 @@ public struct HTTPClientRequest: Sendable {
     public var acceptedStatuses: Range<Int>
     /// The largest response body accepted, in bytes.
     public var maximumResponseBytes: Int
+    /// Whether sending the request twice has no further effect: `nil` leaves it to the method
+    /// (GET, PUT, DELETE are; POST, PATCH are not); an element the manifest declares read-only or
+    /// idempotent makes every request of it so.
+    public var safeToRepeat: Bool?
+
+    /// Whether a retry after the request may have reached the server is harmless.
+    public var isRepeatable: Bool { safeToRepeat ?? method.isIdempotent }
 
     /// A request.
     public init(
         method: HTTPRequest.Method, url: String, headerFields: HTTPFields = [:], query: [(String, String)] = [],
         body: HTTPBody = .none, auth: BasicAuth? = nil, timeouts: HTTPTimeouts = HTTPTimeouts(),
-        retry: RetryPolicy = .default, acceptedStatuses: Range<Int> = 200..<300, maximumResponseBytes: Int = 64 << 20
+        retry: RetryPolicy = .default, acceptedStatuses: Range<Int> = 200..<300, maximumResponseBytes: Int = 64 << 20,
+        safeToRepeat: Bool? = nil
     ) {
+        self.safeToRepeat = safeToRepeat
         self.method = method
         self.url = url
         self.headerFields = headerFields

@@ -4,11 +4,12 @@ public import HTTPTypes
 
 /// When to send a request again, and how long to wait first.
 ///
-/// The rules are safe by construction: without ``retryAllErrors``, a request that is not
-/// idempotent (POST, PATCH) is sent again only when the server said it did not process it (429)
-/// or when the failure proves nothing reached the server (the host did not resolve, the
-/// connection was refused). Idempotent requests are also retried on timeouts, broken connections
-/// and 5xx responses.
+/// The rules are safe by construction: without ``retryAllErrors``, a request that is not safe to
+/// repeat (``HTTPClientRequest/isRepeatable``: by its method, or by the element's manifest hints) is
+/// sent again only when the server said it did not process it (429) or when the failure proves
+/// nothing reached the server (the host did not resolve, the connection was refused). Requests
+/// safe to repeat are also retried on timeouts, broken connections and 5xx responses. How often
+/// and how long to wait come from the manifest's `retry:` (see `RetrySettings`).
 public struct RetryPolicy: Sendable, Hashable {
     /// How long to wait before each retry.
     public enum Backoff: Sendable, Hashable {
@@ -66,19 +67,19 @@ public struct RetryPolicy: Sendable, Hashable {
         }
     }
 
-    /// Whether a finished attempt should be retried, and why (for the debug trace).
-    public func shouldRetry(_ outcome: AttemptOutcome, method: HTTPRequest.Method, accepted: Range<Int>) -> (retry: Bool, reason: String) {
+    /// Whether a finished attempt should be retried, and why (for the debug trace). `repeatable`:
+    /// sending the request twice has no further effect (``HTTPClientRequest/isRepeatable``).
+    public func shouldRetry(_ outcome: AttemptOutcome, repeatable: Bool, accepted: Range<Int>) -> (retry: Bool, reason: String) {
         switch outcome {
         case .response(let response, _):
             let status = response.code
             if accepted.contains(status) { return (false, "success") }
             if retryAllErrors { return (true, "status \(status); retrying all errors") }
-            if status == 429 { return (true, "429: the server did not process the request") }
-            if (500..<600).contains(status) {
-                return method.isIdempotent
-                    ? (true, "status \(status) on an idempotent \(method)")
-                    : (false, "status \(status) on \(method), which may have been processed; not retried")
+            if Self.retries(status: status, mayHaveTakenEffect: !repeatable) {
+                return status == 429
+                    ? (true, "429: the server did not process the request") : (true, "status \(status) on a request safe to repeat")
             }
+            if (500..<600).contains(status) { return (false, "status \(status) on a request that may have taken effect; not retried") }
             return (false, "status \(status) is not retryable")
         case .failure(let failure):
             if failure.kind == .cancelled { return (false, "cancelled") }
@@ -86,8 +87,37 @@ public struct RetryPolicy: Sendable, Hashable {
             if failure.isPermanent { return (false, "\(failure.message); not retryable") }
             if retryAllErrors { return (true, "\(failure.message); retrying all errors") }
             if !failure.requestMayHaveBeenSent { return (true, "\(failure.message); nothing was sent") }
-            if method.isIdempotent { return (true, "\(failure.message) on an idempotent \(method)") }
-            return (false, "\(failure.message) after \(method) may have reached the server; not retried")
+            if repeatable { return (true, "\(failure.message) on a request safe to repeat") }
+            return (false, "\(failure.message) after a request that may have reached the server; not retried")
+        }
+    }
+
+    // The rule, once, for the attempts within a request (``shouldRetry(_:repeatable:accepted:)``)
+    // and for whoever sends the request again after they ran out (``HTTPError/retryable``).
+
+    /// A status is retried when the server said it did not process the request (429), or on a
+    /// server error when the request cannot have taken effect (or may, harmlessly, twice).
+    static func retries(status: Int, mayHaveTakenEffect: Bool) -> Bool {
+        status == 429 || (500..<600).contains(status) && !mayHaveTakenEffect
+    }
+
+    /// A failure without a response is retried unless it is permanent or the request may have
+    /// taken effect.
+    static func retries(permanentFailure: Bool, mayHaveTakenEffect: Bool) -> Bool {
+        !permanentFailure && !mayHaveTakenEffect
+    }
+}
+
+extension HTTPError {
+    /// Whether sending the same request again later, unchanged, may succeed without taking effect
+    /// twice: ``RetryPolicy``'s rule, for a caller retrying after the attempts ran out (an engine).
+    /// A request that ran out of time before it was sent, or was cancelled, is retryable too.
+    public var retryable: Bool {
+        switch kind {
+        case .upstream: RetryPolicy.retries(status: status?.code ?? 0, mayHaveTakenEffect: maybeSent)
+        case .network, .timeout: RetryPolicy.retries(permanentFailure: isPermanent, mayHaveTakenEffect: maybeSent)
+        case .deadlineExceeded, .cancelled: true
+        case .invalidRequest, .tls: false
         }
     }
 }

@@ -7,6 +7,8 @@ public import ComponentCore
 public struct ComponentManifest: Sendable {
     /// The component's programmatic key (`acme`).
     public var key: String
+    /// The component's version (`1.2.0`), shown in the export, to MCP clients and in the User-Agent.
+    public var version: String?
     /// How the component is shown.
     public var display: ComponentDisplay
     /// Ways to authenticate.
@@ -17,16 +19,20 @@ public struct ComponentManifest: Sendable {
     public var actions: [ActionDefinition]
     /// Sources of values for engine forms (picklists).
     public var dataSources: [DataSourceDefinition]
+    /// How often requests are tried, by the component and by an engine.
+    public var retry: RetrySettings
     /// Where each field was written.
     public var locations: FieldLocations
 
     /// A manifest.
     public init(
-        key: String, display: ComponentDisplay, connections: [ConnectionDefinition] = [],
+        key: String, version: String? = nil, display: ComponentDisplay, connections: [ConnectionDefinition] = [],
         triggers: [TriggerDefinition] = [], actions: [ActionDefinition] = [], dataSources: [DataSourceDefinition] = [],
-        locations: FieldLocations = FieldLocations()
+        retry: RetrySettings = .default, locations: FieldLocations = FieldLocations()
     ) {
         self.key = key
+        self.version = version
+        self.retry = retry
         self.display = display
         self.connections = connections
         self.triggers = triggers

@@ -35,12 +35,77 @@ struct ManifestDecoder {
         let triggers = list(fields, "triggers", what: "triggers") { decoder, node, _ in decoder.decodeTrigger(node) }
         let actions = list(fields, "actions", what: "actions") { decoder, node, _ in decoder.decodeAction(node) }
         let dataSources = list(fields, "dataSources", what: "data sources") { decoder, node, _ in decoder.decodeDataSource(node) }
+        let version = text(fields, "version", what: "The component")
+        var retry = RetrySettings.default
+        if let node = fields["retry"]?.value, !node.isNull { retry = decodeRetry(node) }
         return ComponentManifest(
-            key: key, display: display, connections: connections, triggers: triggers, actions: actions,
-            dataSources: dataSources, locations: locations)
+            key: key, version: version, display: display, connections: connections, triggers: triggers, actions: actions,
+            dataSources: dataSources, retry: retry, locations: locations)
     }
 
-    static let componentFields: [StaticString] = ["key", "display", "connections", "triggers", "actions", "dataSources"]
+    /// `retry:`: the runtime's defaults, changed where the manifest says, each within its limits.
+    mutating func decodeRetry(_ node: YAMLNode) -> RetrySettings {
+        var retry = RetrySettings.default
+        guard let fields = fields(of: node, what: "The component's 'retry'", allowed: Self.retryFields) else { return retry }
+        let what = "the component's 'retry'"
+        func checked(_ value: Double?, _ name: String, at mark: YAMLMark?) -> Double? {
+            guard let value, let mark else { return nil }
+            let range = RetrySettings.limits.first { $0.field == name }!.range
+            guard range.contains(value) else {
+                diagnostics.append(
+                    Diagnostic(
+                        .error,
+                        "The field '\(name)' of the component's 'retry' must be from \(Self.plain(range.lowerBound)) to \(Self.plain(range.upperBound)), not \(Self.plain(value)).",
+                        at: location(mark)))
+                return nil
+            }
+            return value
+        }
+        if let value = checked(integer(fields, "attempts", what: what).map(Double.init), "attempts", at: fields["attempts"]?.value.mark) {
+            retry.attempts = Int(value)
+        }
+        if let value = checked(
+            integer(fields, "engineAttempts", what: what).map(Double.init), "engineAttempts", at: fields["engineAttempts"]?.value.mark)
+        {
+            retry.engineAttempts = Int(value)
+        }
+        if let value = checked(
+            integer(fields, "retryAfterMaxMs", what: what).map(Double.init), "retryAfterMaxMs", at: fields["retryAfterMaxMs"]?.value.mark)
+        {
+            retry.retryAfterMaxMs = Int(value)
+        }
+        if let backoff = fields["backoff"]?.value, !backoff.isNull,
+            let inner = self.fields(of: backoff, what: "The 'backoff' of the component's 'retry'", allowed: Self.backoffFields)
+        {
+            let what = "the 'backoff' of the component's 'retry'"
+            if let value = checked(
+                integer(inner, "initialMs", what: what).map(Double.init), "backoff.initialMs", at: inner["initialMs"]?.value.mark)
+            {
+                retry.initialDelayMs = Int(value)
+            }
+            if let value = checked(number(inner, "multiplier", what: what), "backoff.multiplier", at: inner["multiplier"]?.value.mark) {
+                retry.multiplier = value
+            }
+            if let value = checked(
+                integer(inner, "maximumMs", what: what).map(Double.init), "backoff.maximumMs", at: inner["maximumMs"]?.value.mark)
+            {
+                retry.maximumDelayMs = Int(value)
+            }
+            if let jitter = bool(inner, "jitter", what: what) { retry.jitter = jitter }
+        }
+        return retry
+    }
+
+    /// `3` rather than `3.0` in messages.
+    static func plain(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
+
+    static let componentFields: [StaticString] = [
+        "key", "version", "display", "connections", "triggers", "actions", "dataSources", "retry",
+    ]
+    static let retryFields: [StaticString] = ["attempts", "backoff", "retryAfterMaxMs", "engineAttempts"]
+    static let backoffFields: [StaticString] = ["initialMs", "multiplier", "maximumMs", "jitter"]
     static let displayFields: [StaticString] = ["label", "description", "category", "iconPath", "longDescription"]
     static let connectionFields: [StaticString] = ["key", "label", "description", "notes", "inputs"]
     static let noteFields: [StaticString] = ["title", "text"]

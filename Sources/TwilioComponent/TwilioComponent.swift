@@ -7,17 +7,17 @@ public enum TwilioComponent {
     /// The manifest's text.
     public static var manifestText: String { EmbeddedManifest.text }
 
-    /// The handler of every action, trigger and data source, talking to Twilio as `configuration` says.
-    public static func handlers(_ configuration: TwilioConfiguration = TwilioConfiguration()) -> HandlerRegistry {
+    /// The handler of every action, trigger and data source, talking to Twilio as the run's `settings` say.
+    public static func handlers(_ settings: ServiceSettings = ServiceSettings()) -> HandlerRegistry {
         var registry = HandlerRegistry()
-        registry.action("getSMS", GetSMS(configuration: configuration))
-        registry.action("listMessages", ListMessages(configuration: configuration))
-        registry.action("rawRequest", RawRequest(configuration: configuration))
-        registry.action("sendSMS", SendSMS(configuration: configuration))
+        registry.action("getSMS", GetSMS(settings: settings))
+        registry.action("listMessages", ListMessages(settings: settings))
+        registry.action("rawRequest", RawRequest(settings: settings))
+        registry.action("sendSMS", SendSMS(settings: settings))
         registry.trigger("webhook", WebhookTrigger())
-        registry.trigger("pollMessages", PollMessages(configuration: configuration))
-        registry.dataSource("selectMessage", SelectMessage(configuration: configuration))
-        registry.connectionCheck(AccountCheck(configuration: configuration))
+        registry.trigger("pollMessages", PollMessages(settings: settings))
+        registry.dataSource("selectMessage", SelectMessage(settings: settings))
+        registry.connectionCheck(AccountCheck(settings: settings))
         return registry
     }
 }

@@ -1,3 +1,6 @@
+public import ComponentHost
+import ComponentCore
+import ComponentRuntime
 import Foundation
 import Subprocess
 
@@ -9,15 +12,18 @@ import Subprocess
 
 /// The `twilio-sandbox` executable as a child process: the engine front end's stand-in for runs
 /// without credentials (`--sandbox`), so that `twilio-component` links no HTTP server.
-public enum SandboxExecutable {
+public struct SandboxExecutable: ServiceSandbox {
+    /// The executable beside this one, else on `PATH`.
+    public init() {}
+
     struct LaunchError: Error, CustomStringConvertible {
         var description: String
     }
 
     /// Starts `twilio-sandbox` (beside this executable, else on `PATH`) on a free loopback port
     /// with `stateFile`, and reads the settings it prints.
-    public static let launch: SandboxLauncher = { stateFile in
-        guard let executable = locate() else {
+    public func start(stateFile: String) async throws -> StartedSandbox {
+        guard let executable = Self.locate() else {
             throw LaunchError(
                 description:
                     "--sandbox starts the twilio-sandbox executable, which is neither beside this one nor on PATH: build it (swift build --product twilio-sandbox), or set TWILIO_* credentials."
@@ -31,7 +37,7 @@ public enum SandboxExecutable {
             defer { announce.finish() }
             return try await Subprocess.run(
                 .path(FilePath(executable)), arguments: ["--port", "0", "--state", stateFile, "--step-ms", "1000"],
-                platformOptions: stopOptions, input: .none, output: .sequence, error: .discarded
+                platformOptions: Self.stopOptions, input: .none, output: .sequence, error: .discarded
             ) { execution in
                 // The banner: "TWILIO_API_BASE_URL=...", "TWILIO_ACCOUNT_SID=...", "TWILIO_AUTH_TOKEN=...", ...
                 var settings: [String: String] = [:]
@@ -40,7 +46,7 @@ public enum SandboxExecutable {
                     let line = line.trimmingCharacters(in: .whitespaces)
                     if line.hasPrefix("TWILIO_"), let equals = line.firstIndex(of: "=") {
                         settings[String(line[..<equals])] = String(line[line.index(after: equals)...])
-                        if bannerKeys.allSatisfy({ settings[$0] != nil }) {
+                        if Self.bannerKeys.allSatisfy({ settings[$0] != nil }) {
                             announce.yield(settings)
                             announce.finish()  // later lines change nothing
                         }
@@ -49,9 +55,11 @@ public enum SandboxExecutable {
             }.terminationStatus
         }
         for await settings in banner {
-            return StandInSandbox(
-                baseURL: settings["TWILIO_API_BASE_URL"]!, accountSid: settings["TWILIO_ACCOUNT_SID"]!,
-                authToken: settings["TWILIO_AUTH_TOKEN"]!,
+            return StartedSandbox(
+                baseURL: settings["TWILIO_API_BASE_URL"]!,
+                connection: RawConnection(
+                    key: "authToken",
+                    fields: ["accountSid": .string(settings["TWILIO_ACCOUNT_SID"]!), "authToken": .string(settings["TWILIO_AUTH_TOKEN"]!)]),
                 stop: {
                     running.cancel()
                     _ = await running.result

@@ -1,13 +1,20 @@
-public import TwilioHost
+public import ComponentHost
+import ComponentCore
+import ComponentRuntime
 import TwilioSandbox
 
 /// The sandbox started inside the process: run-action's stand-in when no credentials are set.
-public enum InProcessSandbox {
+public struct InProcessSandbox: ServiceSandbox {
+    public init() {}
+
     /// Starts the sandbox in this process with `stateFile`, advancing messages every second.
-    public static let launch: SandboxLauncher = { stateFile in
+    public func start(stateFile: String) async throws -> StartedSandbox {
         let sandbox = try await TwilioSandbox.start(SandboxConfiguration(stateFile: stateFile, lifecycleStep: .seconds(1)))
         let credentials = sandbox.credentials
-        return StandInSandbox(
-            baseURL: sandbox.baseURL, accountSid: credentials.accountSid, authToken: credentials.authToken, stop: { await sandbox.stop() })
+        return StartedSandbox(
+            baseURL: sandbox.baseURL,
+            connection: RawConnection(
+                key: "authToken", fields: ["accountSid": .string(credentials.accountSid), "authToken": .string(credentials.authToken)]),
+            stop: { await sandbox.stop() })
     }
 }

@@ -4,4 +4,4 @@ import ComponentHost
 import TwilioHost
 import TwilioInProcessSandbox
 
-await RunActionHarness.main(TwilioHosting.component(commandName: "run-action", sandbox: InProcessSandbox.launch))
+await RunActionHarness.main(TwilioHosting.component(commandName: "run-action", sandbox: InProcessSandbox()))

@@ -3,4 +3,4 @@
 import ComponentHost
 import TwilioHost
 
-await ComponentTool.main(TwilioHosting.component(commandName: "twilio-component", sandbox: SandboxExecutable.launch))
+await ComponentTool.main(TwilioHosting.component(commandName: "twilio-component", sandbox: SandboxExecutable()))

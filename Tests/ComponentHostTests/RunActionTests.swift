@@ -16,6 +16,12 @@ import Testing
             return try await ProcessRunner.run(ProcessRunner.product("fixture-component"), arguments, environment: overrides)
         }
     }
+    /// The fixture's manifest file (examples/fixture-component/fixture.yaml).
+    enum FixtureManifestFile {
+        static let path = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("examples/fixture-component/fixture.yaml").path
+    }
     let connection = ["--connection", "token", "--connection-field", "user=alice", "--connection-field", "token=tok-5c2b9a7e11"]
 
     func temporaryFile(_ contents: String, suffix: String = ".json") throws -> String {
@@ -101,7 +107,10 @@ import Testing
     @Test func explainsItselfWithHelpAndList() async throws {
         let help = try await fixture.run(["--help"])
         #expect(help.exitCode == 0)
-        #expect(help.stdout.contains("USAGE: run-action [<options>] [<key>]"))
+        // Named after the component, whose environment it names; it has no sandbox to offer.
+        #expect(help.stdout.contains("USAGE: fixture-component [<options>] [<key>]"))
+        #expect(help.stdout.contains("the component takes one from the environment (FIXTURE_USER with\nFIXTURE_TOKEN)."))
+        #expect(!help.stdout.contains("built-in sandbox"))
         #expect(help.stdout.contains("--input <key=value>     An input value; repeat for more inputs or list items."))
         #expect(help.stdout.contains("Exit codes: 0 success; 1 internal error; 2 invalid input;"))
         let list = try await fixture.run(["--list"])
@@ -109,6 +118,29 @@ import Testing
         #expect(list.stdout.contains("  echo — Echo: Returns its resolved inputs, typed, with secrets redacted."))
         #expect(list.stdout.contains("--input count=…  Count (integer; default 1)"))
         #expect(list.stdout.contains("--input color=…  Color (string; one of red/green/blue)"))
+    }
+
+    /// The version is the manifest's; COMPONENT_MANIFEST swaps the manifest for every front end,
+    /// and its `retry:` reaches the export.
+    @Test func theManifestGivesTheVersionAndCanBeSwapped() async throws {
+        let version = try await fixture.run(["--version"])
+        #expect(version.exitCode == 0)
+        #expect(version.stdout.hasPrefix("fixture-component 0.1.0\nprotocol 1.3\n"))
+        let text = try String(contentsOfFile: FixtureManifestFile.path, encoding: .utf8)
+            .replacingOccurrences(of: "version: \"0.1.0\"", with: "version: \"0.2.0\"\nretry: {attempts: 5, engineAttempts: 2}")
+        let swapped = try temporaryFile(text, suffix: ".yaml")
+        defer { try? FileManager.default.removeItem(atPath: swapped) }
+        let exported = try await fixture.run(["manifest"], environment: ["COMPONENT_MANIFEST": swapped])
+        #expect(exported.exitCode == 0, "\(exported.stderr)")
+        let manifest = try JSONParser.parse(exported.stdout)
+        #expect(manifest["component"]?["version"] == "0.2.0")
+        #expect(manifest["retry"]?["attempts"] == 5 && manifest["retry"]?["engineAttempts"] == 2)
+        #expect(manifest["retry"]?["retryAfterMaxMs"] == 30000)
+        let broken = try temporaryFile(text.replacingOccurrences(of: "attempts: 5", with: "attempts: 50"), suffix: ".yaml")
+        defer { try? FileManager.default.removeItem(atPath: broken) }
+        let refused = try await fixture.run(["echo", "--input", "message=hi"], environment: ["COMPONENT_MANIFEST": broken])
+        #expect(refused.exitCode == 65)
+        #expect(refused.stderr.contains("error: The field 'attempts' of the component's 'retry' must be from 1 to 10, not 50."))
     }
 
     @Test func refusesAnInvalidManifestWithItsDiagnostics() async throws {

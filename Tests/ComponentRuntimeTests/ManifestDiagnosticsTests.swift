@@ -373,7 +373,7 @@ import Testing
         #expect(rule.preview == "dry")
         #expect(rule.callback == ReconcileCallback(input: "callbackUrl", field: "GreetingSid"))
         let exported = ManifestExport.json(manifest)
-        #expect(exported["protocolVersion"] == "1.2")
+        #expect(exported["protocolVersion"] == "1.3")
         let greet = exported["actions"]?.arrayValue?.first { $0["key"] == "greet" }
         #expect(
             greet?["reconcile"] == [

@@ -44,9 +44,9 @@ import TwilioSandbox
         #expect(sent.exitCode == 0, "\(sent.stderr)")
         #expect(
             sent.stderr.hasPrefix(
-                "No Twilio credentials set (TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN, or with TWILIO_API_KEY and TWILIO_API_SECRET): using the built-in sandbox at http://127.0.0.1:"
+                "No credentials set (TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN, or with TWILIO_API_KEY and TWILIO_API_SECRET): using the built-in sandbox at http://127.0.0.1:"
             ))
-        #expect(sent.stderr.contains("keeps its messages in \(cache)/twilio-component/sandbox-state.json"))
+        #expect(sent.stderr.contains("keeps its state in \(cache)/twilio-component/sandbox-state.json"))
         let envelope = try JSONParser.parse(sent.stdout)
         #expect(envelope["data"]?["status"] == "queued")
         #expect(envelope["data"]?["body"] == "Hello from the Twilio component!")

@@ -5,6 +5,9 @@ import HTTPTypes
 /// A plain value, so nothing mutable crosses threads.
 struct CurlAttempt: Sendable {
     var method: HTTPRequest.Method
+    /// Whether the request is safe to send twice (``HTTPClientRequest/isRepeatable``): only then may
+    /// libcurl rewind its body and send it again on a fresh connection.
+    var repeatable: Bool
     var url: String
     /// Header lines (`Name: value`), including the body's content type.
     var headerLines: [String]
@@ -21,12 +24,4 @@ struct CurlAttempt: Sendable {
     /// The request's deadline on the wall clock: checked again on the loop's thread as the
     /// transfer is handed to libcurl, and as its request is about to go out.
     var deadline: HTTPDeadline? = nil
-}
-
-/// What one attempt produced: a response, or a failure with libcurl's code.
-struct CurlAttemptResult: Sendable {
-    /// The response, when one arrived completely.
-    var response: (status: HTTPResponse.Status, headerFields: HTTPFields, body: Data, url: String)?
-    /// The failure, otherwise.
-    var failure: TransportFailure?
 }

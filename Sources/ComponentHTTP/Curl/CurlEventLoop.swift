@@ -16,7 +16,7 @@ import Synchronization
 /// (`curl_multi_wakeup` is documented as safe to call from any thread).
 final class CurlEventLoop: @unchecked Sendable {
     private struct Inbox {
-        var submitted: [(id: Int, attempt: CurlAttempt, continuation: CheckedContinuation<CurlAttemptResult, Never>)] = []
+        var submitted: [(id: Int, attempt: CurlAttempt, continuation: CheckedContinuation<AttemptResult, Never>)] = []
         var cancelled: Set<Int> = []
         var nextID = 1
         var shuttingDown = false
@@ -72,7 +72,7 @@ final class CurlEventLoop: @unchecked Sendable {
     }
 
     /// Queues an attempt; `continuation` is resumed on the loop thread when it ends.
-    func submit(id: Int, _ attempt: CurlAttempt, continuation: CheckedContinuation<CurlAttemptResult, Never>) {
+    func submit(id: Int, _ attempt: CurlAttempt, continuation: CheckedContinuation<AttemptResult, Never>) {
         inbox.withLock { $0.submitted.append((id, attempt, continuation)) }
         curl_multi_wakeup(multi)
     }
@@ -94,11 +94,11 @@ final class CurlEventLoop: @unchecked Sendable {
             }
             if shuttingDown {
                 for item in submitted {
-                    item.continuation.resume(returning: CurlAttemptResult(response: nil, failure: Self.cancelledFailure))
+                    item.continuation.resume(returning: AttemptResult(response: nil, failure: Self.cancelledFailure))
                 }
                 for transfer in active.values {
                     curl_multi_remove_handle(multi, transfer.easy.raw)
-                    finish(transfer, result: CurlAttemptResult(response: nil, failure: Self.cancelledFailure))
+                    finish(transfer, result: AttemptResult(response: nil, failure: Self.cancelledFailure))
                 }
                 active.removeAll()
                 idleHandles.removeAll()
@@ -107,7 +107,7 @@ final class CurlEventLoop: @unchecked Sendable {
             }
             for item in submitted {
                 if cancelled.contains(item.id) {
-                    item.continuation.resume(returning: CurlAttemptResult(response: nil, failure: Self.cancelledFailure))
+                    item.continuation.resume(returning: AttemptResult(response: nil, failure: Self.cancelledFailure))
                     continue
                 }
                 start(id: item.id, item.attempt, continuation: item.continuation)
@@ -115,7 +115,7 @@ final class CurlEventLoop: @unchecked Sendable {
             for id in cancelled {
                 guard let transfer = active.removeValue(forKey: id) else { continue }  // already finished
                 curl_multi_remove_handle(multi, transfer.easy.raw)
-                finish(transfer, result: CurlAttemptResult(response: nil, failure: Self.cancelledFailure))
+                finish(transfer, result: AttemptResult(response: nil, failure: Self.cancelledFailure))
             }
 
             var running: Int32 = 0
@@ -147,19 +147,19 @@ final class CurlEventLoop: @unchecked Sendable {
         }
     }
 
-    private func start(id: Int, _ attempt: CurlAttempt, continuation: CheckedContinuation<CurlAttemptResult, Never>) {
+    private func start(id: Int, _ attempt: CurlAttempt, continuation: CheckedContinuation<AttemptResult, Never>) {
         // The deadline is checked as the transfer is handed to libcurl, the last moment before a
         // connection opens: a process paused past it since the attempt was queued sends nothing.
         if let deadline = attempt.deadline, deadline.hasPassed() {
             continuation.resume(
-                returning: CurlAttemptResult(
+                returning: AttemptResult(
                     response: nil,
                     failure: TransportFailure(
                         kind: .deadlineExceeded, curlCode: 0,
                         message: "the request's deadline (\(deadline)) passed before the attempt started", requestMayHaveBeenSent: false)))
             return
         }
-        // Until a request shows otherwise, HTTPS is taken to be HTTP/2 (as Twilio's is), so that
+        // Until a request shows otherwise, HTTPS is taken to be HTTP/2 (as most APIs speak it), so that
         // a first burst is capped too; the first HTTP/1.1 request lifts the cap.
         if !protocolKnown, !connectionsCappedForMultiplexing, attempt.url.utf8.starts(with: "https://".utf8) {
             setConnectionCap(multiplexed: true)
@@ -173,7 +173,7 @@ final class CurlEventLoop: @unchecked Sendable {
         } catch {
             finish(
                 transfer,
-                result: CurlAttemptResult(
+                result: AttemptResult(
                     response: nil,
                     failure: TransportFailure(
                         kind: .network, curlCode: error.code, message: error.description, requestMayHaveBeenSent: false, isPermanent: true))
@@ -184,7 +184,7 @@ final class CurlEventLoop: @unchecked Sendable {
         curl_multi_add_handle(multi, easy.raw)
     }
 
-    private func finish(_ transfer: CurlTransfer, result: CurlAttemptResult) {
+    private func finish(_ transfer: CurlTransfer, result: AttemptResult) {
         transfer.continuation.resume(returning: result)
         transfer.easy.reset()
         if idleHandles.count < 64 { idleHandles.append(transfer.easy) }  // each keeps its buffers
@@ -225,14 +225,16 @@ final class CurlEventLoop: @unchecked Sendable {
         requestMayHaveBeenSent: true)
 
     /// Reads the outcome of a finished transfer off its handle.
-    private static func result(of transfer: CurlTransfer, code: CURLcode) -> CurlAttemptResult {
+    private static func result(of transfer: CurlTransfer, code: CURLcode) -> AttemptResult {
         let easy = transfer.easy
         guard code == CURLE_OK else {
-            return CurlAttemptResult(response: nil, failure: CurlFailure.classify(code: code, transfer: transfer))
+            return AttemptResult(response: nil, failure: CurlFailure.classify(code: code, transfer: transfer))
         }
         // libcurl reads three digits from the status line, so the code is always in 0...999.
         let status = HTTPResponse.Status(code: min(max(easy.info(CURLINFO_RESPONSE_CODE), 0), 999))
         let url = easy.info(string: CURLINFO_EFFECTIVE_URL) ?? transfer.attempt.url
-        return CurlAttemptResult(response: (status, transfer.responseHeaders, transfer.responseBody, url), failure: nil)
+        return AttemptResult(
+            response: TransportResponse(status: status, headerFields: transfer.responseHeaders, body: transfer.responseBody, url: url),
+            failure: nil)
     }
 }

@@ -10,7 +10,7 @@ final class CurlTransfer {
     let id: Int
     let easy: EasyHandle
     let attempt: CurlAttempt
-    let continuation: CheckedContinuation<CurlAttemptResult, Never>
+    let continuation: CheckedContinuation<AttemptResult, Never>
     private var headerList: HeaderList?
     private let body: Data
     private var bodyOffset = 0
@@ -30,7 +30,7 @@ final class CurlTransfer {
 
     init(
         id: Int, easy: EasyHandle, attempt: CurlAttempt, endings: ConnectionEndLog,
-        continuation: CheckedContinuation<CurlAttemptResult, Never>, protocolSeen: @escaping (_ multiplexed: Bool) -> Void
+        continuation: CheckedContinuation<AttemptResult, Never>, protocolSeen: @escaping (_ multiplexed: Bool) -> Void
     ) {
         self.protocolSeen = protocolSeen
         self.id = id
@@ -100,11 +100,10 @@ final class CurlTransfer {
         }
 
         let method = attempt.method
-        let idempotent = method.isIdempotent
         if method == .head {
             try easy.set(CURLOPT_NOBODY, 1, "CURLOPT_NOBODY")
         } else if attempt.body != nil || method == .post {
-            // Bodies are read through a callback. For requests that are not idempotent there is
+            // Bodies are read through a callback. For requests not safe to repeat there is
             // deliberately no seek callback: libcurl silently re-sends a request whose reused
             // connection died, even after the server may have read it; without a way to rewind the
             // body it reports CURLE_SEND_FAIL_REWIND instead, and the retry policy decides.
@@ -115,7 +114,7 @@ final class CurlTransfer {
             try easy.set(CURLOPT_POSTFIELDSIZE_LARGE, offset: Int64(body.count), "CURLOPT_POSTFIELDSIZE_LARGE")
             try easy.set(CURLOPT_READFUNCTION, callback: readCallback, "CURLOPT_READFUNCTION")
             try easy.set(CURLOPT_READDATA, pointer: userData, "CURLOPT_READDATA")
-            if idempotent {
+            if attempt.repeatable {
                 try easy.setSeek(seekCallback)
                 try easy.set(CURLOPT_SEEKDATA, pointer: userData, "CURLOPT_SEEKDATA")
             } else if body.isEmpty {
@@ -144,7 +143,7 @@ final class CurlTransfer {
         }
         // A connection idle longer than this is not reused for a request that must not be sent twice:
         // the longer it idled, the likelier the server closed it just as the request went out.
-        try easy.set(CURLOPT_MAXAGE_CONN, idempotent ? 60 : 20, "CURLOPT_MAXAGE_CONN")
+        try easy.set(CURLOPT_MAXAGE_CONN, attempt.repeatable ? 60 : 20, "CURLOPT_MAXAGE_CONN")
 
         // "Expect:" with no value stops libcurl from waiting for 100-continue on larger bodies.
         headerList = HeaderList(attempt.headerLines + ["Expect:"])
@@ -188,7 +187,7 @@ final class CurlTransfer {
         http2.refusal(endings: endings, failedQuietly: code == CURLE_HTTP2 && easy.errorDetail.isEmpty)
     }
 
-    /// libcurl asks to rewind the body of a request that is not idempotent only to send it again;
+    /// libcurl asks to rewind the body of a request that is not safe to repeat only to send it again;
     /// the rewind is refused, and noted.
     fileprivate func rewindAskedForResend() {
         http2.rewindAsked(errorRecorded: !easy.errorDetail.isEmpty)

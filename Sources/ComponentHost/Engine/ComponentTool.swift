@@ -29,9 +29,11 @@ public enum ComponentTool {
 
     /// Runs with `arguments` (without the program name) and returns the exit code.
     public static func run(_ component: HostedComponent, arguments: [String], environment: [String: String], io: HostIO) async -> Int32 {
+        let component = component.reading(environment)
         // The help names the hosted component, not the host.
         let identity = HostIdentity(
-            commandName: component.commandName, connectionHelp: component.connectionHelp, version: component.version)
+            commandName: component.commandName, connectionHelp: component.connectionHelp, hasSandbox: component.sandbox != nil,
+            version: { component.manifestVersion })
         return await HostIdentity.$current.withValue(identity) {
             await runIdentified(component, arguments: arguments, environment: environment, io: io)
         }
@@ -100,7 +102,7 @@ public enum ComponentTool {
 
     static func printManifest(_ component: HostedComponent, compact: Bool, io: HostIO) -> Int32 {
         guard let loaded = loadManifest(component, path: nil, io: io) else { return invalidManifestExitCode }
-        let json = ManifestExport.json(loaded.manifest, version: component.version)
+        let json = ManifestExport.json(loaded.manifest, version: component.version(of: loaded.manifest))
         io.writeOut(JSONWriter.string(from: json, style: compact ? .compact : .pretty) + "\n")
         return 0
     }

@@ -20,14 +20,17 @@ struct EngineOptions: ParsableArguments {
 struct HostIdentity: Sendable {
     var commandName: String
     var connectionHelp: String
-    var version = "0.0.0"
+    /// Whether the component has a sandbox to stand in for its service.
+    var hasSandbox = false
+    /// Read only for `--version`: it may load the manifest.
+    var version: @Sendable () -> String = { "0.0.0" }
 
     @TaskLocal static var current = HostIdentity(commandName: "component", connectionHelp: "the component's environment variables")
 
     /// What `--version` prints: the component's version, the protocol's, and the libcurl this
     /// process loaded (with its TLS library and HTTP/2 support), so that an engine can log what it runs.
     var versionText: String {
-        "\(commandName) \(version)\nprotocol \(ManifestExport.protocolVersion)\n\(Libcurl.version)"
+        "\(commandName) \(version())\nprotocol \(ManifestExport.protocolVersion)\n\(Libcurl.version)"
     }
 }
 

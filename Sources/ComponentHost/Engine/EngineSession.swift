@@ -38,9 +38,9 @@ final class EngineSession: Sendable {
         do {
             services = try await component.services(
                 for: HostRequest(
-                    environment: environment, connection: nil, baseURL: target.baseURL, resetSandbox: false,
-                    allowsSandbox: target.sandbox, notice: { io.writeErr($0 + "\n") }),
-                concurrency: concurrency)
+                    environment: environment, connection: nil, baseURL: target.baseURL, allowsSandbox: target.sandbox,
+                    notice: { io.writeErr($0 + "\n") }),
+                manifest: loaded.manifest, concurrency: concurrency)
         } catch {
             throw StartFailure(message: "error: \(error)", exitCode: ComponentError.Kind.connection.exitCode)
         }

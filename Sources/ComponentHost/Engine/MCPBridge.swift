@@ -26,7 +26,7 @@ enum MCPBridge {
         let manifest = session.manifest
         let tools = manifest.actions.map(tool)
         let server = Server(
-            name: manifest.key, version: component.version, title: manifest.display.label,
+            name: manifest.key, version: component.version(of: manifest), title: manifest.display.label,
             instructions: manifest.display.description, capabilities: .init(tools: .init(listChanged: false)))
         await server.withMethodHandler(ListTools.self) { _ in
             ListTools.Result(tools: tools)

@@ -3,35 +3,37 @@ import ArgumentParser
 /// The `run-action` command line. Parsed only; ``RunActionHarness`` runs it, so that the same code
 /// serves the executable and in-process tests.
 struct RunActionCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "run-action",
-        abstract: "Run one action, trigger or data source of the component locally and print its result envelope as JSON.",
-        discussion: """
-            Inputs are given as key=value (repeat a key for the items of a list input; give \
-            key-value lists as name=value lines or JSON), as typed JSON with --input-json, or \
-            all at once with --inputs-file (a JSON object). Values from flags override the file.
+    // Computed: the help names the hosted component and says whether it has a sandbox.
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: HostIdentity.current.commandName,
+            abstract: "Run one action, trigger or data source of the component locally and print its result envelope as JSON.",
+            discussion: """
+                Inputs are given as key=value (repeat a key for the items of a list input; give \
+                key-value lists as name=value lines or JSON), as typed JSON with --input-json, or \
+                all at once with --inputs-file (a JSON object). Values from flags override the file.
 
-            The connection is --connection KEY with one --connection-field name=value per field, \
-            or --connection-file (a JSON object {"key": ..., "fields": {...}}). With only \
-            --connection-field, the component's single connection is meant. With neither, the \
-            component takes one from the environment, or runs against its built-in sandbox (a \
-            local stand-in for the service, whose state is kept between runs).
+                The connection is --connection KEY with one --connection-field name=value per field, \
+                or --connection-file (a JSON object {"key": ..., "fields": {...}}). With only \
+                --connection-field, the component's single connection is meant. With neither, the \
+                component takes one from the environment (\(HostIdentity.current.connectionHelp))\(HostIdentity.current.hasSandbox ? ", or runs against its built-in sandbox (a local stand-in for the service, whose state is kept between runs)" : "").
 
-            A trigger takes the engine's payload with --payload (a JSON file, such as a webhook \
-            request) and a polling trigger its previous state with --state (a JSON file, \
-            updated in place with the state the run returns, so running it again continues).
+                A trigger takes the engine's payload with --payload (a JSON file, such as a webhook \
+                request) and a polling trigger its previous state with --state (a JSON file, \
+                updated in place with the state the run returns, so running it again continues).
 
-            The result is printed on standard output as {"data": ...} (an action), {"payload": \
-            ..., "response": ..., "state": ...} (a trigger), {"result": ...} (a data source), or \
-            {"error": {...}} on failure; logs, diagnostics and a one-line error go to standard error. Secrets never \
-            appear in any of them.
+                The result is printed on standard output as {"data": ...} (an action), {"payload": \
+                ..., "response": ..., "state": ...} (a trigger), {"result": ...} (a data source), or \
+                {"error": {...}} on failure; logs, diagnostics and a one-line error go to standard error. Secrets never \
+                appear in any of them.
 
-            \(HelpText.transport)
+                \(HelpText.transport)
 
-            Exit codes: 0 success; 1 internal error; 2 invalid input; 3 connection problem; \
-            4 upstream (the service answered with an error); 5 timeout; 6 network; 7 protocol \
-            (unknown action); 64 bad command line; 65 invalid manifest.
-            """)
+                Exit codes: 0 success; 1 internal error; 2 invalid input; 3 connection problem; \
+                4 upstream (the service answered with an error); 5 timeout; 6 network; 7 protocol \
+                (unknown action); 8 needs review; 64 bad command line; 65 invalid manifest.
+                """)
+    }
 
     @Argument(help: ArgumentHelp("The key of the action, trigger or data source to run (see --list).", valueName: "key"))
     var action: String?
@@ -81,7 +83,10 @@ struct RunActionCommand: ParsableCommand {
         name: .customLong("base-url"), help: ArgumentHelp("Send the component's API requests here (a sandbox, a proxy).", valueName: "url"))
     var baseURL: String?
 
-    @Flag(name: .customLong("reset-sandbox"), help: "Start the built-in sandbox from an empty state.")
+    @Flag(
+        name: .customLong("reset-sandbox"),
+        help: ArgumentHelp(
+            "Start the built-in sandbox from an empty state.", visibility: HostIdentity.current.hasSandbox ? .default : .hidden))
     var resetSandbox = false
 
     @Flag(name: .customLong("list"), help: "List the actions, triggers and data sources with their inputs, then exit.")

@@ -23,6 +23,19 @@ public enum RunActionHarness {
 
     /// Runs with `arguments` (without the program name) and returns the exit code.
     public static func run(_ component: HostedComponent, arguments: [String], environment: [String: String], io: HostIO) async -> Int32 {
+        let component = component.reading(environment)
+        // The help names the hosted component, not the host.
+        let identity = HostIdentity(
+            commandName: component.commandName, connectionHelp: component.connectionHelp, hasSandbox: component.sandbox != nil,
+            version: { component.manifestVersion })
+        return await HostIdentity.$current.withValue(identity) {
+            await runIdentified(component, arguments: arguments, environment: environment, io: io)
+        }
+    }
+
+    private static func runIdentified(_ component: HostedComponent, arguments: [String], environment: [String: String], io: HostIO) async
+        -> Int32
+    {
         let command: RunActionCommand
         do {
             command = try RunActionCommand.parse(arguments)
@@ -90,7 +103,8 @@ public enum RunActionHarness {
             services = try await component.services(
                 for: HostRequest(
                     environment: environment, connection: explicitConnection, baseURL: command.baseURL,
-                    resetSandbox: command.resetSandbox, notice: { io.writeErr($0 + "\n") }))
+                    resetsSandbox: command.resetSandbox, notice: { io.writeErr($0 + "\n") }),
+                manifest: loaded.manifest)
         } catch {
             io.writeErr("error: \(error)\n")
             return ComponentError.Kind.connection.exitCode

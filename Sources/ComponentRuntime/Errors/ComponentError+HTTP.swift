@@ -36,15 +36,13 @@ extension ComponentError {
         if error.kind == .deadlineExceeded {
             message += "; nothing was sent. Send it again with a later deadline if it is still wanted."
         }
-        let retryable: Bool
-        switch error.kind {
-        case .upstream: retryable = error.status == .tooManyRequests || error.status?.kind == .serverError && !error.maybeSent
-        case .network, .timeout, .deadlineExceeded: retryable = !error.maybeSent && !error.isPermanent
-        case .cancelled: retryable = true
-        case .invalidRequest, .tls: retryable = false
-        }
         self.init(
-            kind, code: .string(code), message: message, status: error.status?.code, retryable: retryable, maybeSent: error.maybeSent,
-            details: .object(details))
+            kind, code: .string(code), message: message, status: error.status?.code, retryable: error.retryable, maybeSent: error.maybeSent,
+            details: .object(details), cause: error)
     }
+}
+
+extension HTTPError: ComponentErrorConvertible {
+    /// `network`, `timeout` or `upstream` (see ``ComponentError/init(_:)-(HTTPError)``).
+    public var componentError: ComponentError { ComponentError(self) }
 }

@@ -23,6 +23,10 @@ public struct ComponentError: Error, Sendable, CustomStringConvertible {
         case `protocol`
         /// A bug or an unexpected condition in the component.
         case `internal`
+        /// Whether the request took effect cannot be known (a send whose answer was lost, and no
+        /// trustworthy evidence either way): a person must look before it is sent again. Engine
+        /// adapters end a request so rather than risk a second send.
+        case needsReview = "needs_review"
 
         /// The exit code of a process that ends with this kind of error.
         public var exitCode: Int32 {
@@ -34,6 +38,7 @@ public struct ComponentError: Error, Sendable, CustomStringConvertible {
             case .timeout: 5
             case .network: 6
             case .protocol: 7
+            case .needsReview: 8
             }
         }
     }
@@ -57,12 +62,16 @@ public struct ComponentError: Error, Sendable, CustomStringConvertible {
     public var input: String?
     /// Structured context.
     public var details: JSONValue?
+    /// The error this one was made from (an ``HTTPError`` with its attempts, a decoding error),
+    /// for logs and for handlers that look deeper; never rendered into the envelope.
+    public var cause: (any Error)?
 
     /// An error.
     public init(
         _ kind: Kind, code: JSONValue, message: String, status: Int? = nil, moreInfo: String? = nil,
-        retryable: Bool = false, maybeSent: Bool = false, input: String? = nil, details: JSONValue? = nil
+        retryable: Bool = false, maybeSent: Bool = false, input: String? = nil, details: JSONValue? = nil, cause: (any Error)? = nil
     ) {
+        self.cause = cause
         self.kind = kind
         self.code = code
         self.message = message
@@ -91,6 +100,19 @@ public struct ComponentError: Error, Sendable, CustomStringConvertible {
         if let details { error["details"] = details }
         return .object(["error": .object(error)])
     }
+}
+
+/// An error that can say itself as a ``ComponentError``. The runner converts whatever a handler
+/// throws once, at the edge: a conforming error renders itself (and is kept as the ``ComponentError/cause``),
+/// anything else becomes an `internal` error. ``HTTPError`` conforms; a component's own error
+/// types can too, instead of being mapped at every layer.
+public protocol ComponentErrorConvertible: Error {
+    /// This error, classified.
+    var componentError: ComponentError { get }
+}
+
+extension ComponentError: ComponentErrorConvertible {
+    public var componentError: ComponentError { self }
 }
 
 extension ComponentError {

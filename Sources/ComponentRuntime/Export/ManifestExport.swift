@@ -6,7 +6,7 @@ public import ComponentManifest
 public enum ManifestExport {
     /// The version of the process protocol (`docs/protocol.md`); a new major version means a
     /// change an engine must adapt to, a new minor one only adds fields.
-    public static let protocolVersion = "1.2"
+    public static let protocolVersion = "1.3"
 
     /// The export of `manifest`.
     public static func json(_ manifest: ComponentManifest, version: String? = nil) -> JSONValue {
@@ -16,7 +16,7 @@ public enum ManifestExport {
         ]
         if let category = manifest.display.category { component["category"] = .string(category) }
         if let longDescription = manifest.display.longDescription { component["longDescription"] = .string(longDescription) }
-        if let version { component["version"] = .string(version) }
+        if let version = version ?? manifest.version { component["version"] = .string(version) }
 
         let connections: [JSONValue] = manifest.connections.map { connection in
             var object: JSONObject = ["key": .string(connection.key), "label": .string(connection.label)]
@@ -52,6 +52,22 @@ public enum ManifestExport {
             "triggers": .array(triggers),
             "actions": .array(actions),
             "dataSources": .array(dataSources),
+            "retry": retry(manifest.retry),
+        ]
+    }
+
+    /// `{"attempts", "backoff": {"initialMs", "multiplier", "maximumMs", "jitter"}, "retryAfterMaxMs",
+    /// "engineAttempts"}`: the manifest's `retry:` with the runtime's defaults filled in, for an
+    /// engine adapter to retry by the same numbers as the component.
+    static func retry(_ settings: RetrySettings) -> JSONValue {
+        [
+            "attempts": .integer(settings.attempts),
+            "backoff": [
+                "initialMs": .integer(settings.initialDelayMs), "multiplier": .number(settings.multiplier),
+                "maximumMs": .integer(settings.maximumDelayMs), "jitter": .bool(settings.jitter),
+            ],
+            "retryAfterMaxMs": .integer(settings.retryAfterMaxMs),
+            "engineAttempts": .integer(settings.engineAttempts),
         ]
     }
 

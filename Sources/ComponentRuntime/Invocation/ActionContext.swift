@@ -15,12 +15,17 @@ public struct ActionContext: Sendable {
     /// Shows a short progress line to a person watching (a terminal), for long work such as a
     /// listing of many pages; `nil` when nobody is watching.
     public var progress: (@Sendable (String) -> Void)?
+    /// Whether the manifest says running this element twice has no further effect (an action
+    /// hinted read-only or idempotent, a data source): its requests are then retried as safe to
+    /// repeat whatever their method (``ServiceClient`` applies it).
+    public var repeatable: Bool
 
     /// A context.
     public init(
         logger: Logger, connection: ResolvedConnection?, invocationID: String, debug: Bool, elementKey: String,
-        progress: (@Sendable (String) -> Void)? = nil
+        progress: (@Sendable (String) -> Void)? = nil, repeatable: Bool = false
     ) {
+        self.repeatable = repeatable
         self.logger = logger
         self.connection = connection
         self.invocationID = invocationID

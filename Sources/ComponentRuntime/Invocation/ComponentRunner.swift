@@ -250,11 +250,20 @@ public final class ComponentRunner: Sendable {
         }
     }
 
+    /// Whether running `element` twice has no further effect, by the manifest: an action whose
+    /// hints say read-only or idempotent, and every data source (they only read).
+    static func repeatable(_ element: some ManifestElement) -> Bool {
+        if let action = element as? ActionDefinition { return action.hints.readOnly == true || action.hints.idempotent == true }
+        return element is DataSourceDefinition
+    }
+
     /// The classified form of anything a handler throws.
     static func classify(_ error: any Error, kind: String, key: String) -> ComponentError {
         switch error {
-        case let error as ComponentError: return error
-        case let error as HTTPError: return ComponentError(error)
+        case let error as any ComponentErrorConvertible:
+            var classified = error.componentError
+            if classified.cause == nil, !(error is ComponentError) { classified.cause = error }
+            return classified
         case is CancellationError:
             return ComponentError(
                 .internal, code: "cancelled", message: "The \(kind) '\(key)' was cancelled before it finished.", retryable: true)
@@ -351,7 +360,7 @@ public final class ComponentRunner: Sendable {
             metadata: ["inputs": .string(prepared.inputs.description), "connection": .string(prepared.connection?.description ?? "none")])
         let context = ActionContext(
             logger: logger, connection: prepared.connection, invocationID: request.invocationID, debug: request.debug,
-            elementKey: element.key, progress: progress)
+            elementKey: element.key, progress: progress, repeatable: Self.repeatable(element))
         let started = ContinuousClock.now
         let outcome: Result<Output, ComponentError>
         do {

@@ -9,10 +9,10 @@ struct GetSMS: ActionHandler {
         var messageSid: String
     }
 
-    let configuration: TwilioConfiguration
+    let settings: ServiceSettings
 
     func handle(_ input: Input, context: ActionContext) async throws -> JSONValue {
-        let api = try TwilioAPI(context: context, configuration: configuration)
+        let api = try TwilioAPI(context: context, settings: settings)
         let message = try await api.json(HTTPClientRequest(method: .get, url: api.accountPath + "/Messages/\(input.messageSid).json"))
         return MessageOutput.map(message)
     }

@@ -19,10 +19,10 @@ struct ListMessages: ActionHandler {
         var defaultCountryCode: String
     }
 
-    let configuration: TwilioConfiguration
+    let settings: ServiceSettings
 
     func handle(_ input: Input, context: ActionContext) async throws -> StreamedList {
-        let api = try TwilioAPI(context: context, configuration: configuration)
+        let api = try TwilioAPI(context: context, settings: settings)
         let listPath = api.accountPath + "/Messages.json"
         let first: String
         if let cursor = input.cursor {

@@ -25,15 +25,10 @@ struct RawRequest: ActionHandler {
         var useExponentialBackoff: Bool
     }
 
-    let configuration: TwilioConfiguration
-
-    /// Exponential backoff's fixed strategy: 1 s, 2 s, 4 s... capped at 30 s, jittered. It does not
-    /// use Retry Delay (ms).
-    static let exponentialBackoff = RetryPolicy.Backoff.exponential(
-        initial: .seconds(1), multiplier: 2, maximum: .seconds(30), jitter: true)
+    let settings: ServiceSettings
 
     func handle(_ input: Input, context: ActionContext) async throws -> JSONValue {
-        let api = try TwilioAPI(context: context, configuration: configuration)
+        let api = try TwilioAPI(context: context, settings: settings)
         let url = try Self.resolve(input.url, api: api)
         let hasParts = !(input.formData ?? []).isEmpty || !(input.fileData ?? []).isEmpty
         if let data = input.data, data != .null, hasParts {
@@ -70,9 +65,10 @@ struct RawRequest: ActionHandler {
 
         var timeouts = HTTPTimeouts()
         if let timeout = input.timeout { timeouts.perAttempt = .milliseconds(timeout) }
+        // The pre-defined exponential strategy is the component's own (the manifest's `retry:`).
         let backoff: RetryPolicy.Backoff =
             input.useExponentialBackoff
-            ? Self.exponentialBackoff : input.retryDelayMS > 0 ? .fixed(.milliseconds(input.retryDelayMS)) : .none
+            ? settings.retry.backoff : input.retryDelayMS > 0 ? .fixed(.milliseconds(input.retryDelayMS)) : .none
         guard let method = HTTPRequest.Method(input.method.uppercased()) else {
             throw ComponentError.invalidInput(
                 "method", label: "Method",
@@ -83,7 +79,9 @@ struct RawRequest: ActionHandler {
         let request = HTTPClientRequest(
             method: method, url: url, headerFields: headers,
             query: (input.queryParams ?? []).map { ($0.key, $0.value) }, body: body, timeouts: timeouts,
-            retry: RetryPolicy(maxRetries: input.maxRetries, backoff: backoff, retryAllErrors: input.retryAllErrors))
+            retry: RetryPolicy(
+                maxRetries: input.maxRetries, backoff: backoff, retryAfterCap: settings.retry.retryAfterCap,
+                retryAllErrors: input.retryAllErrors))
         let response = try await api.send(request)
         return response.decodedBody(as: ResponseType(rawValue: input.responseType) ?? .json)
     }
@@ -124,7 +122,7 @@ struct RawRequest: ActionHandler {
         let components = URLComponents(string: text.hasPrefix("//") ? "https:" + text : text)
         let host = components?.host ?? ""
         let allowedOverride =
-            api.configuration.baseURL.flatMap { URLComponents(string: $0) }.map { base in
+            api.settings.baseURL.flatMap { URLComponents(string: $0) }.map { base in
                 base.host == components?.host && base.port == components?.port && base.scheme == components?.scheme
             } ?? false
         guard allowedOverride || (components?.scheme?.lowercased() == "https" && TwilioHosts.isTwilioHost(host)) else {

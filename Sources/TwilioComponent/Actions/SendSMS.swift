@@ -26,11 +26,11 @@ struct SendSMS: ActionHandler {
         var riskCheck: String?
     }
 
-    let configuration: TwilioConfiguration
+    let settings: ServiceSettings
 
     func handle(_ input: Input, context: ActionContext) async throws -> JSONValue {
         let form = try Self.form(for: input)
-        let api = try TwilioAPI(context: context, configuration: configuration)
+        let api = try TwilioAPI(context: context, settings: settings)
         let path = api.accountPath + "/Messages.json"
         if input.dryRun {
             var fields = JSONObject()

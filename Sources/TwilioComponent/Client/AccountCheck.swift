@@ -6,10 +6,10 @@ import HTTPTypes
 /// Tests a connection by fetching its account, through the same credentials, host and error
 /// mapping the actions use: a connection that passes can send.
 struct AccountCheck: ConnectionCheck {
-    let configuration: TwilioConfiguration
+    let settings: ServiceSettings
 
     func check(context: ActionContext) async throws -> JSONValue {
-        let api = try TwilioAPI(context: context, configuration: configuration)
+        let api = try TwilioAPI(context: context, settings: settings)
         let account = try await api.json(HTTPClientRequest(method: .get, url: api.accountPath + ".json"))
         let status = account["status"]?.stringValue ?? "unknown"
         guard status == "active" else {

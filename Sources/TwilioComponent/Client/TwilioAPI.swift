@@ -6,22 +6,23 @@ import HTTPTypes
 import Logging
 
 /// Requests to Twilio's REST API for one invocation: the right host, the connection's credentials,
-/// and Twilio's errors turned into classified ``ComponentError``s.
+/// and Twilio's error bodies read into the classified ``ComponentError``s (``ServiceClient``).
 struct TwilioAPI: Sendable {
     let credentials: TwilioCredentials
-    let configuration: TwilioConfiguration
-    let logger: Logger
+    let client: ServiceClient
 
-    init(context: ActionContext, configuration: TwilioConfiguration) throws(ComponentError) {
-        credentials = try TwilioCredentials(context.connection)
-        self.configuration = configuration
-        logger = context.logger
+    init(context: ActionContext, settings: ServiceSettings) throws(ComponentError) {
+        let credentials = try TwilioCredentials(context.connection)
+        self.credentials = credentials
+        client = ServiceClient(
+            name: "Twilio", baseURL: TwilioHosts.baseURL(region: credentials.region, edge: credentials.edge), settings: settings,
+            auth: .basic(username: credentials.username, password: credentials.secret), context: context,
+            mapError: { error, classified in TwilioErrors.componentError(error, classified, credentials: credentials) })
     }
 
-    /// `https://api.twilio.com`, the region's host, or the configured override.
-    var baseURL: String {
-        configuration.baseURL ?? TwilioHosts.baseURL(region: credentials.region, edge: credentials.edge)
-    }
+    /// `https://api.twilio.com`, the region's host, or the run's override.
+    var baseURL: String { client.baseURL }
+    var settings: ServiceSettings { client.settings }
 
     /// `/2010-04-01/Accounts/{AccountSid}`.
     var accountPath: String { "/2010-04-01/Accounts/\(credentials.accountSid)" }
@@ -29,38 +30,25 @@ struct TwilioAPI: Sendable {
     /// Sends `request` (its URL relative to the base unless absolute) with the connection's credentials.
     func send(_ request: HTTPClientRequest) async throws(ComponentError) -> HTTPClientResponse {
         var request = request
-        if request.url.hasPrefix("/") { request.url = baseURL + request.url }
-        request.auth = credentials.basicAuth
-        if request.timeouts == HTTPTimeouts() { request.timeouts = configuration.timeouts }
-        request.headerFields[.userAgent] = TwilioConfiguration.userAgent
+        // Twilio answers a DELETE with no body at all.
         if request.method != .delete, !request.headerFields.contains(.accept) {
             request.headerFields.append(HTTPField(name: .accept, value: "application/json"))
         }
-        do {
-            return try await configuration.http.send(request, logger: logger)
-        } catch {
-            throw TwilioErrors.componentError(error, credentials: credentials)
-        }
+        return try await client.send(request)
     }
 
     /// Sends and parses a JSON response.
     func json(_ request: HTTPClientRequest) async throws(ComponentError) -> JSONValue {
-        let response = try await send(request)
-        guard let json = response.json else {
-            throw ComponentError(
-                .protocol, code: "invalid_response",
-                message:
-                    "Twilio answered \(response.status.code) with a body that is not JSON; the request may have gone to the wrong host (\(baseURL)).",
-                status: response.status.code)
-        }
-        return json
+        var request = request
+        if !request.headerFields.contains(.accept) { request.headerFields.append(HTTPField(name: .accept, value: "application/json")) }
+        return try await client.json(request)
     }
 }
 
 /// Twilio's error bodies (`{"code", "message", "more_info", "status"}`) as classified errors.
 enum TwilioErrors {
-    static func componentError(_ error: HTTPError, credentials: TwilioCredentials) -> ComponentError {
-        var component = ComponentError(error)
+    static func componentError(_ error: HTTPError, _ classified: ComponentError, credentials: TwilioCredentials) -> ComponentError {
+        var component = classified
         guard error.kind == .upstream, let status = error.status?.code else { return component }
         let body = error.bodyJSON
         let code = body?["code"]?.intValue

@@ -14,13 +14,13 @@ struct SelectMessage: DataSourceHandler {
         var defaultCountryCode: String
     }
 
-    let configuration: TwilioConfiguration
+    let settings: ServiceSettings
 
     /// How many characters of the body a label shows.
     static let previewLength = 40
 
     func handle(_ input: Input, context: ActionContext) async throws -> JSONValue {
-        let api = try TwilioAPI(context: context, configuration: configuration)
+        let api = try TwilioAPI(context: context, settings: settings)
         let filters = try ListMessages.addressFilters(
             to: input.to, from: input.from, defaultCountryCode: input.defaultCountryCode, owner: "data source 'selectMessage'")
         let messages = try await api.messages(filters: filters, pageSize: input.limit, limit: input.limit)

@@ -20,17 +20,17 @@ struct PollMessages: TriggerHandler {
         var defaultCountryCode: String
     }
 
-    let configuration: TwilioConfiguration
+    let settings: ServiceSettings
     /// The time of a first run, which starts from "now".
     let now: @Sendable () -> Date
 
-    init(configuration: TwilioConfiguration, now: @escaping @Sendable () -> Date = { Date() }) {
-        self.configuration = configuration
+    init(settings: ServiceSettings, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.settings = settings
         self.now = now
     }
 
     func handle(_ input: Input, event: TriggerEvent, context: ActionContext) async throws -> TriggerResult {
-        let api = try TwilioAPI(context: context, configuration: configuration)
+        let api = try TwilioAPI(context: context, settings: settings)
         let stored = try PollingCursor(state: event.state)
         let isFirstRun = stored == nil
         let previous = stored ?? PollingCursor(since: Int(now().timeIntervalSince1970.rounded(.down)))

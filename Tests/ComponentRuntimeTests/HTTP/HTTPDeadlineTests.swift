@@ -120,7 +120,7 @@ import Testing
             // An attempt the loop takes after its deadline (the process paused meanwhile) never starts.
             let pool = HTTPConnectionPool()
             let attempt = CurlAttempt(
-                method: .post, url: server.baseURL + "/late", headerLines: [], body: Data("Body=x".utf8), auth: nil,
+                method: .post, repeatable: false, url: server.baseURL + "/late", headerLines: [], body: Data("Body=x".utf8), auth: nil,
                 connectTimeout: .seconds(5), totalTimeout: .seconds(5), maximumResponseBytes: 1 << 20, trust: pool.settings.trust,
                 proxy: nil, deadline: Self.deadline(in: -1))
             let loop = pool.loop

@@ -78,7 +78,7 @@ import TwilioSandbox
             for entry in entries { try await tool.fault("messages.create", entry) }
 
             var environment = tool.environment
-            environment["TWILIO_TIMEOUT_MS"] = "500"
+            environment["COMPONENT_ATTEMPT_TIMEOUT_MS"] = "500"
             let lines =
                 (1...total).map { id in
                     JSONWriter.string(from: [
@@ -135,7 +135,7 @@ import TwilioSandbox
             #expect(traffic["requests"]?.objectValue?.keys.contains(run.transport.httpVersion) == true)
             print(
                 """
-                faults through serve over \(run.transport.rawValue): \(total) sends at concurrency 16, TWILIO_TIMEOUT_MS=500
+                faults through serve over \(run.transport.rawValue): \(total) sends at concurrency 16, COMPONENT_ATTEMPT_TIMEOUT_MS=500
                   scripted (\(entries.count) entries, one per attempt): \(faultLine)
                   succeeded \(succeeded.count), each once in the sandbox; failed \(failed.count): \(failureLine)
                   sandbox messages for these requests: \(messagesByID.count), duplicates \(messagesByID.values.filter { $0.count > 1 }.count), unannounced \(unaccounted.count)

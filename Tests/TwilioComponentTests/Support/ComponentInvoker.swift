@@ -17,9 +17,10 @@ struct ComponentInvoker {
     init(baseURL: String? = nil, certificateAuthorityFile: String? = nil) throws {
         let manifest = try ManifestLoader.load(text: TwilioComponent.manifestText, file: TwilioComponent.manifestFileName).manifest
         let pool = HTTPConnectionPool(settings: HTTPClientSettings(trust: TLSTrust(certificateFile: certificateAuthorityFile)))
-        let configuration = TwilioConfiguration(
-            baseURL: baseURL, http: CurlHTTPClient(userAgent: TwilioConfiguration.userAgent, pool: pool))
-        runner = try ComponentRunner(ComponentDefinition(manifest: manifest, handlers: TwilioComponent.handlers(configuration)))
+        let settings = ServiceSettings(
+            baseURL: baseURL, http: CurlHTTPClient(userAgent: "twilio-component/\(manifest.version ?? "") \(Libcurl.product)", pool: pool),
+            retry: RetryPolicy(manifest.retry))
+        runner = try ComponentRunner(ComponentDefinition(manifest: manifest, handlers: TwilioComponent.handlers(settings)))
     }
 
     /// The component, talking to the sandbox `harness` stands on.

@@ -44,7 +44,7 @@ struct Harness: SandboxControlling {
         let err = Mutex("")
         let io = HostIO(writeOut: { text in out.withLock { $0 += text } }, writeErr: { text in err.withLock { $0 += text } })
         let code = await RunActionHarness.run(
-            TwilioHosting.component(commandName: "run-action", sandbox: InProcessSandbox.launch),
+            TwilioHosting.component(commandName: "run-action", sandbox: InProcessSandbox()),
             arguments: arguments + ["--base-url", baseURL, "--compact"] + (withConnection ? connection : []),
             environment: environment, io: io)
         return Output(stdout: out.withLock { $0 }, stderr: err.withLock { $0 }, exitCode: code)

@@ -47,5 +47,5 @@ func trustEnvironment(_ certificateAuthorityFile: String?) -> [String: String] {
     certificateAuthorityFile.map { ["SSL_CERT_FILE": $0] } ?? [:]
 }
 
-/// The sandbox running in this process (TwilioHost's `StandInSandbox` is what a run was given).
+/// The sandbox running in this process (a run was given its `RunningSandbox`).
 typealias LocalSandbox = RunningSandbox

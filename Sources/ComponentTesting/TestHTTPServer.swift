@@ -292,3 +292,22 @@ public final class ReservedPort: Sendable {
 
     deinit { close(socket) }
 }
+
+extension TestHTTPServer {
+    /// A handler that answers with `actions` in turn, then with `last` for every later request:
+    /// `.script([.json(429, "{}", headers: [("Retry-After", "1")])], then: .json(202, "{}"))`.
+    public static func script(_ actions: [Action], then last: Action) -> @Sendable (Request) -> Action {
+        let script = Script(actions)
+        return { _ in script.next() ?? last }
+    }
+
+    private final class Script: Sendable {
+        private let remaining: Mutex<[Action]>
+
+        init(_ actions: [Action]) { remaining = Mutex(actions) }
+
+        func next() -> Action? {
+            remaining.withLock { $0.isEmpty ? nil : $0.removeFirst() }
+        }
+    }
+}

@@ -1,8 +1,6 @@
-// The fixture component's run-action: a test double for a real component, used by the host tests.
-import ComponentCore
-import ComponentHost
-import ComponentRuntime
-import Logging
+// The smallest component there is: two actions and a connection, all in this file and fixture.yaml.
+// The host tests run it; docs/writing-a-component.md starts from it.
+import ComponentKit
 
 struct EchoInput: Codable, Sendable {
     var message: String
@@ -49,19 +47,12 @@ handlers.action("whoami") { (_: NoInputs, context) -> JSONValue in
 }
 
 let registry = handlers
-let component =
-    HostedComponent(
-        manifest: .embedded(fileName: EmbeddedManifest.fileName, text: EmbeddedManifest.text),
-        connectionHelp: "FIXTURE_USER with FIXTURE_TOKEN",
-        makeHandlers: { _ in registry },
-        prepare: { request in
-            guard let user = request.environment["FIXTURE_USER"], let token = request.environment["FIXTURE_TOKEN"] else {
-                return HostServices()
-            }
-            return HostServices(connection: RawConnection(key: "token", fields: ["user": .string(user), "token": .string(token)]))
-        })
-// `fixture-component invoke|serve|...` is the engine front end; anything else is run-action.
-if let first = CommandLine.arguments.dropFirst().first, ComponentTool.subcommandNames.contains(first) {
-    await ComponentTool.main(component)
-}
-await RunActionHarness.main(component)
+let component = HostedComponent(
+    manifest: .embedded(fileName: EmbeddedManifest.fileName, text: EmbeddedManifest.text),
+    connectionHelp: "FIXTURE_USER with FIXTURE_TOKEN",
+    environment: { environment in
+        guard let user = environment["FIXTURE_USER"], let token = environment["FIXTURE_TOKEN"] else { return ServiceEnvironment() }
+        return ServiceEnvironment(connection: RawConnection(key: "token", fields: ["user": .string(user), "token": .string(token)]))
+    },
+    makeHandlers: { _ in registry })
+await ComponentMain.main(component)

@@ -3,14 +3,14 @@ import Foundation
 import HTTPTypes
 import Logging
 
-/// One request's way through its attempts: what each attempt sends, and after each one whether
+/// One request's way through its attempts: the limits of each attempt, and after each one whether
 /// to answer, fail or try again, by the request's ``RetryPolicy`` and deadline.
 ///
-/// A class, used by one task only, so that ``CurlHTTPClient/send(_:logger:)`` keeps a single
+/// A class, used by one task only, so that ``RetryingHTTPClient/send(_:logger:)`` keeps a single
 /// reference across its suspensions: a task keeps its frames for as long as its request is in
 /// flight, and with a thousand requests waiting on the network, what each frame holds is what
 /// the process holds.
-final class CurlExchange {
+final class RequestAttempts<Transport: HTTPTransport> {
     enum Next {
         /// An accepted response: the request is done.
         case respond(HTTPClientResponse)
@@ -19,8 +19,8 @@ final class CurlExchange {
     }
 
     private let request: HTTPClientRequest
-    /// What every attempt sends; each copy gets timeouts that fit the deadline.
-    private let attempt: CurlAttempt
+    /// What every attempt sends, prepared once.
+    let prepared: Transport.PreparedRequest
     /// The URL without credentials, for messages and the log.
     private let displayURL: String
     private let logger: Logger?
@@ -35,13 +35,13 @@ final class CurlExchange {
     private var mayHaveBeenSent = false
     private var attemptStarted: ContinuousClock.Instant
     /// How the previous attempt ended: the request's error if the deadline stops the next one.
-    private var lastResult: CurlAttemptResult?
+    private var lastResult: AttemptResult?
 
-    init(request: HTTPClientRequest, attempt: CurlAttempt, logger: Logger?) {
+    init(request: HTTPClientRequest, prepared: Transport.PreparedRequest, logger: Logger?) {
         self.request = request
-        self.attempt = attempt
+        self.prepared = prepared
         self.logger = logger
-        displayURL = HTTPError.strippingCredentials(attempt.url)
+        displayURL = HTTPError.strippingCredentials(request.fullURL)
         let now = ContinuousClock.now
         attemptStarted = now
         deadline = request.timeouts.overall.map { now + $0 }
@@ -49,14 +49,14 @@ final class CurlExchange {
         serverClock = HTTPServerClock.current
     }
 
-    private var maybeSent: Bool { mayHaveBeenSent && !request.method.isIdempotent }
+    private var maybeSent: Bool { mayHaveBeenSent && !request.isRepeatable }
 
-    /// The next attempt to perform, its timeouts cut to what the overall deadline and the
-    /// caller's ``HTTPDeadline`` leave.
+    /// The limits of the next attempt: the request's timeouts, cut to what the overall deadline
+    /// and the caller's ``HTTPDeadline`` leave.
     /// - Throws: a `timeout` error when the overall deadline has passed; when the caller's
     ///   deadline has, the last attempt's error, or `deadlineExceeded` if none was made.
-    func nextAttempt() throws(HTTPError) -> CurlAttempt {
-        var next = attempt
+    func nextAttempt() throws(HTTPError) -> AttemptLimits {
+        var next = AttemptLimits(connectTimeout: request.timeouts.connect, totalTimeout: request.timeouts.perAttempt)
         if let deadline {
             let remaining = deadline - clock.now
             guard remaining > .zero else {
@@ -72,7 +72,7 @@ final class CurlExchange {
             guard remaining > .zero else { throw deadlinePassed(wallDeadline) }
             next.totalTimeout = min(next.totalTimeout, remaining)
             next.connectTimeout = min(next.connectTimeout, remaining)
-            // Checked again where the transfer reaches libcurl: this task may wait for the loop.
+            // Checked again where the transport sends: this task may wait for it.
             next.deadline = wallDeadline
         }
         attempts += 1
@@ -101,11 +101,11 @@ final class CurlExchange {
 
     /// What to do after an attempt ended with `result`.
     /// - Throws: the request's error when it is not to be tried again.
-    func conclude(_ result: CurlAttemptResult) throws(HTTPError) -> Next {
+    func conclude(_ result: AttemptResult) throws(HTTPError) -> Next {
         let elapsed = clock.now - attemptStarted
         if let failure = result.failure, let wallDeadline {
             if failure.kind == .deadlineExceeded {
-                // Refused on the loop's thread before libcurl had it: it was no attempt.
+                // Refused by the transport before it sent anything: it was no attempt.
                 attempts -= 1
                 log(result, elapsed: elapsed, decision: "not started: the request's deadline passed")
                 throw deadlinePassed(wallDeadline)
@@ -127,7 +127,7 @@ final class CurlExchange {
             outcome = .failure(failure)
             if failure.requestMayHaveBeenSent { mayHaveBeenSent = true }
         }
-        let (retry, reason) = policy.shouldRetry(outcome, method: request.method, accepted: request.acceptedStatuses)
+        let (retry, reason) = policy.shouldRetry(outcome, repeatable: request.isRepeatable, accepted: request.acceptedStatuses)
         let canRetry = retry && attempts <= policy.maxRetries && !Task.isCancelled
 
         var delay = Duration.zero
@@ -179,7 +179,7 @@ final class CurlExchange {
             message: "the request was cancelled while waiting to retry", maybeSent: maybeSent)
     }
 
-    private func error(for result: CurlAttemptResult, notes: [String]) -> HTTPError {
+    private func error(for result: AttemptResult, notes: [String]) -> HTTPError {
         let suffix = notes.map { "; " + $0 }.joined()
         if let response = result.response {
             return HTTPError(
@@ -202,12 +202,12 @@ final class CurlExchange {
     }
 
     /// One debug line per attempt: method, URL, outcome, time, and what happens next.
-    private func log(_ result: CurlAttemptResult, elapsed: Duration, decision: String) {
+    private func log(_ result: AttemptResult, elapsed: Duration, decision: String) {
         guard let logger, logger.logLevel <= .debug else { return }
         let outcome = result.response.map { "\($0.status.code)" } ?? "failed: \(result.failure!.message)"
         logger.debug(
             "HTTP \(request.method) \(displayURL) → \(outcome) in \(format(elapsed)) (attempt \(attempts) of \(request.retry.maxRetries + 1)); \(decision)",
-            metadata: ["headers": .string(CurlHTTPClient.redactedHeaders(request))])
+            metadata: ["headers": .string(request.redactedHeaders)])
     }
 
     private func format(_ duration: Duration) -> String {
@@ -217,4 +217,4 @@ final class CurlExchange {
 }
 
 @available(*, unavailable)
-extension CurlExchange: Sendable {}
+extension RequestAttempts: Sendable {}

@@ -1,30 +1,41 @@
-import ComponentCore
+public import ComponentCore
 import ComponentHTTP
-import Foundation
+public import Foundation
 
-/// A Twilio webhook as the engine hands it over, in the shape of the original component's trigger
-/// payload: `headers`, `body` (`{data, contentType}`), `rawBody` (`{data}` as a Node `Buffer`
-/// JSON, bytes, or text), `queryParameters`, `webhookUrls`, `pathFragment`, `invokeUrl`, ...
-struct WebhookRequest {
-    /// The largest body accepted; Twilio's own requests are far smaller.
-    static let maximumBodyBytes = 64 * 1024
+/// A webhook request as the engine hands it to a trigger (docs/triggers.md): `headers`, `body`
+/// (`{data, contentType}`), `rawBody` (`{data}` as a Node `Buffer` JSON, bytes, or text),
+/// `queryParameters`, `webhookUrls`, `pathFragment`, `invokeUrl`, ...
+public struct WebhookRequest: Sendable {
+    /// The largest body accepted by default: webhook bodies are small.
+    public static let defaultMaximumBodyBytes = 64 * 1024
 
-    var headers: [(name: String, value: JSONValue)]
-    var body: Data
-    var contentType: String
-    var queryParameters: JSONObject
-    var payload: JSONObject
+    /// Header names and values as the engine gave them (a value may be a list).
+    public var headers: [(name: String, value: JSONValue)]
+    /// The body's bytes, as the sender sent them (what a signature covers).
+    public var body: Data
+    public var contentType: String
+    public var queryParameters: JSONObject
+    /// The whole payload, for fields a trigger reads itself.
+    public var payload: JSONObject
     /// The form fields, when the engine handed them over parsed rather than as bytes.
     var parsedForm: [(String, String)]?
 
-    /// Why a payload cannot be used, with the status to answer Twilio with.
-    struct Problem: Error {
-        var status: Int
-        var code: String
-        var message: String
+    /// Why a payload cannot be used, with the status to answer the sender with.
+    public struct Problem: Error, Sendable {
+        public var status: Int
+        public var code: String
+        public var message: String
+
+        /// A problem.
+        public init(status: Int, code: String, message: String) {
+            self.status = status
+            self.code = code
+            self.message = message
+        }
     }
 
-    init(payload value: JSONValue) throws(Problem) {
+    /// The request in `payload`, whose body may be at most `maximumBodyBytes` long.
+    public init(payload value: JSONValue, maximumBodyBytes: Int = defaultMaximumBodyBytes) throws(Problem) {
         guard case .object(let payload) = value else {
             throw Problem(
                 status: 400, code: "invalid_payload",
@@ -62,13 +73,13 @@ struct WebhookRequest {
         } else {
             throw Problem(
                 status: 400, code: "missing_body",
-                message: "The webhook payload has neither 'rawBody' nor 'body'; pass the request body Twilio sent.")
+                message: "The webhook payload has neither 'rawBody' nor 'body'; pass the request body as it was sent.")
         }
-        guard body.count <= Self.maximumBodyBytes else {
+        guard body.count <= maximumBodyBytes else {
             throw Problem(
                 status: 413, code: "payload_too_large",
                 message:
-                    "The webhook body has \(body.count) bytes, more than the \(Self.maximumBodyBytes) accepted; Twilio never sends that much, so the request is refused."
+                    "The webhook body has \(body.count) bytes, more than the \(maximumBodyBytes) accepted, so the request is refused."
             )
         }
     }
@@ -118,7 +129,7 @@ struct WebhookRequest {
     }
 
     /// The single value of a header, any case; `nil` when absent.
-    static func header(_ name: String, in headers: [(name: String, value: JSONValue)]) -> String? {
+    public static func header(_ name: String, in headers: [(name: String, value: JSONValue)]) -> String? {
         for header in headers where header.name.caseInsensitiveCompare(name) == .orderedSame {
             if let text = header.value.stringValue { return text }
             if let first = header.value.arrayValue?.first?.stringValue { return first }
@@ -127,7 +138,7 @@ struct WebhookRequest {
     }
 
     /// Every value given for a header, any case: several keys, a list, or values joined by commas.
-    func values(of name: String) -> [String] {
+    public func values(of name: String) -> [String] {
         var values: [String] = []
         for header in headers where header.name.caseInsensitiveCompare(name) == .orderedSame {
             switch header.value {
@@ -139,25 +150,26 @@ struct WebhookRequest {
         return values
     }
 
-    var isJSON: Bool { contentType.lowercased().hasPrefix("application/json") }
+    /// Whether the body is JSON by its content type.
+    public var isJSON: Bool { contentType.lowercased().hasPrefix("application/json") }
 
     /// The form parameters of the body, in order.
-    func formParameters() throws(Problem) -> [(String, String)] {
+    public func formParameters() throws(Problem) -> [(String, String)] {
         if let parsedForm { return parsedForm }
         guard let text = String(data: body, encoding: .utf8), let fields = FormEncoding.decodeForm(text) else {
             throw Problem(
                 status: 400, code: "invalid_body",
                 message:
-                    "The webhook body is not valid form encoding (application/x-www-form-urlencoded); Twilio sends its parameters that way."
+                    "The webhook body is not valid form encoding (application/x-www-form-urlencoded), as its content type says it is."
             )
         }
         return fields
     }
 
-    /// The URLs Twilio may have signed: the Public URL input (with the request's query when it has
-    /// none), else the webhook URL(s) the payload names, with its path fragment and query.
-    func candidateURLs(publicURL: String?) throws(Problem) -> [String] {
-        // The engine's parsed query, put back as Twilio would have written it (a list: a repeated name).
+    /// The URLs the sender may have called (and signed): `publicURL` (with the request's query when
+    /// it has none), else the webhook URL(s) the payload names, with its path fragment and query.
+    public func candidateURLs(publicURL: String?) throws(Problem) -> [String] {
+        // The engine's parsed query, put back as the sender wrote it (a list: a repeated name).
         let query = FormEncoding.encodeQuery(
             queryParameters.flatMap { name, value in
                 (value.arrayValue ?? [value]).map { item in (name, item.stringValue ?? JSONWriter.string(from: item)) }
@@ -180,7 +192,7 @@ struct WebhookRequest {
             throw Problem(
                 status: 400, code: "missing_url",
                 message:
-                    "The webhook payload names no URL (webhookUrls or invokeUrl) and no Public URL input is set, so the signature cannot be checked; set Public URL to the address Twilio calls."
+                    "The webhook payload names no URL (webhookUrls or invokeUrl) and no Public URL input is set, so the signature cannot be checked; set Public URL to the address the service calls."
             )
         }
         return bases.map(withQuery)

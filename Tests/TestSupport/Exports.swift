@@ -1,0 +1,3 @@
+// The loopback server and the in-process harness are the kit's (ComponentTesting); the tests here
+// reach them through TestSupport too.
+@_exported public import ComponentTesting
