@@ -1,16 +1,22 @@
-"""The component's actions and data sources as Celery tasks on Redis.
+"""The components' actions and data sources as Celery tasks on Redis.
 
-    celery -A component_engines.celery worker --pool threads --concurrency 8
+    COMPONENT_EXECUTABLES=<component>:<another> celery -A component_engines.celery worker --pool threads --concurrency 8
 
-Every action and data source of the component's manifest is a task named
-`<component key>.<element key>` (`twilio.sendSMS`, ...), taking `inputs` and an optional
-`request_id`, returning the result envelope; with `COMPONENT_TASK_ERRORS=raise` a component
-error raises `ComponentError` instead, so the task ends FAILURE. Credentials come from the
-worker's environment, never from a message. Send through `submit()` to have the inputs checked
-first and kept out of Flower's and the logs' view of the task's arguments.
+Every action and data source of each configured component's manifest is a task named
+`<component key>.<element key>` (and `<component key>.<element key>.batch`), taking `inputs`
+and an optional `request_id`, returning the result envelope; with `COMPONENT_TASK_ERRORS=raise`
+a component error raises `ComponentError` instead, so the task ends FAILURE. Credentials come
+from the worker's environment, never from a message. Send through `submit()` to have the inputs
+checked first and kept out of Flower's and the logs' view of the task's arguments.
 
-A worker refuses to start on a pool other than threads or solo (one warm `serve` per process,
-shared by its threads), and, before it sends anything, on a ledger Redis that is not durable.
+Importing this module runs nothing: the manifests are read, and the tasks registered, when the
+app is finalized (a worker does so before it consumes; a client when it first looks at
+`app.tasks`) or when `submit()` first needs them. A worker keeps one runner per component, each
+with its warm `serve` child.
+
+A worker refuses to start on a pool other than threads or solo (one warm `serve` of each component
+per process, shared by its threads), without a component it can read, and, before it sends
+anything, on a ledger Redis that is not durable.
 A task that could not reach the ledger or the component is retried (the request stays claimed
 in the ledger until then, and the retry finds out what happened); one delivered more than
 `COMPONENT_MAX_DELIVERIES` times ends `needs_review`.
@@ -32,15 +38,14 @@ from celery.exceptions import Reject
 from celery.result import AsyncResult
 from kombu.exceptions import OperationalError
 
-from .component import Element, Envelope, InputError, Manifest
-from .ledger import LedgerNotDurable, connect
+from .component import Component, Components, ComponentUnavailable, Element, Envelope, InputError
+from .ledger import LedgerNotDurable
 from .runner import Runner, build_runner, error_envelope
 from .settings import Settings
 
 log = logging.getLogger("component_engines")
 
 settings = Settings.from_environment()
-manifest = Manifest.load(settings.executable)
 
 #: The broker's own bookkeeping keys, apart from any other Celery app's in the same database (kombu
 #: keeps one unacknowledged index per database, and every worker restores what is in it by its own
@@ -97,19 +102,64 @@ app.conf.update(
     worker_hijack_root_logger=False,
 )
 
+_components_lock = threading.Lock()
+_components: Components | None = None
+
+
+def components() -> Components:
+    """Every configured component (COMPONENT_EXECUTABLES), their manifests read on first use."""
+    global _components
+    with _components_lock:
+        if _components is None:
+            _components = Components.load(settings.require_executables())
+        return _components
+
+
+#: Every registered task by name: `<component>.<element>` and `<component>.<element>.batch`.
+tasks: dict[str, Task] = {}
+_register_lock = threading.Lock()
+
+
+def register_tasks() -> Components:
+    """Registers every component's tasks with the app, once; the components. Raises
+    `ComponentUnavailable` when none is configured, or one cannot be read."""
+    loaded = components()
+    with _register_lock:
+        if not tasks:
+            for component in loaded:
+                for element in component.manifest.elements:
+                    name = component.manifest.task_name(element)
+                    tasks[name] = _register(component, element)
+                    # `<component>.<element>.batch`: many requests in one task (what `run_all`
+                    # sends), each still claimed, sent and finished on its own in the ledger.
+                    tasks[f"{name}.batch"] = _register_batch(component, element)
+    return loaded
+
+
+@app.on_after_finalize.connect
+def _register_when_finalized(sender: Any = None, **_: Any) -> None:
+    # A worker finalizes its app before it prints its banner or consumes; so does a client when
+    # it first looks at `app.tasks`. A worker that cannot have its components refuses to start
+    # in `worker_init`; a client is told when it submits.
+    try:
+        register_tasks()
+    except ComponentUnavailable as error:
+        log.warning("no component tasks registered: %s", error)
+
+
 _lock = threading.Lock()
-_runner: Runner | None = None
+_runners: dict[str, Runner] = {}
+#: The worker's own concurrency, the default of each `serve`'s (COMPONENT_SERVE_CONCURRENCY).
+_threads: int | None = None
 
 
-def runner(concurrency: int | None = None) -> Runner:
-    """The worker's runner and its one warm `serve` child, made on first use."""
-    global _runner
+def runner(component: Component) -> Runner:
+    """The worker's runner of `component` and its one warm `serve` child, made on first use."""
     with _lock:
-        if _runner is None:
-            _runner = build_runner(manifest, settings, connect(settings.ledger_url, settings.redis_timeout_s),
-                                   settings.serve_concurrency or concurrency or 16,
-                                   settings.account_for(manifest.component_key))
-        return _runner
+        made = _runners.get(component.key)
+        if made is None:
+            made = _runners[component.key] = build_runner(component, settings, threads=_threads)
+        return made
 
 
 #: The pools a worker may run: one warm `serve` per process, shared by the process's threads.
@@ -135,24 +185,37 @@ def _start_serve(sender: Any = None, **_: Any) -> None:
         log.addHandler(handler)
         log.setLevel(logging.INFO)
         log.propagate = False
+    global _threads
     threads = getattr(sender, "concurrency", None)
-    started = runner(threads if isinstance(threads, int) else None)
+    _threads = threads if isinstance(threads, int) else None
     try:
-        started.require_durable_ledger()
-    except LedgerNotDurable as error:
+        loaded = register_tasks()
+    except ComponentUnavailable as error:
         log.critical("%s", error)
         raise SystemExit(f"refusing to start: {error}") from None
-    except redis.RedisError as error:  # not up yet: checked again before the first send
-        log.warning("could not check the ledger's Redis yet (%s)", error)
-    started.serve.start()
+    for component in loaded:
+        started = runner(component)
+        try:
+            started.require_durable_ledger()
+        except LedgerNotDurable as error:
+            log.critical("%s", error)
+            raise SystemExit(f"refusing to start: {error}") from None
+        except redis.RedisError as error:  # not up yet: checked again before the first send
+            log.warning("could not check the ledger's Redis yet (%s)", error)
+        started.serve.start()
+    log.info("serving %s", ", ".join(f"{c.key} ({c.executable}, {len(c.manifest.elements)} tasks)" for c in loaded))
 
 
 @signals.worker_shutdown.connect
 def _stop_serve(**_: Any) -> None:
-    if _pool is not None:
-        _pool.shutdown(wait=True, cancel_futures=False)
-    if _runner is not None:
-        _runner.close()
+    with _pool_lock:
+        pools = list(_pools.values())
+    for pool in pools:
+        pool.shutdown(wait=True, cancel_futures=False)
+    with _lock:
+        runners = list(_runners.values())
+    for made in runners:
+        made.close()
 
 
 #: Retries of a task that could not reach the ledger or the component (each after a longer wait,
@@ -162,13 +225,13 @@ RETRIES = 20
 RETRY_MAX_S = 30
 
 
-def _register(element: Element) -> Task:
+def _register(component: Component, element: Element) -> Task:
     def run(self: Task, inputs: Mapping[str, Any] | None = None, request_id: str | None = None) -> Envelope:
         # A redelivered task keeps its id, so the id is the request's when none is given.
         redelivered = _same_ask(self)
         request = str(request_id or self.request.id)
         try:
-            envelope = runner().run(element, inputs or {}, request, redelivered=redelivered)
+            envelope = runner(component).run(element, inputs or {}, request, redelivered=redelivered)
         except Exception as error:
             # Whatever the request's state, the ledger has it: a retry asks it again rather than
             # the task being acknowledged and the request forgotten.
@@ -182,17 +245,18 @@ def _register(element: Element) -> Task:
             raise ComponentError(f"{element.key}: {error.get('code')}: {error.get('message')}", error)
         return envelope
 
-    run.__doc__ = f"Runs {element.kind} '{element.key}' of '{manifest.component_key}'; returns its envelope."
+    run.__doc__ = f"Runs {element.kind} '{element.key}' of '{component.key}'; returns its envelope."
     # ComponentError is an expected outcome (no traceback, no "unexpected error"); no result in the log.
-    return app.task(name=manifest.task_name(element), bind=True, acks_late=True, throws=(ComponentError,),
-                    resultrepr_maxsize=0)(run)
+    # Registered at once (not lazily) and with this app only.
+    return app.task(name=component.manifest.task_name(element), bind=True, acks_late=True, throws=(ComponentError,),
+                    resultrepr_maxsize=0, lazy=False, shared=False)(run)
 
 
-def _register_batch(element: Element) -> Task:
+def _register_batch(component: Component, element: Element) -> Task:
     def run_batch(self: Task, requests: Sequence[Mapping[str, Any]] = ()) -> dict[str, Envelope]:
         redelivered = _same_ask(self)
-        started = runner()
-        pool = request_pool(started.serve.concurrency)
+        started = runner(component)
+        pool = request_pool(component.key, started.serve.concurrency)
         futures = {str(item["id"]): pool.submit(started.run, element, item.get("inputs") or {}, str(item["id"]),
                                                 redelivered=redelivered) for item in requests}
         answers: dict[str, Envelope] = {}
@@ -212,23 +276,24 @@ def _register_batch(element: Element) -> Task:
             raise _again(self, failure)
         return answers
 
-    run_batch.__doc__ = (f"Runs {element.kind} '{element.key}' of '{manifest.component_key}' for each of "
+    run_batch.__doc__ = (f"Runs {element.kind} '{element.key}' of '{component.key}' for each of "
                          "`requests` ({id, inputs}) side by side; returns their envelopes by id.")
-    return app.task(name=f"{manifest.task_name(element)}.batch", bind=True, acks_late=True, resultrepr_maxsize=0)(
-        run_batch)
+    return app.task(name=f"{component.manifest.task_name(element)}.batch", bind=True, acks_late=True,
+                    resultrepr_maxsize=0, lazy=False, shared=False)(run_batch)
 
 
 _pool_lock = threading.Lock()
-_pool: concurrent.futures.ThreadPoolExecutor | None = None
+_pools: dict[str, concurrent.futures.ThreadPoolExecutor] = {}
 
 
-def request_pool(size: int) -> concurrent.futures.ThreadPoolExecutor:
-    """The threads a worker runs batched requests on: as many as its `serve` takes at once."""
-    global _pool
+def request_pool(component_key: str, size: int) -> concurrent.futures.ThreadPoolExecutor:
+    """The threads a worker runs a component's batched requests on: as many as its `serve` takes."""
     with _pool_lock:
-        if _pool is None:
-            _pool = concurrent.futures.ThreadPoolExecutor(max_workers=size, thread_name_prefix="request")
-        return _pool
+        pool = _pools.get(component_key)
+        if pool is None:
+            pool = _pools[component_key] = concurrent.futures.ThreadPoolExecutor(
+                max_workers=size, thread_name_prefix=f"request-{component_key}")
+        return pool
 
 
 def _same_ask(task: Task) -> bool:
@@ -251,29 +316,36 @@ def _again(task: Task, error: Exception | None) -> Exception:
         return Reject(error, requeue=True)
 
 
-tasks: dict[str, Task] = {element.key: _register(element) for element in manifest.elements}
-#: `<component>.<element>.batch`: many requests in one task (what `run_all` sends), each still
-#: claimed, sent and finished on its own in the ledger.
-batch_tasks: dict[str, Task] = {element.key: _register_batch(element) for element in manifest.elements}
+def task_name(element_key: str, component: str | None = None) -> str:
+    """The task of an action or data source: `element_key` is `<element>` (of `component`, else of
+    the one component that has it) or `<component>.<element>`."""
+    owner, element = register_tasks().element(element_key, component)
+    return owner.manifest.task_name(element)
 
 
-def check_inputs(element_key: str, inputs: Mapping[str, Any]) -> None:
-    problems = manifest.element(element_key).problems(inputs)
+def check_inputs(element_key: str, inputs: Mapping[str, Any], component: str | None = None) -> str:
+    """Raises `InputError` unless `inputs` fit the element's schema; its task's name."""
+    owner, element = register_tasks().element(element_key, component)
+    problems = element.problems(inputs)
     if problems:
-        raise InputError(element_key, problems)
+        raise InputError(element.key, problems)
+    return owner.manifest.task_name(element)
 
 
-def submit(element_key: str, inputs: Mapping[str, Any], request_id: str | None = None, **options: Any) -> AsyncResult:
-    """Checks `inputs` against the element's schema, then enqueues its task.
+def submit(element_key: str, inputs: Mapping[str, Any], request_id: str | None = None, component: str | None = None,
+           **options: Any) -> AsyncResult:
+    """Checks `inputs` against the element's schema, then enqueues its task. `element_key`:
+    `<element>` (of `component`, else of the one configured component that has it) or
+    `<component>.<element>`.
 
     With a `request_id`, a non-idempotent action takes effect at most once whatever happens
     to workers, and submitting the same id again returns the first result. The task's arguments
     as Flower, `celery events` and the logs show them name the inputs without their values."""
-    check_inputs(element_key, inputs)
+    name = check_inputs(element_key, inputs, component)
     kwargs = {"inputs": dict(inputs), "request_id": request_id}
     options.setdefault("argsrepr", "()")
     options.setdefault("kwargsrepr", _masked_kwargs(kwargs))
-    return tasks[element_key].apply_async(kwargs=kwargs, **options)
+    return tasks[name].apply_async(kwargs=kwargs, **options)
 
 
 def masked(inputs: Mapping[str, Any]) -> dict[str, str]:
@@ -292,21 +364,24 @@ def _masked_kwargs(kwargs: Mapping[str, Any]) -> str:
     return repr(shown)
 
 
-def submit_batch(element_key: str, requests: Sequence[tuple[str, Mapping[str, Any]]], **options: Any) -> AsyncResult:
+def submit_batch(element_key: str, requests: Sequence[tuple[str, Mapping[str, Any]]], component: str | None = None,
+                 **options: Any) -> AsyncResult:
     """Checks every request's inputs, then enqueues one batch task for them all: its result is
     their envelopes by request id. Each request keeps its own at-most-once guarantee."""
     if len({request_id for request_id, _ in requests}) != len(requests):
         raise ValueError("a batch names a request id more than once")
+    name = task_name(element_key, component)
     for _, inputs in requests:
-        check_inputs(element_key, inputs)
+        check_inputs(element_key, inputs, component)
     kwargs = {"requests": [{"id": str(request_id), "inputs": dict(inputs)} for request_id, inputs in requests]}
     options.setdefault("argsrepr", "()")
     options.setdefault("kwargsrepr", _masked_kwargs(kwargs))
-    return batch_tasks[element_key].apply_async(kwargs=kwargs, **options)
+    return tasks[f"{name}.batch"].apply_async(kwargs=kwargs, **options)
 
 
 def run_all(element_key: str, requests: Sequence[tuple[str, Mapping[str, Any]]], timeout: float,
-            resubmit_after: float = 120, poll_s: float = 0.2, batch: int = 1) -> tuple[dict[str, Envelope], list[str]]:
+            resubmit_after: float = 120, poll_s: float = 0.2, batch: int = 1,
+            component: str | None = None) -> tuple[dict[str, Envelope], list[str]]:
     """Submits every `(request_id, inputs)` and waits up to `timeout` seconds for their answers:
     `(answers by request id, ids still unanswered)`. An answer is the task's envelope; a task that
     raised `ComponentError` answers with its error, any other failure with `task_failed`. With
@@ -319,6 +394,7 @@ def run_all(element_key: str, requests: Sequence[tuple[str, Mapping[str, Any]]],
     same id, and again after each further `resubmit_after`: the ledger returns the first
     attempt's result, or waits for it, and never sends twice. While the broker or the results'
     Redis cannot be reached, submissions and reads wait for it."""
+    element_key = task_name(element_key, component)  # found once, and checked before anything is sent
     started = time.monotonic()
     inputs_of = dict(requests)
     pending = set(inputs_of)

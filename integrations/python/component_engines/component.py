@@ -9,11 +9,12 @@ import itertools
 import json
 import logging
 import os
+import random
 import subprocess
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 from jsonschema import Draft202012Validator
 
@@ -22,6 +23,7 @@ log = logging.getLogger("component_engines")
 #: The protocol major version this package speaks; a manifest with another major is refused.
 PROTOCOL_MAJOR = 1
 #: The oldest minor version it needs: 1.2 brought each request's deadline and the service's clock.
+#: (1.3 brought the manifest's `retry`; an older manifest gets the runtime's defaults.)
 PROTOCOL_MINOR = 2
 
 Envelope = dict[str, Any]
@@ -56,15 +58,17 @@ class Element:
     read_only: bool
     idempotent: bool
     reconcile: Mapping[str, Any] | None = None
+    #: The key of the component it belongs to.
+    component: str = ""
 
     @classmethod
-    def parse(cls, kind: str, data: Mapping[str, Any]) -> "Element":
+    def parse(cls, kind: str, data: Mapping[str, Any], component: str = "") -> "Element":
         hints = data.get("hints") or {}
         reading = kind != "action"  # triggers and data sources only read
         return cls(
             key=data["key"], kind=kind, label=str(data.get("label") or data["key"]), schema=data.get("schema") or {},
             inputs=tuple(data.get("inputs") or ()), read_only=reading or hints.get("readOnly") is True,
-            idempotent=reading or hints.get("idempotent") is True, reconcile=data.get("reconcile"))
+            idempotent=reading or hints.get("idempotent") is True, reconcile=data.get("reconcile"), component=component)
 
     def request(self, inputs: Mapping[str, Any], invocation_id: str | None = None,
                 connection: Mapping[str, Any] | None = None, deadline_ms: int | None = None,
@@ -113,6 +117,71 @@ class Element:
 
 
 @dataclass(frozen=True)
+class RetryPolicy:
+    """How often a request is tried and how long between tries: the manifest's `retry`, stated once
+    for both layers that retry. The component makes up to `attempts` HTTP tries inside one
+    invocation; an engine adapter runs a request up to `engine_attempts` times while its error is
+    `retryable`. The backoff spaces both layers' tries, and a 429's `Retry-After` is honoured up to
+    `retry_after_max_ms` at both. The defaults are the runtime's, for a manifest older than 1.3."""
+
+    attempts: int = 3
+    engine_attempts: int = 8
+    initial_ms: int = 200
+    multiplier: float = 2.0
+    maximum_ms: int = 5_000
+    #: Each wait drawn from the upper half of its value, so that clients spread out.
+    jitter: bool = True
+    retry_after_max_ms: int = 30_000
+
+    @classmethod
+    def parse(cls, data: Any) -> "RetryPolicy":
+        """The manifest's `retry` block; a missing field keeps the runtime's default."""
+        if data is None:
+            return cls()
+        if not isinstance(data, Mapping):
+            raise ComponentUnavailable(f"the manifest's 'retry' is not an object: {data!r}")
+        backoff = data.get("backoff") or {}
+        if not isinstance(backoff, Mapping):
+            raise ComponentUnavailable(f"the manifest's 'retry.backoff' is not an object: {backoff!r}")
+        defaults = cls()
+
+        def number(source: Mapping[str, Any], name: str, default: float, minimum: float, where: str) -> float:
+            value = source.get(name, default)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
+                raise ComponentUnavailable(f"the manifest's '{where}' must be a number of at least {minimum}, not {value!r}")
+            return value
+
+        jitter = backoff.get("jitter", defaults.jitter)
+        if not isinstance(jitter, bool):
+            raise ComponentUnavailable(f"the manifest's 'retry.backoff.jitter' must be true or false, not {jitter!r}")
+        return cls(
+            attempts=int(number(data, "attempts", defaults.attempts, 1, "retry.attempts")),
+            engine_attempts=int(number(data, "engineAttempts", defaults.engine_attempts, 1, "retry.engineAttempts")),
+            initial_ms=int(number(backoff, "initialMs", defaults.initial_ms, 0, "retry.backoff.initialMs")),
+            multiplier=float(number(backoff, "multiplier", defaults.multiplier, 1, "retry.backoff.multiplier")),
+            maximum_ms=int(number(backoff, "maximumMs", defaults.maximum_ms, 0, "retry.backoff.maximumMs")),
+            jitter=jitter,
+            retry_after_max_ms=int(number(data, "retryAfterMaxMs", defaults.retry_after_max_ms, 0,
+                                          "retry.retryAfterMaxMs")))
+
+    def delay_s(self, retry: int) -> float:
+        """The wait before retry `retry` (1 for the second run): `initial × multiplier^(retry−1)`,
+        at most `maximum`, drawn from its upper half with jitter (the component's own rule)."""
+        full = min(self.initial_ms * self.multiplier ** max(0, retry - 1), self.maximum_ms) / 1000
+        return full * random.uniform(0.5, 1.0) if self.jitter else full
+
+    def retry_after_s(self, error: Mapping[str, Any]) -> float:
+        """The wait a 429 asked for (the component's `details.retryAfter`, seconds), at most
+        `retry_after_max_ms`; 1 s when it gave none."""
+        details = error.get("details")
+        value = details.get("retryAfter") if isinstance(details, dict) else None
+        cap = self.retry_after_max_ms / 1000
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return max(0.0, min(float(value), cap))
+        return min(1.0, cap)
+
+
+@dataclass(frozen=True)
 class Manifest:
     """The parts of `<executable> manifest` the adapters use."""
 
@@ -124,19 +193,28 @@ class Manifest:
     #: The manifest's connections (`key`, `label`, `inputs`, ...).
     connections: tuple[Mapping[str, Any], ...]
     raw: Mapping[str, Any]
+    #: The component's own version (`component.version`), when it states one.
+    version: str = ""
+    retry: RetryPolicy = RetryPolicy()
 
     @classmethod
-    def load(cls, executable: str) -> "Manifest":
+    def load(cls, executable: str, environment: Mapping[str, str] | None = None) -> "Manifest":
+        """`<executable> manifest`, run in `environment` (else this process's)."""
         try:
             completed = subprocess.run(
-                [executable, "manifest", "--compact"], capture_output=True, text=True, timeout=60, check=False)
+                [executable, "manifest", "--compact"], capture_output=True, text=True, timeout=60, check=False,
+                env=None if environment is None else dict(environment))
         except (OSError, subprocess.TimeoutExpired) as error:
             raise ComponentUnavailable(
-                f"cannot run '{executable} manifest' ({error}); set COMPONENT_EXECUTABLE to the component's path") from error
+                f"cannot run '{executable} manifest' ({error}); COMPONENT_EXECUTABLES names the component "
+                "executables, each on the PATH or a path") from error
         if completed.returncode != 0:
             raise ComponentUnavailable(
                 f"'{executable} manifest' exited {completed.returncode}: {completed.stderr.strip()[:500]}")
-        return cls.parse(json.loads(completed.stdout))
+        try:
+            return cls.parse(json.loads(completed.stdout))
+        except (json.JSONDecodeError, KeyError, TypeError) as error:
+            raise ComponentUnavailable(f"'{executable} manifest' printed no manifest this package can read ({error!r})")
 
     @classmethod
     def parse(cls, data: Mapping[str, Any]) -> "Manifest":
@@ -150,28 +228,118 @@ class Manifest:
             raise ComponentUnavailable(
                 f"the component speaks protocol {version}, this package needs {PROTOCOL_MAJOR}.{PROTOCOL_MINOR} or newer "
                 "(each request's deadline); install a newer component")
-        elements = [Element.parse("action", action) for action in data.get("actions", [])]
-        elements += [Element.parse("dataSource", source) for source in data.get("dataSources", [])]
         component = data["component"]
+        key = str(component["key"])
+        elements = [Element.parse("action", action, key) for action in data.get("actions", [])]
+        elements += [Element.parse("dataSource", source, key) for source in data.get("dataSources", [])]
         return cls(
-            component_key=component["key"], label=str(component.get("label") or component["key"]),
+            component_key=key, label=str(component.get("label") or key),
             protocol_version=version, elements=tuple(elements), triggers=tuple(data.get("triggers", [])),
-            connections=tuple(data.get("connections", [])), raw=data)
+            connections=tuple(data.get("connections", [])), raw=data, version=str(component.get("version") or ""),
+            retry=RetryPolicy.parse(data.get("retry")))
 
     def element(self, key: str) -> Element:
         for element in self.elements:
             if element.key == key:
                 return element
-        raise KeyError(f"the component has no action or data source '{key}'")
+        raise KeyError(f"the {self.component_key} component has no action or data source '{key}'")
 
     def trigger(self, key: str) -> Element:
         for trigger in self.triggers:
             if trigger["key"] == key:
-                return Element.parse("trigger", trigger)
-        raise KeyError(f"the component has no trigger '{key}'")
+                return Element.parse("trigger", trigger, self.component_key)
+        raise KeyError(f"the {self.component_key} component has no trigger '{key}'")
+
+    def polling_triggers(self) -> list[Element]:
+        return [self.trigger(t["key"]) for t in self.triggers if t.get("type") == "polling"]
 
     def task_name(self, element: Element) -> str:
         return f"{self.component_key}.{element.key}"
+
+
+@dataclass(frozen=True)
+class Component:
+    """One component executable a process hosts, with its manifest."""
+
+    executable: str
+    manifest: Manifest
+
+    @property
+    def key(self) -> str:
+        return self.manifest.component_key
+
+
+@dataclass(frozen=True)
+class Components:
+    """Every component a process hosts, in the order configured, each key once."""
+
+    items: tuple[Component, ...]
+
+    @classmethod
+    def load(cls, executables: Sequence[str], environment: Mapping[str, str] | None = None) -> "Components":
+        """Runs each executable's `manifest` (the only time a process runs it for that)."""
+        items: list[Component] = []
+        for executable in executables:
+            component = Component(executable, Manifest.load(executable, environment))
+            twin = next((other for other in items if other.key == component.key), None)
+            if twin is not None:
+                raise ComponentUnavailable(
+                    f"'{twin.executable}' and '{executable}' are both the component '{component.key}': "
+                    "list each component once in COMPONENT_EXECUTABLES")
+            items.append(component)
+        return cls(tuple(items))
+
+    def __iter__(self) -> Iterator[Component]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @property
+    def keys(self) -> list[str]:
+        return [component.key for component in self.items]
+
+    def get(self, key: str) -> Component:
+        for component in self.items:
+            if component.key == key:
+                return component
+        raise KeyError(f"no component '{key}' is configured (COMPONENT_EXECUTABLES gives {', '.join(self.keys) or 'none'})")
+
+    def only(self, what: str) -> Component:
+        """The one component, when there is one; else a `KeyError` saying to name it for `what`."""
+        if len(self.items) == 1:
+            return self.items[0]
+        raise KeyError(f"{what}: name the component, one of {', '.join(self.keys) or 'none'}")
+
+    def element(self, name: str, component: str | None = None) -> tuple[Component, Element]:
+        """The action or data source `name` (`<element>` or `<component>.<element>`) of `component`,
+        else of the one component that has it."""
+        return self._find(name, component, lambda manifest, key: manifest.element(key), "action or data source")
+
+    def trigger(self, name: str, component: str | None = None) -> tuple[Component, Element]:
+        """The trigger `name`, found as `element` finds an action."""
+        return self._find(name, component, lambda manifest, key: manifest.trigger(key), "trigger")
+
+    def _find(self, name: str, component: str | None, lookup: Any, what: str) -> tuple[Component, Element]:
+        if component is None and "." in name:
+            prefix, _, rest = name.partition(".")
+            if prefix in self.keys:
+                component, name = prefix, rest
+        if component is not None:
+            owner = self.get(component)
+            return owner, lookup(owner.manifest, name)
+        found = []
+        for owner in self.items:
+            try:
+                found.append((owner, lookup(owner.manifest, name)))
+            except KeyError:
+                continue
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            raise KeyError(f"no configured component has an {what} '{name}' (components: {', '.join(self.keys) or 'none'})")
+        raise KeyError(f"the {what} '{name}' is in {' and '.join(owner.key for owner, _ in found)}: name the component "
+                       f"(component=..., or '<component>.{name}')")
 
 
 #: How long past a request's deadline its answer may take before the child counts as hung: the

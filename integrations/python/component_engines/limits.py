@@ -1,4 +1,4 @@
-"""Twilio's limits across the cluster: requests in flight per account, and a shared cool-down.
+"""A service's limits across the cluster: requests in flight per account, and a shared cool-down.
 
 A slot is a member of a sorted set scored by its lease's end, so a dead worker's slots come
 back when their leases run out (and the set itself goes once no slot is held); a 429's

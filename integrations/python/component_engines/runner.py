@@ -28,10 +28,10 @@ from typing import Any, Callable, Mapping
 import redis
 
 from .component import (
-    HUNG_AFTER_DEADLINE_S, ComponentUnavailable, Element, Envelope, Manifest, ServeLost, ServeProcess)
-from .ledger import REVIEW_OWNER, Claim, Ledger, LedgerNotDurable, require_durable
+    HUNG_AFTER_DEADLINE_S, Component, ComponentUnavailable, Element, Envelope, Manifest, ServeLost, ServeProcess)
+from .ledger import REVIEW_OWNER, Claim, Ledger, LedgerNotDurable, connect, require_durable
 from .limits import AccountLimit
-from .settings import Settings
+from .settings import Settings, environment_name
 
 log = logging.getLogger("component_engines")
 
@@ -164,14 +164,16 @@ class Runner:
     def __init__(self, manifest: Manifest, serve: ServeProcess, ledger: Ledger, limit: AccountLimit | None, *,
                  request_ms: int = 15_000, settle_ms: int = 15_000, clock_skew_ms: int = 2_000,
                  reconcile_pages: int = 20, reconcile_page_size: int = 0, max_serve_deaths: int = 3,
-                 max_attempts: int = 8, callback_url: str = "", connection: Mapping[str, Any] | None = None,
+                 callback_url: str = "", connection: Mapping[str, Any] | None = None,
                  ledger_durability: str = "check") -> None:
         """`limit`: the account's slots shared by the cluster, or none; `connection`: sent with every
-        request (`{"key", "fields"}`), else `serve` takes its environment's. The other settings
-        are `Settings`' (docs/engines.md)."""
+        request (`{"key", "fields"}`), else `serve` takes its environment's. How often a request is
+        run again, and the waits between, are the manifest's (`manifest.retry`); the other settings
+        are `Settings`' (docs/engines.md). Assembled by `build_runner`."""
         if request_ms > ledger.lease_ms - 1_000:
             raise ValueError("a request's deadline must end at least 1 s inside the lease")
         self.manifest = manifest
+        self.retry = manifest.retry
         self.serve = serve
         self.ledger = ledger
         self.limit = limit
@@ -182,14 +184,13 @@ class Runner:
         self.reconcile_pages = reconcile_pages
         self.reconcile_page_size = reconcile_page_size
         self.max_serve_deaths = max_serve_deaths
-        self.max_attempts = max_attempts
         self.callback_url = callback_url
         self.ledger_durability = ledger_durability
         self._durable = False
-        # The longest a claimed request may take: every attempt and serve death, each with its
-        # deadline, a hung child's grace, a settle and a backoff. Past it, its lease lapses.
-        self.run_budget_s = (max_attempts + max_serve_deaths) * (
-            self.request_s + self.settle_s + HUNG_AFTER_DEADLINE_S + 5) + 60
+        # The longest a claimed request may take: every run and serve death, each with its
+        # deadline, a hung child's grace, a settle and the longest backoff. Past it, its lease lapses.
+        self.run_budget_s = (self.retry.engine_attempts + max_serve_deaths) * (
+            self.request_s + self.settle_s + HUNG_AFTER_DEADLINE_S + self.retry.maximum_ms / 1000) + 60
         self.heartbeat = Heartbeat(ledger, limit, interval_s=max(0.5, min(5.0, ledger.lease_ms / 4000)))
 
     def close(self) -> None:
@@ -226,7 +227,7 @@ class Runner:
                 self.limit.release([token])
         error = envelope.get("error")
         if error and error.get("status") == 429 and self.limit:
-            self.limit.cool_down(_retry_after(error))
+            self.limit.cool_down(self.retry.retry_after_s(error))
         return envelope
 
     def run(self, element: Element, inputs: Mapping[str, Any], request_id: str, redelivered: bool = False) -> Envelope:
@@ -260,7 +261,7 @@ class Runner:
         its own."""
         envelope = error_envelope("internal", "no_attempt", "no attempt was made", retryable=True, maybe_sent=False)
         deaths = 0
-        for number in range(1, self.max_attempts + 1):
+        for number in range(1, self.retry.engine_attempts + 1):
             try:
                 envelope = self.attempt(element, inputs, request_id, fields, alone=deaths > 0, server_date=server_date)
             except ServeLost as lost:
@@ -270,7 +271,8 @@ class Runner:
             error = envelope.get("error")
             if not error or not error.get("retryable"):
                 return envelope
-            _backoff(number)
+            if number < self.retry.engine_attempts:
+                time.sleep(self.retry.delay_s(number))
         return envelope
 
     def run_once(self, element: Element, inputs: Mapping[str, Any], request_id: str, redelivered: bool = False) -> Envelope:
@@ -383,7 +385,7 @@ class Runner:
                         f"the component's process ended {deaths} times while running this request ({(last or {}).get('error', {}).get('message')}); "
                         "a search found nothing it sent, so it is not tried again: an input may crash the component, report it",
                         retryable=False, maybe_sent=False, details={"requestId": request_id})))
-                if attempts >= self.max_attempts:
+                if attempts >= self.retry.engine_attempts:
                     assert last is not None
                     return _stored(store(last))
                 attempts += 1
@@ -414,7 +416,8 @@ class Runner:
                     continue
                 if not error.get("retryable"):
                     return _stored(store(envelope))
-                _backoff(attempts)
+                if attempts < self.retry.engine_attempts:
+                    _wait_until(time.monotonic() + self.retry.delay_s(attempts), held)
         finally:
             # Slots no stored result gave back (the loop left by an exception).
             leftover = slots + [unused.slot for unused in prepared]
@@ -518,9 +521,10 @@ class Runner:
     def search(self, element: Element, inputs: Mapping[str, Any], request_id: str, since_ms: int,
                expectation: Expectation) -> Search:
         """Every candidate created since the window's start (on the service's clock), from every page
-        of the listing: its order is the service's to choose (Twilio's is by DateSent, and a message
-        still queued has none), so no page is skipped. A search that cannot read every page within
-        `reconcile_pages`, fails, or cannot place an item in time, is incomplete: it proves nothing."""
+        of the listing: its order is the service's to choose (a service may list by the time an item
+        was sent, which an item still queued has not), so no page is skipped. A search that cannot
+        read every page within `reconcile_pages`, fails, or cannot place an item in time, is
+        incomplete: it proves nothing."""
         rule = element.reconcile
         assert rule is not None
         lister = self.manifest.element(rule["action"])
@@ -572,7 +576,8 @@ class Runner:
                 return Search(tuple(items), True)
         return Search(tuple(items), False,
                       f"the search read {self.reconcile_pages} pages without reaching the listing's end "
-                      "(COMPONENT_RECONCILE_PAGES bounds it)")
+                      f"({environment_name(self.manifest.component_key, 'RECONCILE_PAGES')}, else COMPONENT_RECONCILE_PAGES, "
+                      "bounds it)")
 
     @staticmethod
     def _listing_filter(rule: Mapping[str, Any], inputs: Mapping[str, Any],
@@ -606,20 +611,34 @@ class Runner:
         return since_ms + offset - 1000 - self.clock_skew_ms
 
 
-def build_runner(manifest: Manifest, settings: Settings, client: redis.Redis, concurrency: int, account: str,
-                 connection: Mapping[str, Any] | None = None, arguments: tuple[str, ...] = ()) -> Runner:
-    """The runner of one worker (Celery) or one hook (Airflow), from the adapters' settings."""
-    serve = ServeProcess(settings.executable, concurrency, arguments=arguments)
-    ledger = Ledger(client, manifest.component_key, lease_ms=settings.lease_ms, settle_ms=settings.settle_ms,
+def build_runner(component: Component, settings: Settings, *, concurrency: int | None = None,
+                 threads: int | None = None, connection: Mapping[str, Any] | None = None, account: str = "",
+                 base_url: str | None = None, environment: Mapping[str, str] | None = None,
+                 client: redis.Redis | None = None) -> Runner:
+    """The runner of one component, the only place one is assembled: its `serve` child, its ledger,
+    its account's limit and its settings (the component's own, else the shared ones), and the
+    manifest's retry policy. A Celery worker makes one per component, an Airflow hook one per
+    component and connection.
+
+    `concurrency`: what the caller asked `serve` to take at once, over the component's
+    `SERVE_CONCURRENCY`, over `threads` (how many the host runs at once), else 16. The account the
+    limit is shared by is the component's `ACCOUNT`, else `account` (an Airflow connection's
+    login), else `default`. `connection`: sent with every request, else `serve` takes its
+    environment's (`environment`, else this process's); `base_url` (else the component's
+    `BASE_URL`): where the component sends its API requests instead of the service (`--base-url`)."""
+    own = settings.component(component.key)
+    base_url = base_url or own.base_url
+    serve = ServeProcess(component.executable, concurrency or own.serve_concurrency or threads or 16, environment,
+                         arguments=("--base-url", base_url) if base_url else ())
+    client = client if client is not None else connect(settings.ledger_url, settings.redis_timeout_s)
+    ledger = Ledger(client, component.key, lease_ms=settings.lease_ms, settle_ms=own.settle_ms,
                     retention_s=settings.retention_s, max_deliveries=settings.max_deliveries)
-    limit = AccountLimit(client, f"{manifest.component_key}:{account}", settings.account_concurrency,
+    limit = AccountLimit(client, f"{component.key}:{own.account or account or 'default'}", own.account_concurrency,
                          lease_ms=settings.lease_ms)
-    return Runner(manifest, serve, ledger, limit, request_ms=settings.request_ms, settle_ms=settings.settle_ms,
-                  clock_skew_ms=settings.clock_skew_ms, reconcile_pages=settings.reconcile_pages,
-                  reconcile_page_size=settings.reconcile_page_size,
-                  max_serve_deaths=settings.max_serve_deaths, max_attempts=settings.max_attempts,
-                  callback_url=settings.callback_url, connection=connection,
-                  ledger_durability=settings.ledger_durability)
+    return Runner(component.manifest, serve, ledger, limit, request_ms=own.request_ms, settle_ms=own.settle_ms,
+                  clock_skew_ms=own.clock_skew_ms, reconcile_pages=own.reconcile_pages,
+                  reconcile_page_size=own.reconcile_page_size, max_serve_deaths=settings.max_serve_deaths,
+                  callback_url=own.callback_url, connection=connection, ledger_durability=settings.ledger_durability)
 
 
 def _wait_until(moment: float, held: Held) -> None:
@@ -668,14 +687,3 @@ def _epoch_ms(text: Any) -> int:
         return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
     except ValueError:
         return -1
-
-
-def _retry_after(error: Mapping[str, Any]) -> float:
-    """The wait a 429 asked for (the component's `details.retryAfter`), else 1 s, at most 60 s."""
-    details = error.get("details")
-    value = details.get("retryAfter") if isinstance(details, dict) else None
-    return max(0.0, min(float(value), 60.0)) if isinstance(value, (int, float)) else 1.0
-
-
-def _backoff(number: int) -> None:
-    time.sleep(min(0.1 * 2 ** (number - 1), 5.0) * random.uniform(0.5, 1.0))

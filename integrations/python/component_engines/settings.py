@@ -1,11 +1,19 @@
-"""The adapters' settings, read from the environment once."""
+"""The adapters' settings, read from the environment once.
+
+Most settings are the cluster's (its Redis, its lease, its broker). Those that describe one
+component's service or its child (`COMPONENT_SETTINGS`) may be given for one component as
+`COMPONENT_<KEY>_<NAME>` (KEY: the manifest's component key upper-cased, anything but letters and
+digits as `_`), which falls back to `COMPONENT_<NAME>`, then to the default.
+"""
 
 from __future__ import annotations
 
 import os
-import shutil
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from typing import Mapping
+
+from .component import ComponentUnavailable
 
 
 def _choice(environment: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
@@ -23,6 +31,24 @@ LEDGER_DURABILITY = ("check", "assumed", "unsafe")
 #: the task ends FAILURE, for link_error, chords and Flower).
 TASK_ERRORS = ("return", "raise")
 
+#: The settings a component may have of its own (`COMPONENT_<KEY>_<NAME>`), by `<NAME>`: each
+#: describes the component's service (its account, its latency, how long it may still create what
+#: it was sent, its listings) or its `serve` child.
+COMPONENT_SETTINGS = ("SERVE_CONCURRENCY", "ACCOUNT_CONCURRENCY", "ACCOUNT", "CALLBACK_URL", "BASE_URL", "REQUEST_MS",
+                      "SETTLE_MS", "CLOCK_SKEW_MS", "RECONCILE_PAGES", "RECONCILE_PAGE_SIZE")
+
+#: What the error says when no component is configured and one is needed.
+NO_COMPONENT = ("no component is configured: set COMPONENT_EXECUTABLES to the component executables (names on "
+                f"the PATH or paths) separated by '{os.pathsep}', for example "
+                f"COMPONENT_EXECUTABLES=crm-component{os.pathsep}/opt/components/bin/mail-component")
+
+
+class NoComponent(ComponentUnavailable):
+    """Something needs a component, and none is configured."""
+
+    def __init__(self) -> None:
+        super().__init__(NO_COMPONENT)
+
 
 def _int(environment: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
     text = environment.get(name, "").strip()
@@ -35,6 +61,52 @@ def _int(environment: Mapping[str, str], name: str, default: int, minimum: int =
     if value < minimum:
         raise ValueError(f"{name} must be at least {minimum}, not {value}")
     return value
+
+
+def executables(environment: Mapping[str, str]) -> tuple[str, ...]:
+    """`COMPONENT_EXECUTABLES` split on `os.pathsep`, else `COMPONENT_EXECUTABLE` as a list of one:
+    no default, since which components a process hosts is the operator's to say."""
+    listed = environment.get("COMPONENT_EXECUTABLES", "").strip() or environment.get("COMPONENT_EXECUTABLE", "").strip()
+    return tuple(dict.fromkeys(part.strip() for part in listed.split(os.pathsep) if part.strip()))
+
+
+def environment_name(component_key: str, name: str) -> str:
+    """`COMPONENT_<KEY>_<NAME>`: the variable of a setting for one component."""
+    return f"COMPONENT_{re.sub(r'[^0-9A-Za-z]', '_', component_key).upper()}_{name}"
+
+
+@dataclass(frozen=True)
+class ComponentSettings:
+    """One component's own settings (COMPONENT_SETTINGS), each its `COMPONENT_<KEY>_<NAME>`, else
+    its `COMPONENT_<NAME>`, else the default."""
+
+    component_key: str
+    #: `serve --concurrency` of the component's child (default: the worker's own concurrency).
+    serve_concurrency: int | None
+    #: Requests in flight to one account of the component's service from the whole cluster.
+    account_concurrency: int
+    #: What the account limit and the cool-down are shared by (default: in Airflow, the
+    #: connection's login; else `default`).
+    account: str
+    #: Where the service posts status callbacks (the webhook ingress's URL): when set, a send
+    #: that gives no callback of its own carries its request id there, for exact evidence.
+    callback_url: str
+    #: Where the component's child sends its API requests instead of the service (`--base-url`: a
+    #: sandbox, a proxy); in Airflow, the connection's host comes first.
+    base_url: str
+    #: The deadline of one request handed to `serve`: every attempt and every wait (a 429's
+    #: Retry-After included) ends inside it. Always shorter than the lease, so a request never
+    #: outlives the lease it was sent under.
+    request_ms: int
+    #: How long after a client stopped waiting the service may still create what it was sent: an
+    #: earlier attempt is looked for only once this has passed.
+    settle_ms: int
+    #: A margin on top of the measured offset between the service's clock and Redis's.
+    clock_skew_ms: int
+    #: Pages a search for an earlier attempt may read before it is inconclusive (needs_review).
+    reconcile_pages: int
+    #: Items per page of that search (0: the most the lister takes, at most 1,000).
+    reconcile_page_size: int
 
 
 @dataclass(frozen=True)
@@ -53,54 +125,27 @@ class Settings:
     max_deliveries: int
     #: `return` or `raise` (TASK_ERRORS).
     task_errors: str
-    executable: str
-    #: `serve --concurrency` of each worker's child (default: the worker's own concurrency).
-    serve_concurrency: int | None
-    #: Requests in flight to one account from the whole cluster.
-    account_concurrency: int
-    #: What the account limit is keyed by (default: the component's `<KEY>_ACCOUNT_SID`).
-    account: str
+    #: The component executables this process hosts (none: `require_executables` says what to set).
+    executables: tuple[str, ...]
     #: How long a claimed request stays claimed without its worker's heartbeat.
     lease_ms: int
-    #: The deadline of one request handed to `serve`: every attempt and every wait (a 429's
-    #: Retry-After included) ends inside it. Always shorter than the lease, so a request never
-    #: outlives the lease it was sent under.
-    request_ms: int
-    #: How long after a client stopped waiting the service may still create what it was sent: an
-    #: earlier attempt is looked for only once this has passed.
-    settle_ms: int
     #: How long a task may go unacknowledged before Redis hands it to another worker.
     visibility_timeout_s: int
-    #: A margin on top of the measured offset between the service's clock and Redis's.
-    clock_skew_ms: int
-    #: Pages a search for an earlier attempt may read before it is inconclusive (needs_review).
-    reconcile_pages: int
-    #: Items per page of that search (0: the most the lister takes, at most 1,000).
-    reconcile_page_size: int
     #: Times `serve` may end while running one request before the request ends `failed` (or
     #: `needs_review` when it may have taken effect).
     max_serve_deaths: int
-    #: Where the service posts status callbacks (the webhook ingress's URL): when set, a send
-    #: that gives no callback of its own carries its request id there, for exact evidence.
-    callback_url: str
     #: How long results and SID owners are kept (re-submitting an id within it returns its first result).
     retention_s: int
-    #: Attempts of one request before it ends with its last error.
-    max_attempts: int
+    #: The environment the per-component settings are read from (their keys are known only once
+    #: the manifests are).
+    environment: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_environment(cls, environment: Mapping[str, str] | None = None) -> "Settings":
-        env = os.environ if environment is None else environment
+        env = dict(os.environ if environment is None else environment)
         # Not database 0: that is where Airflow's own CeleryExecutor keeps its broker by default.
         broker = env.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/1"
-        executable = env.get("COMPONENT_EXECUTABLE") or shutil.which("twilio-component") or "twilio-component"
-        serve = _int(env, "COMPONENT_SERVE_CONCURRENCY", 0)
-        lease_ms = _int(env, "COMPONENT_LEASE_MS", 30_000, minimum=2_000)
-        request_ms = _int(env, "COMPONENT_REQUEST_MS", lease_ms // 2, minimum=500)
-        if request_ms > lease_ms - 1_000:
-            raise ValueError(f"COMPONENT_REQUEST_MS ({request_ms}) must be at least 1000 below COMPONENT_LEASE_MS "
-                             f"({lease_ms}): a request must end inside the lease it was sent under")
-        return cls(
+        settings = cls(
             broker_url=broker,
             result_backend=env.get("CELERY_RESULT_BACKEND") or broker,
             ledger_url=env.get("COMPONENT_LEDGER_URL") or broker,
@@ -108,24 +153,54 @@ class Settings:
             redis_timeout_s=_int(env, "COMPONENT_REDIS_TIMEOUT_MS", 5_000, minimum=100) / 1000,
             max_deliveries=_int(env, "COMPONENT_MAX_DELIVERIES", 5, minimum=1),
             task_errors=_choice(env, "COMPONENT_TASK_ERRORS", TASK_ERRORS),
-            executable=executable,
-            serve_concurrency=serve or None,
-            account_concurrency=_int(env, "COMPONENT_ACCOUNT_CONCURRENCY", 25, minimum=1),
-            account=env.get("COMPONENT_ACCOUNT", ""),
-            lease_ms=lease_ms,
-            request_ms=request_ms,
-            settle_ms=_int(env, "COMPONENT_SETTLE_MS", 15_000),
+            executables=executables(env),
+            lease_ms=_int(env, "COMPONENT_LEASE_MS", 30_000, minimum=2_000),
             visibility_timeout_s=_int(env, "COMPONENT_VISIBILITY_TIMEOUT", 30, minimum=1),
-            clock_skew_ms=_int(env, "COMPONENT_CLOCK_SKEW_MS", 2_000),
-            reconcile_pages=_int(env, "COMPONENT_RECONCILE_PAGES", 20, minimum=1),
-            reconcile_page_size=_int(env, "COMPONENT_RECONCILE_PAGE_SIZE", 0),
             max_serve_deaths=_int(env, "COMPONENT_MAX_SERVE_DEATHS", 3, minimum=1),
-            callback_url=env.get("COMPONENT_CALLBACK_URL", "").strip(),
             # Long enough to outlast any run and a client's resubmission of what it got no answer for.
             retention_s=_int(env, "COMPONENT_RETENTION_SECONDS", 7 * 24 * 3600, minimum=3600),
-            max_attempts=_int(env, "COMPONENT_MAX_ATTEMPTS", 8, minimum=1),
+            environment={name: value for name, value in env.items() if name.startswith("COMPONENT_")},
         )
+        # The shared values are checked at once, so a mistake shows before any component is read.
+        settings.component("")
+        return settings
 
-    def account_for(self, component_key: str, environment: Mapping[str, str] | None = None) -> str:
-        env = os.environ if environment is None else environment
-        return self.account or env.get(f"{component_key.upper()}_ACCOUNT_SID", "") or "default"
+    def require_executables(self) -> tuple[str, ...]:
+        """The configured executables, or `NoComponent` saying what to set."""
+        if not self.executables:
+            raise NoComponent()
+        return self.executables
+
+    def component(self, component_key: str) -> ComponentSettings:
+        """The settings of the component `component_key` (its own, else the shared ones)."""
+        env = self.environment
+
+        def value(name: str) -> tuple[str, str]:
+            """(the variable that gives setting `name`, its text)."""
+            own = environment_name(component_key, name) if component_key else ""
+            if own and env.get(own, "").strip():
+                return own, env[own]
+            return f"COMPONENT_{name}", env.get(f"COMPONENT_{name}", "")
+
+        def number(name: str, default: int, minimum: int = 0) -> int:
+            variable, text = value(name)
+            return _int({variable: text}, variable, default, minimum)
+
+        request_variable, _ = value("REQUEST_MS")
+        request_ms = number("REQUEST_MS", self.lease_ms // 2, minimum=500)
+        if request_ms > self.lease_ms - 1_000:
+            raise ValueError(f"{request_variable} ({request_ms}) must be at least 1000 below COMPONENT_LEASE_MS "
+                             f"({self.lease_ms}): a request must end inside the lease it was sent under")
+        return ComponentSettings(
+            component_key=component_key,
+            serve_concurrency=number("SERVE_CONCURRENCY", 0) or None,
+            account_concurrency=number("ACCOUNT_CONCURRENCY", 25, minimum=1),
+            account=value("ACCOUNT")[1].strip(),
+            callback_url=value("CALLBACK_URL")[1].strip(),
+            base_url=value("BASE_URL")[1].strip(),
+            request_ms=request_ms,
+            settle_ms=number("SETTLE_MS", 15_000),
+            clock_skew_ms=number("CLOCK_SKEW_MS", 2_000),
+            reconcile_pages=number("RECONCILE_PAGES", 20, minimum=1),
+            reconcile_page_size=number("RECONCILE_PAGE_SIZE", 0),
+        )

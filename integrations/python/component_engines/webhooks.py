@@ -1,18 +1,20 @@
-"""The component's webhooks into the cluster: a Starlette app, served by uvicorn.
+"""A component's webhooks into the cluster: a Starlette app, served by uvicorn.
 
     COMPONENT_FLOW_TASK=flows.on_message uvicorn component_engines.webhooks:app --port 8080
 
-Each POST to `/webhooks/<anything>` runs the component's webhook trigger on a warm `serve`
-(which checks Twilio's signature with the `TWILIO_AUTH_TOKEN` of this process's environment),
-answers the caller with the trigger's `response` (403 for a bad signature, TwiML otherwise),
-and, once per `idempotencyKey`, enqueues `COMPONENT_FLOW_TASK` with the trigger's payload, as a
-Celery task whose id is that key. The key is reserved for a moment (Redis `SET NX`), the task
-enqueued, and only then marked as started; when the broker cannot take it, the reservation is
-dropped and Twilio is answered 503, so its retry starts the flow. (A publish that failed after the
-broker took it would start it twice: a flow that must not run twice checks its task id, the
-event's key.) A status callback whose URL carries
-a request id (`?componentRequest=...`, set by the runner when `COMPONENT_CALLBACK_URL` points
-here) is recorded in the ledger as exact evidence of which message that request sent.
+The app serves one component: `COMPONENT_WEBHOOK_COMPONENT` (a component key), else the one
+configured component (COMPONENT_EXECUTABLES) that has a webhook trigger. Each POST to
+`/webhooks/<anything>` runs its webhook trigger on a warm `serve` (which checks the service's
+signature with the credentials of this process's environment), answers the caller with the
+trigger's `response` (403 for a bad signature), and, once per `idempotencyKey`, enqueues
+`COMPONENT_FLOW_TASK` with the trigger's payload, as a Celery task whose id is that key. The key
+is reserved for a moment (Redis `SET NX`), the task enqueued, and only then marked as started;
+when the broker cannot take it, the reservation is dropped and the service is answered 503, so
+its retry starts the flow. (A publish that failed after the broker took it would start it twice:
+a flow that must not run twice checks its task id, the event's key.) A status callback whose URL
+carries a request id (`?componentRequest=...`, set by the runner when the component's
+`COMPONENT_CALLBACK_URL` points here) is recorded in the ledger as exact evidence of which item
+that request sent.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .component import Manifest, ServeLost, ServeProcess
+from .component import Component, Components, ServeLost, ServeProcess
 from .ledger import Ledger, connect
 from .runner import CALLBACK_PARAMETER
 from .settings import Settings
@@ -43,27 +45,42 @@ log = logging.getLogger("component_engines.webhooks")
 RESERVED_MS = 30_000
 
 
+def webhook_component(settings: Settings, key: str | None = None) -> Component:
+    """The component whose webhooks the app receives: `key`, else the one configured component
+    with a webhook trigger."""
+    loaded = Components.load(settings.require_executables())
+    if key:
+        return loaded.get(key)
+    receiving = [c for c in loaded if any(t.get("type") == "webhook" for t in c.manifest.triggers)]
+    if len(receiving) != 1:
+        raise ValueError(f"set COMPONENT_WEBHOOK_COMPONENT to the component whose webhooks this app receives "
+                         f"({', '.join(c.key for c in receiving) or 'no configured component has a webhook trigger'})")
+    return receiving[0]
+
+
 def create_app(settings: Settings | None = None, flow_task: str | None = None, public_url: str | None = None,
-               trigger: str | None = None) -> Starlette:
-    """The ASGI app. `public_url`: the base URL Twilio calls (what its signature covers), else the
-    request's own; `trigger`: the webhook trigger's key, else the manifest's first."""
+               trigger: str | None = None, component: str | None = None) -> Starlette:
+    """The ASGI app. `public_url`: the base URL the service calls (what its signature covers), else
+    the request's own; `trigger`: the webhook trigger's key, else the manifest's first;
+    `component`: the component's key (COMPONENT_WEBHOOK_COMPONENT), else the one with webhooks."""
     settings = settings or Settings.from_environment()
     flow_task = flow_task or os.environ.get("COMPONENT_FLOW_TASK", "")
     public_url = (public_url or os.environ.get("COMPONENT_PUBLIC_URL", "")).rstrip("/")
-    manifest = Manifest.load(settings.executable)
+    receiving = webhook_component(settings, component or os.environ.get("COMPONENT_WEBHOOK_COMPONENT"))
+    manifest = receiving.manifest
     webhook_triggers = [t["key"] for t in manifest.triggers if t.get("type") == "webhook"]
     trigger_key = trigger or os.environ.get("COMPONENT_WEBHOOK_TRIGGER") or (webhook_triggers[0] if webhook_triggers else "")
     if trigger_key not in webhook_triggers:
         raise ValueError(f"the component has no webhook trigger '{trigger_key}' (it has {webhook_triggers})")
     if not flow_task:
         raise ValueError("set COMPONENT_FLOW_TASK to the Celery task that runs the flow for each webhook")
-    serve = ServeProcess(settings.executable, 16)
+    serve = ServeProcess(receiving.executable, 16)
     client = connect(settings.ledger_url, settings.redis_timeout_s)
     # Only sends: no result backend (not even CELERY_RESULT_BACKEND's, which Celery would read), so
     # enqueueing a flow depends on the broker alone; the worker that runs it keeps its result.
     celery = Celery("component_engines.webhooks", broker=settings.broker_url)
     celery.backend_cls = "disabled"
-    # A broker that is down, or hangs, fails the publish within seconds, for Twilio to retry.
+    # A broker that is down, or hangs, fails the publish within seconds, for the service to retry.
     celery.conf.update(task_serializer="json", accept_content=["json"], broker_connection_timeout=2,
                        broker_transport_options={"socket_timeout": 2, "socket_connect_timeout": 2},
                        task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2,
@@ -87,7 +104,7 @@ def create_app(settings: Settings | None = None, flow_task: str | None = None, p
         try:
             result = await anyio.to_thread.run_sync(serve.call, {"trigger": trigger_key, "payload": payload})
         except ServeLost:
-            # Twilio retries a webhook it got no answer for: let it.
+            # A service retries a webhook it got no answer for: let it.
             return Response("the component is restarting; try again", status_code=503, media_type="text/plain")
         response = result.get("response") or {}
         if "error" in result and int(response.get("statusCode") or 500) >= 500:
@@ -108,7 +125,7 @@ def create_app(settings: Settings | None = None, flow_task: str | None = None, p
                         headers={k: v for k, v in (response.get("headers") or {}).items() if k.lower() != "content-type"})
 
     def start_flow(key: str, payload: Mapping[str, Any]) -> Response | None:
-        """Enqueues the flow once per key; a response for Twilio to retry when that cannot be known."""
+        """Enqueues the flow once per key; a response for the service to retry when that cannot be known."""
         seen = seen_prefix + key
         try:
             if key and not client.set(seen, "reserved", nx=True, px=RESERVED_MS):
@@ -123,7 +140,7 @@ def create_app(settings: Settings | None = None, flow_task: str | None = None, p
             celery.send_task(flow_task, args=[payload], task_id=key or None, argsrepr=f"(<{trigger_key} {key}>,)",
                              kwargsrepr="{}")
         except Exception as error:  # the flow was most likely not queued: free the key for a retry
-            log.error("could not start the flow of webhook %s (%s); answering 503 for Twilio to retry", key, error)
+            log.error("could not start the flow of webhook %s (%s); answering 503 for the service to retry", key, error)
             if key:
                 with contextlib.suppress(redis.RedisError):
                     client.delete(seen)

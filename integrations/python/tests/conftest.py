@@ -3,6 +3,8 @@ Celery workers as separate process groups. Each is started on a free port and st
 
 from __future__ import annotations
 
+import functools
+import http.server
 import json
 import os
 import pathlib
@@ -10,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -18,9 +21,15 @@ from typing import Any, Iterator
 import pytest
 import redis
 
+from component_engines.component import Component, Manifest
+from component_engines.runner import Runner, build_runner
+from component_engines.settings import Settings
+
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 BUILD = pathlib.Path(os.environ.get("COMPONENT_BUILD_DIR", ROOT / ".build" / "debug"))
 COMPONENT = str(BUILD / "twilio-component")
+#: The runtime's own small component (`echo`, `whoami`; a `token` connection of `user` and `token`).
+FIXTURE_COMPONENT = str(BUILD / "fixture-component")
 SANDBOX = str(BUILD / "twilio-sandbox")
 TESTS = pathlib.Path(__file__).resolve().parent
 
@@ -143,12 +152,30 @@ def sandbox() -> Iterator[Sandbox]:
         process.wait(timeout=20)
 
 
+@functools.cache
+def twilio() -> Component:
+    """The Twilio component, its manifest read once per test process."""
+    return Component(COMPONENT, Manifest.load(COMPONENT))
+
+
+def make_runner(redis_url: str, environment: dict[str, str], *, lease_ms: int = 8_000, request_ms: int = 3_000,
+                settle_ms: int = 2_000, concurrency: int = 4, component: Component | None = None,
+                connection: dict[str, Any] | None = None, **settings: str) -> Runner:
+    """A runner as the engines build theirs (`build_runner`), with the ledger's times of a test and
+    `settings` (`COMPONENT_*` by name), its `serve` in `environment`."""
+    configured = Settings.from_environment({
+        "CELERY_BROKER_URL": redis_url, "COMPONENT_LEASE_MS": str(lease_ms), "COMPONENT_REQUEST_MS": str(request_ms),
+        "COMPONENT_SETTLE_MS": str(settle_ms), **settings})
+    return build_runner(component or twilio(), configured, concurrency=concurrency, environment=environment,
+                        connection=connection, client=redis.Redis.from_url(redis_url))
+
+
 def engine_environment(redis_url: str, sandbox: Sandbox, **extra: str) -> dict[str, str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "CELERY_", "COMPONENT_"))}
     environment.update(sandbox.settings)
     environment.update({
         "CELERY_BROKER_URL": redis_url,
-        "COMPONENT_EXECUTABLE": COMPONENT,
+        "COMPONENT_EXECUTABLES": COMPONENT,
         "PYTHONPATH": str(TESTS) + os.pathsep + environment.get("PYTHONPATH", ""),
     })
     environment.update(extra)
@@ -290,3 +317,111 @@ def read_client(process: subprocess.Popen[str]) -> dict[str, Any]:
     lines = process.stdout.read().splitlines()
     assert process.wait(timeout=60) == 0, lines[-5:]
     return dict(json.loads(lines[-1]))
+
+
+# The second component the two-component tests host beside Twilio: SendGrid's Mail Send
+# (examples/sendgrid, built on the kit alone, against a loopback stand-in for api.sendgrid.com).
+SENDGRID_COMPONENT = str(ROOT / "examples" / "sendgrid" / ".build" / "debug" / "sendgrid-component")
+
+
+@dataclass
+class SecondComponent:
+    """A component hosted beside Twilio: how to configure it, one action to run and what it answers."""
+
+    key: str
+    executable: str
+    #: What a Celery worker needs in its environment for it (credentials, its base URL).
+    environment: dict[str, str]
+    action: str
+    inputs: dict[str, Any]
+    #: Its generated operator, and that operator's keyword arguments for `inputs`.
+    operator: str
+    operator_arguments: dict[str, Any]
+    #: Its Airflow connection (`AIRFLOW_CONN_<KEY>_DEFAULT`).
+    connection: dict[str, Any]
+    #: What a successful answer's data holds (a subset).
+    expected: dict[str, Any]
+    #: The stand-in for its service, when it calls one.
+    service: "StandIn | None" = None
+
+
+def _usable(executable: str) -> bool:
+    try:
+        return subprocess.run([executable, "manifest", "--compact"], capture_output=True, timeout=60).returncode == 0
+    except OSError:
+        return False
+
+
+class StandIn(http.server.ThreadingHTTPServer):
+    """api.sendgrid.com on loopback: Mail Send answers 202 with an `X-Message-Id`; every request is
+    recorded (method, path, Authorization, JSON body)."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.lock = threading.Lock()
+        super().__init__(("127.0.0.1", 0), _StandInHandler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def sent(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [r for r in self.requests if r["method"] == "POST" and r["path"] == "/v3/mail/send"]
+
+
+class _StandInHandler(http.server.BaseHTTPRequestHandler):
+    server: StandIn
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        with self.server.lock:
+            number = len(self.server.requests) + 1
+            self.server.requests.append({"method": self.command, "path": self.path.split("?")[0],
+                                         "authorization": self.headers.get("Authorization"),
+                                         "body": json.loads(raw) if raw else None})
+        if self.command == "POST" and self.path.startswith("/v3/mail/send"):
+            self.send_response(202)
+            self.send_header("X-Message-Id", f"standin-{number:04d}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        body = json.dumps({"scopes": ["mail.send"]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *_: Any) -> None:
+        pass
+
+
+def sendgrid_component(service: StandIn) -> SecondComponent:
+    key = "SG.engine-test-key." + "k" * 24
+    inputs = {"from": "orders@example.com", "to": ["alex@example.com"], "subject": "Your order has shipped",
+              "text": "Order 1042 is on its way."}
+    return SecondComponent(
+        key="sendgrid", executable=SENDGRID_COMPONENT,
+        environment={"SENDGRID_API_KEY": key, "COMPONENT_SENDGRID_BASE_URL": service.url},
+        action="sendEmail", inputs=inputs, operator="SendgridSendEmailOperator",
+        operator_arguments={"from_": inputs["from"], "to": inputs["to"], "subject": inputs["subject"], "text": inputs["text"]},
+        connection={"conn_type": "sendgrid", "password": key, "host": service.url},
+        expected={"status": 202, "accepted": True}, service=service)
+
+
+@pytest.fixture(scope="session")
+def second_component() -> Iterator[SecondComponent]:
+    if not _usable(SENDGRID_COMPONENT):
+        pytest.fail(f"{SENDGRID_COMPONENT} is not built: `make test-engines` builds it (swift build --package-path "
+                    "examples/sendgrid --product sendgrid-component)")
+    service = StandIn()
+    try:
+        yield sendgrid_component(service)
+    finally:
+        service.shutdown()
+        service.server_close()

@@ -1,7 +1,9 @@
 """The example DAG on Apache Airflow 3 (`dag.test()`) against the sandbox over TLS, with the ledger
 in a real redis-server: the batch is sent once however often its run is cleared and re-run, the
 replies sensor sees each new message in exactly one run, bad inputs fail with the component's
-message (at parse time when literal), and no task log holds a secret."""
+message (at parse time when literal), and no task log holds a secret. The Airflow hosts two
+components (Twilio and conftest's `second_component`): a DAG runs operators of both, and
+`airflow providers hooks` lists a connection type for each."""
 
 from __future__ import annotations
 
@@ -18,8 +20,9 @@ from typing import Any
 import pytest
 import redis
 
+from component_engines.airflow.generated import class_name
 from component_engines.component import Manifest
-from conftest import COMPONENT, ROOT, TESTS, Sandbox
+from conftest import COMPONENT, ROOT, TESTS, Sandbox, SecondComponent
 
 BAD_DAG = '''
 import pendulum
@@ -34,7 +37,8 @@ literal_mistakes()
 '''
 
 
-def airflow_environment(home: pathlib.Path, dags: pathlib.Path, redis_url: str, sandbox: Sandbox) -> dict[str, str]:
+def airflow_environment(home: pathlib.Path, dags: pathlib.Path, redis_url: str, sandbox: Sandbox,
+                        second: SecondComponent) -> dict[str, str]:
     settings = sandbox.settings
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "COMPONENT_", "AIRFLOW"))}
     environment.update({
@@ -42,7 +46,7 @@ def airflow_environment(home: pathlib.Path, dags: pathlib.Path, redis_url: str, 
         "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__LOGGING__COLORED_CONSOLE_LOG": "False",
-        "COMPONENT_EXECUTABLE": COMPONENT,
+        "COMPONENT_EXECUTABLES": os.pathsep.join([COMPONENT, second.executable]),
         "COMPONENT_LEDGER_URL": redis_url,
         "SSL_CERT_FILE": settings["SSL_CERT_FILE"],
         "SANDBOX_URL": sandbox.base_url,
@@ -52,12 +56,17 @@ def airflow_environment(home: pathlib.Path, dags: pathlib.Path, redis_url: str, 
         "AIRFLOW_CONN_TWILIO_API_KEY": json.dumps({
             "conn_type": "twilio", "login": settings["TWILIO_ACCOUNT_SID"], "password": settings["TWILIO_API_SECRET"],
             "host": sandbox.base_url, "extra": {"apiKey": settings["TWILIO_API_KEY"]}}),
+        # The second component's connection, of its own type, and what the two-component DAG runs.
+        f"AIRFLOW_CONN_{second.key.upper()}_DEFAULT": json.dumps(second.connection),
+        "SECOND_COMPONENT": json.dumps({"key": second.key, "operator": second.operator, "action": second.action,
+                                        "arguments": second.operator_arguments, "inputs": second.inputs}),
     })
     return environment
 
 
 @pytest.fixture(scope="module")
-def dag_runs(redis_url: str, sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def dag_runs(redis_url: str, sandbox: Sandbox, second_component: SecondComponent,
+             tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     redis.Redis.from_url(redis_url).flushdb()
     directory = tmp_path_factory.mktemp("airflow")
     dags, bad = directory / "dags", directory / "bad-dags"
@@ -65,12 +74,14 @@ def dag_runs(redis_url: str, sandbox: Sandbox, tmp_path_factory: pytest.TempPath
     bad.mkdir()
     shutil.copy(ROOT / "examples" / "airflow" / "twilio_batch.py", dags)
     shutil.copy(TESTS / "airflow_dags" / "secret_canary.py", dags)
+    shutil.copy(TESTS / "airflow_dags" / "two_components.py", dags)
     (bad / "literal_mistakes.py").write_text(BAD_DAG)
-    environment = airflow_environment(directory / "home", dags, redis_url, sandbox)
+    environment = airflow_environment(directory / "home", dags, redis_url, sandbox, second_component)
     started = time.monotonic()
     subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], env=environment, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
     migrated = time.monotonic()
+    emails_before = len(second_component.service.sent()) if second_component.service else 0
     report, task_log, output = directory / "report.json", directory / "task.log", directory / "driver.log"
     with open(output, "wb") as out:
         completed = subprocess.run([sys.executable, str(TESTS / "airflow_driver.py"), str(report), str(task_log), str(bad)],
@@ -81,9 +92,20 @@ def dag_runs(redis_url: str, sandbox: Sandbox, tmp_path_factory: pytest.TempPath
     print(f"\nairflow: db migrate {migrated - started:.1f} s, DAG runs {time.monotonic() - migrated:.1f} s; the DAG printed:")
     for line in printed:
         print(f"  {line}")
+    # The real CLI, in this AIRFLOW_HOME: the hooks (connection types) the providers manager found.
+    hooks = subprocess.run([sys.executable, "-m", "airflow", "providers", "hooks", "--output", "json"], env=environment,
+                           capture_output=True, text=True, timeout=300)
+    assert hooks.returncode == 0, hooks.stderr[-3000:]
     logs = [task_log, output, *sorted((directory / "home").rglob("*.log"))]
     return {"steps": json.loads(report.read_text()), "logs": {str(path): path.read_text(errors="replace") for path in logs},
-            "settings": sandbox.settings}
+            "settings": sandbox.settings, "second": second_component, "hooks": _json_in(hooks.stdout),
+            "emailsBefore": emails_before}
+
+
+def _json_in(text: str) -> Any:
+    """The JSON document in a command's output (Airflow may log lines before it)."""
+    start = min(i for i in (text.find("["), text.find("{")) if i >= 0)
+    return json.loads(text[start:])
 
 
 def sids(step: dict[str, Any]) -> list[str]:
@@ -140,7 +162,7 @@ def test_a_bad_literal_input_fails_when_the_dag_is_parsed(dag_runs: dict[str, An
 def test_no_task_log_shows_a_secret(dag_runs: dict[str, Any]) -> None:
     settings = dag_runs["settings"]
     assert dag_runs["steps"]["canary"]["state"] == "success"
-    secrets = [settings["TWILIO_AUTH_TOKEN"], settings["TWILIO_API_SECRET"]]
+    secrets = [settings["TWILIO_AUTH_TOKEN"], settings["TWILIO_API_SECRET"], dag_runs["second"].connection["password"]]
     secrets += [base64.b64encode(f"{user}:{secret}".encode()).decode() for user, secret in (
         (settings["TWILIO_ACCOUNT_SID"], settings["TWILIO_AUTH_TOKEN"]), (settings["TWILIO_API_KEY"], settings["TWILIO_API_SECRET"]))]
     for path, text in dag_runs["logs"].items():
@@ -169,3 +191,80 @@ def test_an_airflow_connection_maps_onto_the_manifests_connections() -> None:
         "(login), API Key SID (extra 'apiKey'); Twilio Auth Token Connection needs Account SID (login)")
     with pytest.raises(ValueError, match="extra 'connection' is 'oauth'; the component has apiKey, authToken"):
         connection_request(manifest, "c", sid, token, {"connection": "oauth"})
+
+
+def test_operators_of_two_components_run_in_one_dag(dag_runs: dict[str, Any]) -> None:
+    second: SecondComponent = dag_runs["second"]
+    two, again = dag_runs["steps"]["two"], dag_runs["steps"]["twoAgain"]
+    assert two["state"] == "success", two
+    assert two["xcom"]["sms"]["sid"].startswith("SM") and two["xcom"]["read_back"] == two["xcom"]["sms"]["sid"], two
+    for task in ("second", "second_by_key"):
+        data = two["xcom"][task]
+        assert {key: data.get(key) for key in second.expected} == second.expected, (task, data)
+    # Cleared and re-run: each component's ledger answers, nothing is sent again.
+    assert again["state"] == "success" and again["xcom"] == two["xcom"], again
+    assert again["outboundAfter"] == two["outboundAfter"]
+    if second.service is not None:
+        ids = {two["xcom"]["second"]["messageId"], two["xcom"]["second_by_key"]["messageId"]}
+        sent = second.service.sent()[dag_runs["emailsBefore"]:]
+        assert len(sent) == len(ids) == 2, sent
+
+
+def test_airflow_lists_a_connection_type_per_component(dag_runs: dict[str, Any]) -> None:
+    second: SecondComponent = dag_runs["second"]
+    listed = {hook["connection_type"]: hook for hook in dag_runs["hooks"]}
+    for key, name in (("twilio", "TwilioHook"), (second.key, class_name(second.key, "", "Hook"))):
+        assert key in listed, sorted(listed)
+        assert listed[key]["class"] == f"component_engines.airflow.hook.{name}", listed[key]
+        assert listed[key]["package_name"] == "component-engines" and listed[key]["conn_id_attribute_name"] == "conn_id"
+    assert listed["twilio"]["hook_name"] == "Twilio", listed["twilio"]
+
+
+RESOLVE = r"""
+import json
+from airflow.sdk.exceptions import AirflowException
+from component_engines.airflow import ComponentActionOperator, ComponentHook, ComponentTriggerSensor
+from component_engines.airflow.hook import hook_class
+
+seen = {}
+seen["byKey"] = ComponentActionOperator(task_id="a", action="getSMS", inputs={"messageSid": "SM" + "0" * 32}).component_key
+seen["named"] = ComponentActionOperator(task_id="b", action="fixture.echo", inputs={"message": "hi"}).component_key
+try:
+    ComponentActionOperator(task_id="c", action="echo", component="twilio")
+except ValueError as error:
+    seen["wrongComponent"] = str(error)
+seen["sensor"] = ComponentTriggerSensor(task_id="d", trigger="pollMessages").component_key
+try:
+    ComponentTriggerSensor(task_id="e", trigger="webhook")
+except ValueError as error:
+    seen["notPolling"] = str(error)
+try:
+    ComponentHook().component()
+except AirflowException as error:
+    seen["unnamedHook"] = str(error)
+seen["hookDefault"] = ComponentHook(component="fixture").conn_id
+fixture_hook = hook_class("fixture")
+seen["fixtureHook"] = [fixture_hook.__name__, fixture_hook.conn_type, fixture_hook.default_conn_name,
+                       fixture_hook(conn_id="mine").component().key]
+try:
+    fixture_hook(component="twilio")
+except ValueError as error:
+    seen["hookMismatch"] = str(error)
+print(json.dumps(seen))
+"""
+
+
+def test_operators_sensors_and_hooks_find_their_component(tmp_path: pathlib.Path) -> None:
+    from conftest import FIXTURE_COMPONENT
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "COMPONENT_", "AIRFLOW"))}
+    environment.update({"AIRFLOW_HOME": str(tmp_path), "COMPONENT_EXECUTABLES": os.pathsep.join([COMPONENT, FIXTURE_COMPONENT])})
+    done = subprocess.run([sys.executable, "-c", RESOLVE], env=environment, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    seen = json.loads(done.stdout.splitlines()[-1])
+    assert seen["byKey"] == "twilio" and seen["named"] == "fixture" and seen["sensor"] == "twilio", seen
+    assert "the twilio component has no action or data source 'echo'" in seen["wrongComponent"], seen
+    assert "'webhook' of twilio is not a polling trigger" in seen["notPolling"], seen
+    assert "more than one component is configured: name the component, one of twilio, fixture" in seen["unnamedHook"], seen
+    assert seen["hookDefault"] == "fixture_default"
+    assert seen["fixtureHook"] == ["FixtureHook", "fixture", "fixture_default", "fixture"], seen
+    assert seen["hookMismatch"] == "FixtureHook runs the fixture component, not twilio", seen

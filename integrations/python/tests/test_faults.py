@@ -289,7 +289,7 @@ def test_an_input_the_component_dies_or_hangs_on(cluster: Cluster, record_proper
     """A send on which the component's process dies (or hangs) every time: it ends `failed` with
     the reason after a bounded number of tries, sent nowhere; the requests that shared the process
     with it are retried alone and sent once."""
-    configure(cluster, COMPONENT_EXECUTABLE=str(TESTS / "faulty_component.py"), FAULTY_COMPONENT_REAL=COMPONENT)
+    configure(cluster, COMPONENT_EXECUTABLES=str(TESTS / "faulty_component.py"), FAULTY_COMPONENT_REAL=COMPONENT)
     case = "poison" if fault == "poison-pill" else "hang"
     requests = sends(case, 60, one_pair=False)
     special = {requests[7]["id"], requests[31]["id"]}
@@ -388,7 +388,7 @@ def test_a_task_that_kills_its_worker(cluster: Cluster, record_property: Callabl
     its counts instead of killing workers for ever. The workers are restarted as a supervisor
     would."""
     runs = 2
-    configure(cluster, COMPONENT_EXECUTABLE=str(TESTS / "faulty_component.py"), FAULTY_COMPONENT_REAL=COMPONENT,
+    configure(cluster, COMPONENT_EXECUTABLES=str(TESTS / "faulty_component.py"), FAULTY_COMPONENT_REAL=COMPONENT,
               COMPONENT_MAX_DELIVERIES=str(runs))
     requests = sends("killer", 30, one_pair=False)
     poison = requests[12]

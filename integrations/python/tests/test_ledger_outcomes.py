@@ -13,10 +13,8 @@ from typing import Any, Iterator
 import pytest
 import redis
 
-from component_engines.component import Manifest, ServeProcess
-from component_engines.ledger import Ledger
 from component_engines.runner import Runner
-from conftest import COMPONENT, Sandbox, engine_environment
+from conftest import Sandbox, engine_environment, make_runner
 
 
 @pytest.fixture
@@ -24,14 +22,11 @@ def runner(redis_url: str, sandbox: Sandbox) -> Iterator[Runner]:
     client = redis.Redis.from_url(redis_url)
     client.flushdb()
     sandbox.control("POST", "reset")
-    manifest = Manifest.load(COMPONENT)
-    serve = ServeProcess(COMPONENT, 4, engine_environment(redis_url, sandbox))
-    runner = Runner(manifest, serve, Ledger(client, manifest.component_key, lease_ms=8_000, settle_ms=2_000), None,
-                    request_ms=3_000, settle_ms=2_000)
+    runner = make_runner(redis_url, engine_environment(redis_url, sandbox))
     try:
         yield runner
     finally:
-        serve.close()
+        runner.close()
 
 
 def request_state(runner: Runner, request_id: str) -> dict[str, str]:
@@ -94,10 +89,8 @@ def test_a_serve_killed_mid_send_is_looked_for_only_once_its_attempt_is_over(red
     client = redis.Redis.from_url(redis_url)
     client.flushdb()
     sandbox.control("POST", "reset")
-    manifest = Manifest.load(COMPONENT)
-    serve = ServeProcess(COMPONENT, 2, engine_environment(redis_url, sandbox))
-    runner = Runner(manifest, serve, Ledger(client, manifest.component_key, lease_ms=8_000, settle_ms=3_000), None,
-                    request_ms=3_000, settle_ms=3_000)
+    runner = make_runner(redis_url, engine_environment(redis_url, sandbox), settle_ms=3_000, concurrency=2)
+    manifest, serve = runner.manifest, runner.serve
     try:
         serve.start()
         held = {"type": "gather", "count": 2, "timeoutMilliseconds": 1500}
@@ -124,5 +117,5 @@ def test_a_serve_killed_mid_send_is_looked_for_only_once_its_attempt_is_over(red
         assert result["data"]["sid"] == sent[0]["sid"]
         assert request_state(runner, "held-1")["state"] == "done"
     finally:
-        serve.close()
+        runner.close()
 

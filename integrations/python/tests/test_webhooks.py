@@ -21,10 +21,8 @@ import redis
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from component_engines.component import Manifest, ServeProcess
-from component_engines.ledger import Ledger
 from component_engines.runner import Runner
-from conftest import COMPONENT, Cluster, RedisServer, free_port, wait_until
+from conftest import Cluster, RedisServer, free_port, make_runner, wait_until
 
 
 @contextlib.contextmanager
@@ -140,17 +138,16 @@ def test_status_callbacks_name_a_lost_send_exactly(cluster: Cluster, receiver: s
     send: the search alone cannot tell them apart (needs_review), but with the status callbacks
     pointed at the receiver, the one whose callback carried the request id is its own."""
     sandbox = cluster.sandbox
-    manifest = Manifest.load(COMPONENT)
-    send = manifest.element("sendSMS")
     client = redis.Redis.from_url(cluster.redis_url)
-    serve = ServeProcess(COMPONENT, 2, cluster.environment)
     twilio = Client(sandbox.settings["TWILIO_ACCOUNT_SID"], sandbox.settings["TWILIO_AUTH_TOKEN"])
     twilio.api.base_url = sandbox.base_url
     os.environ["REQUESTS_CA_BUNDLE"] = sandbox.settings["SSL_CERT_FILE"]
+    runners: list[Runner] = []
 
-    def lost_send(request_id: str, callback_url: str) -> dict[str, Any]:
-        runner = Runner(manifest, serve, Ledger(client, manifest.component_key, lease_ms=8_000, settle_ms=2_000), None,
-                        request_ms=3_000, settle_ms=2_000, callback_url=callback_url)
+    def lost_send(request_id: str, **settings: str) -> dict[str, Any]:
+        runner = make_runner(cluster.redis_url, cluster.environment, concurrency=2, **settings)
+        runners.append(runner)
+        send = runner.manifest.element("sendSMS")
         inputs = {"from": "+15005550006", "to": "+14155550377", "body": f"your code is ready ({request_id})"}
         # The same text, sent by something outside the cluster a moment before.
         twilio.messages.create(to=inputs["to"], from_=inputs["from"], body=inputs["body"])
@@ -158,18 +155,21 @@ def test_status_callbacks_name_a_lost_send_exactly(cluster: Cluster, receiver: s
         return runner.run(send, inputs, request_id)
 
     try:
-        blind = lost_send("cb-without", "")
+        blind = lost_send("cb-without")
         assert blind["error"]["kind"] == "needs_review" and len(blind["error"]["details"]["candidates"]) == 2, blind
 
-        told = lost_send("cb-with", f"{receiver}/webhooks/status")
+        # The component's own callback URL (COMPONENT_TWILIO_CALLBACK_URL) comes before the shared one.
+        told = lost_send("cb-with", COMPONENT_TWILIO_CALLBACK_URL=f"{receiver}/webhooks/status",
+                         COMPONENT_CALLBACK_URL="http://127.0.0.1:9/not-this-one")
         # The sandbox's callbacks to the URL the runner gave the send name the message it created.
         own = {d["parameters"]["MessageSid"] for d in sandbox.control("GET", "webhooks")["deliveries"]
-               if "componentRequest=cb-with" in d["url"]}
+               if "componentRequest=cb-with" in d["url"] and d["url"].startswith(receiver)}
         assert "data" in told, told
         assert own == {told["data"]["sid"]}, (told, own)
         assert client.sismember("component-engines:twilio:evidence:cb-with", told["data"]["sid"])
     finally:
-        serve.close()
+        for runner in runners:
+            runner.close()
 
 
 def test_a_broker_outage_loses_no_flow_and_starts_none_twice(cluster: Cluster, tmp_path: pathlib.Path) -> None:

@@ -1,13 +1,16 @@
-"""The component as an Apache Airflow provider: operators and sensors made from its manifest, a
-hook and a connection type (`pip install "component-engines[airflow]"`).
+"""Components as an Apache Airflow provider: operators and sensors made from each configured
+component's manifest, a hook and a connection type per component
+(`pip install "component-engines[airflow]"`).
 
-    from component_engines.airflow import TwilioSendSMSOperator, TwilioPollMessagesSensor
+    from component_engines.airflow import ComponentActionOperator, ComponentHook
 
 Every action is an operator (`<Component><Action>Operator`), every polling trigger a sensor
-(`<Component><Trigger>Sensor`); `ComponentActionOperator(action=..., inputs=...)` and
-`ComponentTriggerSensor(trigger=..., inputs=...)` run any by key. The component is the executable
-`COMPONENT_EXECUTABLE` names (else `twilio-component` on the PATH); sends are kept to one per
-request id by the ledger in Redis at `COMPONENT_LEDGER_URL`.
+(`<Component><Trigger>Sensor`), every component a hook (`<Component>Hook`, its connection type
+the component's key); `ComponentActionOperator(action=..., inputs=...)` and
+`ComponentTriggerSensor(trigger=..., inputs=...)` run any by key (`component=` when more than one
+component has that key). The components are the executables `COMPONENT_EXECUTABLES` names, read
+on first use; sends are kept to one per request id by the ledger in Redis at
+`COMPONENT_LEDGER_URL`.
 """
 
 from __future__ import annotations
@@ -21,15 +24,20 @@ _MODULES = ("hook", "operators", "sensors")
 def __getattr__(name: str) -> Any:
     # Loaded on first use: Airflow's providers manager imports `.provider` while Airflow itself is
     # still loading, before the operators could be made.
-    if name.startswith("__") or name in (*_MODULES, "provider", "connection", "generated"):
+    if name.startswith("__") or name in (*_MODULES, "provider", "connection", "generated", "loaded"):
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    reasons = []
     for module_name in _MODULES:
         module = importlib.import_module(f"{__name__}.{module_name}")
-        if name in getattr(module, "__all__", ()):
+        try:
             value = getattr(module, name)
-            globals()[name] = value
-            return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        except AttributeError as error:
+            reasons.append(str(error))
+            continue
+        globals()[name] = value
+        return value
+    why = next((reason for reason in reasons if "(" in reason), "")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}" + (f": {why}" if why else ""))
 
 
 def __dir__() -> list[str]:

@@ -1,5 +1,5 @@
 """What the operators and sensors share: their inputs by manifest key, the parse-time check, and
-the classes made for each element of the manifest."""
+the classes made for each element of each component's manifest."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def python_name(key: str) -> str:
 
 
 def class_name(component_key: str, element_key: str, suffix: str) -> str:
-    """`TwilioSendSMSOperator` for `twilio` / `sendSMS`."""
+    """`CrmCreateContactOperator` for `crm` / `createContact` / `Operator`."""
     def pascal(text: str) -> str:
         return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^0-9A-Za-z]+", text) if part)
     return f"{pascal(component_key)}{pascal(element_key)}{suffix}"
@@ -70,6 +70,8 @@ class ElementInputs:
     element: Element
     inputs: dict[str, Any]
     task_id: str
+    #: The component the element is of (set on generated classes, and by each instance).
+    component_key: str | None = None
     #: Keyword argument -> manifest key, in generated classes.
     input_names: Mapping[str, str] = {}
 
@@ -88,26 +90,31 @@ class ElementInputs:
 
 def element_class(base: ElementClass, element: Element, component_key: str, suffix: str, argument: str,
                   doc: str) -> ElementClass:
-    """A subclass of `base` bound to `element` (passed as `argument=`), its inputs keyword arguments."""
+    """A subclass of `base` bound to `element` of the component `component_key` (passed as
+    `argument=` and `component=`), its inputs keyword arguments."""
     names = {python_name(str(i["key"])): str(i["key"]) for i in element.inputs if i.get("type") != "connection"}
 
     def __init__(self: Any, **kwargs: Any) -> None:
         for name in names:
             setattr(self, name, kwargs.pop(name, None))
-        base.__init__(self, **{argument: element.key}, **kwargs)
+        base.__init__(self, **{argument: element.key}, component=component_key, **kwargs)
 
     listed = ", ".join(f"{name} ({key})" if name != key else name for name, key in names.items())
+    made_name = class_name(component_key, element.key, suffix)
     # Made by the base's metaclass (Airflow's), as a class statement would be.
-    return type(base)(class_name(component_key, element.key, suffix), (base,), {
+    return type(base)(made_name, (base,), {
         "__init__": __init__, "__doc__": f"{doc} Inputs: {listed}.", "__module__": base.__module__,
-        "template_fields": (*names, *base.template_fields), "input_names": dict(names)})
+        "__qualname__": made_name, "template_fields": (*names, *base.template_fields), "input_names": dict(names),
+        "component_key": component_key})
 
 
 def element_classes(base: ElementClass, elements: Iterable[Element], component_key: str, suffix: str, argument: str,
-                    doc: Callable[[Element], str]) -> dict[str, ElementClass]:
-    """One subclass of `base` per element, by class name."""
-    classes = {}
+                    doc: Callable[[Element], str], into: dict[str, ElementClass] | None = None) -> dict[str, ElementClass]:
+    """One subclass of `base` per element, by class name (added to `into`, whose names it must not take)."""
+    classes = into if into is not None else {}
     for element in elements:
         made = element_class(base, element, component_key, suffix, argument, doc(element))
+        if made.__name__ in classes:
+            raise ValueError(f"two components' elements would both be {made.__name__}: rename a component key")
         classes[made.__name__] = made
     return classes

@@ -1,35 +1,42 @@
-"""The hook: an Airflow connection of the component's type, and the component run with it.
+"""The hooks: an Airflow connection of a component's type, and the component run with it.
+
+Each configured component has a hook class of its own, `<Component>Hook` (made on first use by
+`hook_class`, and importable from this module by that name: the providers manager imports it as
+the `hook-class-name` of the component's connection type), whose `conn_type` is the component's
+key. `ComponentHook` itself runs any component: the one named by `component=`, else the one whose
+key is the connection's type, else the one that has the element run, else the only one.
 
 The connection's fields map onto one of the manifest's connections: `login` is the input every
-connection shares first (for Twilio the Account SID), `password` the connection's secret (the
-Auth Token, or the API key's secret), `extra` any other input by its manifest key (`apiKey`,
-`region`, `edge`; `connection` picks a connection by key when the fields fit more than one), and
-`host` an API base URL the requests go to instead of the service (a sandbox, a proxy). Every secret
-is registered with Airflow's secret masker before anything runs.
+connection shares first (an account id, say), `password` the connection's secret (a token, or an
+API key's secret), `extra` any other input by its manifest key (`connection` picks a connection
+by key when the fields fit more than one), and `host` an API base URL the requests go to instead
+of the service (a sandbox, a proxy). Every secret is registered with Airflow's secret masker
+before anything runs.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import functools
 import threading
 import urllib.parse
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, ClassVar, Iterator, Mapping, Sequence
 
 import redis
 from airflow.sdk import BaseHook
 from airflow.sdk.exceptions import AirflowException
 from airflow.sdk.log import mask_secret
 
-from ..component import ComponentUnavailable, Element, Envelope, Manifest
-from ..ledger import connect
+from ..component import Component, ComponentUnavailable, Element, Envelope, Manifest
 from ..runner import Runner, build_runner
 from .connection import account_input, connection_request, shown_url
-from .loaded import component, settings
+from .generated import class_name
+from .loaded import component as configured, components, settings
 
 
 class ComponentHook(BaseHook):
-    """Runs the component's actions, data sources and triggers with one Airflow connection.
+    """Runs a component's actions, data sources and triggers with one Airflow connection.
 
     Non-idempotent actions go through the ledger in Redis (`COMPONENT_LEDGER_URL`), so a request id
     takes effect at most once however often its task is cleared, retried or re-run.
@@ -39,26 +46,78 @@ class ComponentHook(BaseHook):
     default_conn_name = "component_default"
     conn_type = "component"
     hook_name = "Component"
+    #: The component a generated subclass (`<Component>Hook`) runs.
+    component_key: ClassVar[str | None] = None
 
-    def __init__(self, conn_id: str | None = None, concurrency: int | None = None, **kwargs: Any) -> None:
+    def __init__(self, conn_id: str | None = None, concurrency: int | None = None, component: str | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.manifest = component()
-        self.conn_id = conn_id or default_conn_id(self.manifest)
-        self.concurrency = concurrency or settings().serve_concurrency or 16
+        if component and self.component_key and component != self.component_key:
+            raise ValueError(f"{type(self).__name__} runs the {self.component_key} component, not {component}")
+        self._component_key = component or self.component_key
+        self._conn_id = conn_id
+        self.concurrency = concurrency
         self._runner: Runner | None = None
         self._lock = threading.Lock()
 
+    @property
+    def conn_id(self) -> str:
+        """The connection given, else the component's `<component>_default`."""
+        return self._conn_id or default_conn_id(self.component().manifest)
+
+    @conn_id.setter
+    def conn_id(self, value: str | None) -> None:
+        self._conn_id = value
+
+    @property
+    def manifest(self) -> Manifest:
+        return self.component().manifest
+
+    def component(self, element: Element | None = None) -> Component:
+        """The component this hook runs, settled on first use (see the module's docstring)."""
+        try:
+            if self._component_key is None:
+                key = element.component if element is not None and element.component else self._connection_type()
+                self._component_key = configured(key).key
+            owner = configured(self._component_key)
+        except KeyError as error:
+            raise AirflowException(f"{type(self).__name__}: {error.args[0]} (component=..., or a connection whose "
+                                   "type is the component's key)") from None
+        if element is not None and element.component and element.component != owner.key:
+            raise AirflowException(f"this hook runs the {owner.key} component; '{element.key}' is {element.component}'s")
+        return owner
+
+    def _connection_type(self) -> str | None:
+        """The connection's type when it is a configured component's key."""
+        if not self._conn_id:
+            return None
+        conn_type = self.get_connection(self._conn_id).conn_type
+        return conn_type if conn_type in components().keys else None
+
+    def element(self, element: Element | str) -> Element:
+        """An action or data source by key (`<element>` or `<component>.<element>`), of this hook's
+        component when it is settled, else of the one that has it."""
+        if isinstance(element, str):
+            key = self._component_key or self._connection_type()
+            try:
+                _, element = components().element(element, key)
+            except KeyError as error:
+                raise AirflowException(str(error.args[0])) from None
+        self.component(element)
+        return element
+
     def connection(self) -> tuple[dict[str, Any], str | None]:
         """The component's connection and the base URL (`host`), its secrets masked first."""
+        manifest = self.manifest
         conn = self.get_connection(self.conn_id)
         # Forms of older Airflow versions store their fields as `extra__<type>__<field>`.
-        prefix = f"extra__{self.manifest.component_key}__"
+        prefix = f"extra__{manifest.component_key}__"
         extra = {key.removeprefix(prefix): value for key, value in (conn.extra_dejson if conn.extra else {}).items()}
         try:
-            request = connection_request(self.manifest, self.conn_id, conn.login, conn.password, extra)
+            request = connection_request(manifest, self.conn_id, conn.login, conn.password, extra)
         except ValueError as error:
             raise AirflowException(str(error)) from None
-        for source in self.manifest.connections:
+        for source in manifest.connections:
             if source["key"] == request["key"]:
                 for field in source.get("inputs", []):
                     value = request["fields"].get(field["key"])
@@ -70,7 +129,7 @@ class ComponentHook(BaseHook):
         return request, base_url
 
     def get_conn(self) -> Runner:
-        """The runner, with its warm `serve` child started on first use."""
+        """The runner of this component and connection, its warm `serve` child started on first use."""
         with self._lock:
             if self._runner is None:
                 request, base_url = self.connection()
@@ -79,18 +138,15 @@ class ComponentHook(BaseHook):
                 if password:
                     mask_secret(password, name="COMPONENT_LEDGER_URL")
                 shared = account_input(self.manifest)
-                account = str(request["fields"].get(shared) or "default") if shared else "default"
                 self._runner = build_runner(
-                    self.manifest, current, connect(current.ledger_url, current.redis_timeout_s), self.concurrency,
-                    current.account or account, connection=request,
-                    arguments=("--base-url", base_url) if base_url else ())
+                    self.component(), current, concurrency=self.concurrency, connection=request,
+                    account=str(request["fields"].get(shared) or "") if shared else "", base_url=base_url)
             return self._runner
 
     def run(self, element: Element | str, inputs: Mapping[str, Any], request_id: str) -> Envelope:
         """One request's envelope (an action or data source, by key or element); `request_id` keeps a
         non-idempotent action to one effect."""
-        if isinstance(element, str):
-            element = self.manifest.element(element)
+        element = self.element(element)
         with _failures():
             return self.get_conn().run(element, inputs, request_id)
 
@@ -98,12 +154,16 @@ class ComponentHook(BaseHook):
         """Many requests at the component's concurrency, answers in the order given."""
         if not requests:
             return []
-        workers = max(1, min(self.concurrency, len(requests)))
+        element = self.element(element)
+        with _failures():
+            runner = self.get_conn()
+        workers = max(1, min(runner.serve.concurrency, len(requests)))
         with concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="component") as pool:
             return list(pool.map(lambda request: self.run(element, request[0], request[1]), requests))
 
     def poll(self, trigger: Element, inputs: Mapping[str, Any], state: Any, invocation_id: str) -> Envelope:
         """One run of a polling trigger from `state` (none the first time)."""
+        self.component(trigger)
         with _failures():
             return self.get_conn().run_repeatable(trigger, inputs, invocation_id, {"state": state})
 
@@ -131,16 +191,43 @@ def default_conn_id(manifest: Manifest) -> str:
     return f"{manifest.component_key}_default"
 
 
-def _name_hook() -> None:
-    # The connection type is the component's key, so the hook is named after the component.
+def hook_class_name(component_key: str) -> str:
+    """`<Component>Hook`: the name of a component's hook class."""
+    return class_name(component_key, "", "Hook")
+
+
+@functools.cache
+def hook_class(component_key: str) -> type[ComponentHook]:
+    """The hook class of one component: its connection type, name and default connection are the
+    component's, so that each component is a connection type of its own in one Airflow."""
+    manifest = configured(component_key).manifest
+    name = hook_class_name(component_key)
+    return type(name, (ComponentHook,), {
+        "__module__": __name__, "__qualname__": name,
+        "__doc__": f"Runs the {manifest.label} component with a connection of type '{component_key}'.",
+        "component_key": component_key, "conn_type": component_key, "hook_name": manifest.label,
+        "default_conn_name": default_conn_id(manifest)})
+
+
+def hook_classes() -> dict[str, type[ComponentHook]]:
+    """Every configured component's hook class, by class name."""
+    return {hook_class_name(c.key): hook_class(c.key) for c in components()}
+
+
+def __getattr__(name: str) -> Any:
+    # `<Component>Hook`, made on first use: importing this module runs no component.
+    if name == "__all__":
+        try:
+            return ["ComponentHook", "hook_class", *hook_classes()]
+        except (ComponentUnavailable, KeyError, ValueError):  # no components (yet): only what is always here
+            return ["ComponentHook", "hook_class"]
+    if name.startswith("__") or not name.endswith("Hook"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     try:
-        manifest = component()
-    except ComponentUnavailable:
-        return
-    ComponentHook.conn_type = manifest.component_key
-    ComponentHook.default_conn_name = default_conn_id(manifest)
-    ComponentHook.hook_name = manifest.label
-
-
-_name_hook()
-__all__ = ["ComponentHook", "component"]
+        made = hook_classes().get(name)
+    except (ComponentUnavailable, KeyError) as error:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r} ({error})") from None
+    if made is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}: no configured component has that hook")
+    globals()[name] = made
+    return made

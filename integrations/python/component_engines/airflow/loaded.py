@@ -1,11 +1,11 @@
-"""The adapters' settings and the component's manifest, read once per process (no Airflow import:
-the providers manager reads the manifest through here while Airflow itself is loading)."""
+"""The settings and the components, read once per process on first use (never at import: the
+providers manager reads the manifests through here while Airflow itself is loading)."""
 
 from __future__ import annotations
 
 import functools
 
-from ..component import Manifest
+from ..component import Component, Components
 from ..settings import Settings
 
 
@@ -15,6 +15,12 @@ def settings() -> Settings:
 
 
 @functools.cache
-def component() -> Manifest:
-    """The component's manifest, read once per process from `COMPONENT_EXECUTABLE`."""
-    return Manifest.load(settings().executable)
+def components() -> Components:
+    """Every component of COMPONENT_EXECUTABLES, each manifest read once per process."""
+    return Components.load(settings().require_executables())
+
+
+def component(key: str | None = None) -> Component:
+    """The component `key`, else the one configured component (a `KeyError` when there are more)."""
+    loaded = components()
+    return loaded.get(key) if key else loaded.only("more than one component is configured")

@@ -1,4 +1,5 @@
-"""Operators: one per action of the manifest, and `ComponentActionOperator` for any element.
+"""Operators: one per action of each component's manifest (`<Component><Action>Operator`, made on
+first use: importing this module runs no component), and `ComponentActionOperator` for any element.
 
 Inputs are keyword arguments in snake case (`message_sid` for `messageSid`; `from_` for `from`),
 each a template field; `inputs={...}` takes them by manifest key instead. Literal values are
@@ -14,16 +15,17 @@ DAG run, the task and the item, so clearing and re-running the task takes no eff
 from __future__ import annotations
 
 import collections
+import functools
 import logging
 from typing import Any, ClassVar, Mapping, Sequence
 
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
-from ..component import Envelope, InputError
+from ..component import ComponentUnavailable, Envelope, InputError
 from .generated import ElementInputs, element_classes, fan_out_input
 from .hook import ComponentHook
-from .loaded import component
+from .loaded import components
 
 log = logging.getLogger("component_engines.airflow")
 
@@ -48,23 +50,24 @@ def describe(error: Mapping[str, Any]) -> str:
 
 
 class ComponentActionOperator(ElementInputs, BaseOperator):
-    """Runs one of the component's actions or data sources (`action=`) with `inputs`."""
+    """Runs an action or data source (`action=`) with `inputs`: of the component `component=`, else
+    of the one configured component that has it."""
 
     template_fields: Sequence[str] = ("inputs", "request_id")
     template_fields_renderers: ClassVar[dict[str, str]] = {"inputs": "json"}
     ui_color = "#f6e6e8"
 
-    def __init__(self, *, action: str, inputs: Mapping[str, Any] | None = None, conn_id: str | None = None,
-                 request_id: str | None = None, fail_on_error: bool = True, concurrency: int | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(self, *, action: str, component: str | None = None, inputs: Mapping[str, Any] | None = None,
+                 conn_id: str | None = None, request_id: str | None = None, fail_on_error: bool = True,
+                 concurrency: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        manifest = component()
         try:
-            self.element = manifest.element(action)
-        except KeyError:
-            known = ", ".join(e.key for e in manifest.elements)
-            raise ValueError(f"{self.task_id}: the component has no action '{action}' (it has {known})") from None
-        self.action = action
+            owner, self.element = components().element(action, component)
+        except KeyError as error:
+            known = "; ".join(f"{c.key}: {', '.join(e.key for e in c.manifest.elements)}" for c in components())
+            raise ValueError(f"{self.task_id}: {error.args[0]} ({known})") from None
+        self.component_key = owner.key
+        self.action = self.element.key
         self.inputs = dict(inputs or {})
         self.conn_id = conn_id
         self.request_id = request_id
@@ -84,7 +87,7 @@ class ComponentActionOperator(ElementInputs, BaseOperator):
         except InputError as error:
             raise AirflowFailException(str(error)) from None
         requests = batch(key, inputs, self.request_id or self.default_request_id(context))
-        hook = ComponentHook(conn_id=self.conn_id, concurrency=self.concurrency)
+        hook = ComponentHook(conn_id=self.conn_id, concurrency=self.concurrency, component=self.component_key)
         try:
             envelopes = hook.run_many(self.element, requests)
         finally:
@@ -125,10 +128,33 @@ class ComponentActionOperator(ElementInputs, BaseOperator):
         raise AirflowFailException(message)
 
 
-operators = element_classes(
-    ComponentActionOperator, [element for element in component().elements if element.kind == "action"],
-    component().component_key, "Operator", "action",
-    lambda element: f"{element.label}: runs '{element.key}' of the {component().component_key} component; a list "
-    "given to a one-value input sends a batch.")
-globals().update(operators)
-__all__ = ["ComponentActionOperator", *operators]
+@functools.cache
+def generated() -> dict[str, type[ComponentActionOperator]]:
+    """`<Component><Action>Operator` for every action of every configured component, by name."""
+    classes: dict[str, type[ComponentActionOperator]] = {}
+    for owner in components():
+        element_classes(
+            ComponentActionOperator, [element for element in owner.manifest.elements if element.kind == "action"],
+            owner.key, "Operator", "action",
+            lambda element, key=owner.key: f"{element.label}: runs '{element.key}' of the {key} component; a list "
+            "given to a one-value input sends a batch.", into=classes)
+    return classes
+
+
+def __getattr__(name: str) -> Any:
+    # The generated operators, made when first asked for.
+    if name == "__all__":
+        try:
+            return ["ComponentActionOperator", *generated()]
+        except (ComponentUnavailable, KeyError, ValueError):  # no components (yet): only what is always here
+            return ["ComponentActionOperator"]
+    if name.startswith("__") or not name.endswith("Operator"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    try:
+        made = generated().get(name)
+    except (ComponentUnavailable, ValueError) as error:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r} ({error})") from None
+    if made is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}: no configured component has that action")
+    globals()[name] = made
+    return made

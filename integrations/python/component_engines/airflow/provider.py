@@ -1,14 +1,20 @@
-"""What Airflow's providers manager reads (the `apache_airflow_provider` entry point): the hook,
-operators and sensors, and the component's connection type with its form, from the manifest."""
+"""What Airflow's providers manager reads (the `apache_airflow_provider` entry point): the hooks,
+operators and sensors, and one connection type per configured component, with its form, from its
+manifest."""
 
 from __future__ import annotations
 
+import logging
 from importlib import metadata
 from typing import Any
 
 from ..component import ComponentUnavailable, Manifest
+from ..settings import NoComponent
 from .connection import account_input
-from .loaded import component
+from .generated import class_name
+from .loaded import components
+
+log = logging.getLogger("component_engines.airflow")
 
 PACKAGE = "component-engines"
 
@@ -32,7 +38,8 @@ def connection_type(manifest: Manifest) -> dict[str, Any]:
     shared_label = next((str(f.get("label") or shared) for c in manifest.connections for f in c.get("inputs", [])
                          if f["key"] == shared), "Login")
     return {
-        "hook-class-name": "component_engines.airflow.hook.ComponentHook",
+        # The component's own hook class (hook.py makes it when the providers manager imports it).
+        "hook-class-name": f"component_engines.airflow.hook.{class_name(manifest.component_key, '', 'Hook')}",
         "hook-name": manifest.label,
         "connection-type": manifest.component_key,
         "conn-fields": fields,
@@ -52,16 +59,20 @@ def get_provider_info() -> dict[str, Any]:
     info: dict[str, Any] = {
         "package-name": PACKAGE,
         "name": "Component engines",
-        "description": "Operators, sensors, a hook and a connection type made from a component's manifest.",
+        "description": "Operators, sensors, hooks and connection types made from components' manifests.",
         "versions": [version],
         "hooks": [{"integration-name": "Component", "python-modules": ["component_engines.airflow.hook"]}],
         "operators": [{"integration-name": "Component", "python-modules": ["component_engines.airflow.operators"]}],
         "sensors": [{"integration-name": "Component", "python-modules": ["component_engines.airflow.sensors"]}],
     }
     try:
-        # The same read the operators use, so a process that parses DAGs runs `manifest` once.
-        manifest = component()
-    except (ComponentUnavailable, ValueError):
-        return info  # no component here (yet): the provider still loads, without its connection type
-    info["connection-types"] = [connection_type(manifest)]
+        # The same read the operators use, so a process that parses DAGs runs each `manifest` once.
+        loaded = components()
+    except (ComponentUnavailable, ValueError) as error:
+        # No component here (yet): the provider still loads, without connection types; a component
+        # configured but unreadable is worth a warning.
+        (log.debug if isinstance(error, NoComponent) else log.warning)(
+            "component-engines provides no connection types: %s", error)
+        return info
+    info["connection-types"] = [connection_type(component.manifest) for component in loaded]
     return info

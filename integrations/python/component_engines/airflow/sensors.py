@@ -1,4 +1,5 @@
-"""Sensors: one per polling trigger of the manifest, and `ComponentTriggerSensor` for any.
+"""Sensors: one per polling trigger of each component's manifest (`<Component><Trigger>Sensor`, made
+on first use), and `ComponentTriggerSensor` for any.
 
 The trigger's state lives in an Airflow Variable (the metadata database), one per DAG and task,
 beside what each recent DAG run saw. A run's first poke with new items records them under its
@@ -10,16 +11,17 @@ such sensor must not overlap (`max_active_runs=1`), as they would read the same 
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any, Callable, Mapping, Sequence
 
 from airflow.sdk import BaseSensorOperator, PokeReturnValue, Variable
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
-from ..component import Element
+from ..component import ComponentUnavailable, Element
 from .generated import ElementInputs, element_classes
 from .hook import ComponentHook
-from .loaded import component
+from .loaded import components
 from .operators import describe
 
 log = logging.getLogger("component_engines.airflow")
@@ -38,20 +40,26 @@ def has_items(payload: Any) -> bool:
 
 
 class ComponentTriggerSensor(ElementInputs, BaseSensorOperator):
-    """Waits until the component's polling trigger (`trigger=`) finds something new."""
+    """Waits until a polling trigger (`trigger=`) finds something new: of the component
+    `component=`, else of the one configured component that has it."""
 
     template_fields: Sequence[str] = ("inputs",)
     ui_color = "#e6eef6"
 
-    def __init__(self, *, trigger: str, inputs: Mapping[str, Any] | None = None, conn_id: str | None = None,
-                 state_key: str | None = None, done_when: Callable[[Any], bool] = has_items, **kwargs: Any) -> None:
+    def __init__(self, *, trigger: str, component: str | None = None, inputs: Mapping[str, Any] | None = None,
+                 conn_id: str | None = None, state_key: str | None = None, done_when: Callable[[Any], bool] = has_items,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        manifest = component()
-        polling = [t["key"] for t in manifest.triggers if t.get("type") == "polling"]
-        if trigger not in polling:
-            raise ValueError(f"{self.task_id}: the component has no polling trigger '{trigger}' (it has {polling})")
-        self.element: Element = manifest.trigger(trigger)
-        self.trigger = trigger
+        polling = {c.key: [t.key for t in c.manifest.polling_triggers()] for c in components()}
+        try:
+            owner, element = components().trigger(trigger, component)
+        except KeyError as error:
+            raise ValueError(f"{self.task_id}: {error.args[0]} (polling triggers: {polling})") from None
+        if element.key not in polling[owner.key]:
+            raise ValueError(f"{self.task_id}: '{element.key}' of {owner.key} is not a polling trigger ({polling})")
+        self.component_key = owner.key
+        self.element: Element = element
+        self.trigger = element.key
         self.inputs = dict(inputs or {})
         self.conn_id = conn_id
         self.state_key = state_key
@@ -60,7 +68,7 @@ class ComponentTriggerSensor(ElementInputs, BaseSensorOperator):
 
     def variable_key(self, context: Mapping[str, Any]) -> str:
         ti = context["ti"]
-        return self.state_key or f"{component().component_key}.{self.trigger}.{ti.dag_id}.{ti.task_id}"
+        return self.state_key or f"{self.component_key}.{self.trigger}.{ti.dag_id}.{ti.task_id}"
 
     def poke(self, context: Any) -> PokeReturnValue | bool:
         key = self.variable_key(context)
@@ -72,7 +80,7 @@ class ComponentTriggerSensor(ElementInputs, BaseSensorOperator):
                 log.info("%s: this run already saw its items; giving them again", self.trigger)
                 return PokeReturnValue(is_done=True, xcom_value=run.get("payload"))
         state = record.get("state")
-        hook = ComponentHook(conn_id=self.conn_id)
+        hook = ComponentHook(conn_id=self.conn_id, component=self.component_key)
         try:
             envelope = hook.poll(self.element, self.all_inputs(), state, f"{run_id}/{self.task_id}")
         finally:
@@ -93,10 +101,32 @@ class ComponentTriggerSensor(ElementInputs, BaseSensorOperator):
         return PokeReturnValue(is_done=True, xcom_value=payload) if done else False
 
 
-sensors = element_classes(
-    ComponentTriggerSensor, [component().trigger(t["key"]) for t in component().triggers if t.get("type") == "polling"],
-    component().component_key, "Sensor", "trigger",
-    lambda trigger: f"{trigger.label}: waits for the {component().component_key} component's '{trigger.key}' to "
-    "find something new.")
-globals().update(sensors)
-__all__ = ["ComponentTriggerSensor", "has_items", *sensors]
+@functools.cache
+def generated() -> dict[str, type[ComponentTriggerSensor]]:
+    """`<Component><Trigger>Sensor` for every polling trigger of every configured component, by name."""
+    classes: dict[str, type[ComponentTriggerSensor]] = {}
+    for owner in components():
+        element_classes(
+            ComponentTriggerSensor, owner.manifest.polling_triggers(), owner.key, "Sensor", "trigger",
+            lambda trigger, key=owner.key: f"{trigger.label}: waits for the {key} component's '{trigger.key}' to "
+            "find something new.", into=classes)
+    return classes
+
+
+def __getattr__(name: str) -> Any:
+    # The generated sensors, made when first asked for.
+    if name == "__all__":
+        try:
+            return ["ComponentTriggerSensor", "has_items", *generated()]
+        except (ComponentUnavailable, KeyError, ValueError):  # no components (yet): only what is always here
+            return ["ComponentTriggerSensor", "has_items"]
+    if name.startswith("__") or not name.endswith("Sensor"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    try:
+        made = generated().get(name)
+    except (ComponentUnavailable, ValueError) as error:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r} ({error})") from None
+    if made is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}: no configured component has that trigger")
+    globals()[name] = made
+    return made
