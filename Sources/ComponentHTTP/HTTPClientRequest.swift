@@ -14,17 +14,29 @@ public struct HTTPClientRequest: Sendable {
     public var body: HTTPBody
     /// Basic credentials, sent as `Authorization: Basic ...`.
     public var auth: BasicAuth?
-    public var timeouts: HTTPTimeouts
-    /// When to try again; the default never sends a non-idempotent request twice.
-    public var retry: RetryPolicy
+    /// How long it may take; `nil` for the caller's default (a service client's, the run's),
+    /// else ``HTTPTimeouts``' defaults.
+    public var timeouts: HTTPTimeouts?
+    /// When to try again; `nil` for the caller's default (a service client's: the manifest's),
+    /// else ``RetryPolicy/default``. No policy sends a request twice that may have taken effect.
+    public var retry: RetryPolicy?
     /// Statuses that count as success; others fail with an `upstream` error after any retries.
     public var acceptedStatuses: Range<Int>
     /// The largest response body accepted, in bytes.
     public var maximumResponseBytes: Int
+    /// Header fields that carry a credential of the request's own (an API key header): redacted
+    /// in the log, and never sent to another address, so the request follows no redirect.
+    /// (`Authorization` is always treated so, and libcurl drops it on a redirect to another host.)
+    public var secretHeaderFields: Set<HTTPField.Name> = []
     /// Whether sending the request twice has no further effect: `nil` leaves it to the method
     /// (GET, PUT, DELETE are; POST, PATCH are not); an element the manifest declares read-only or
     /// idempotent makes every request of it so.
     public var safeToRepeat: Bool?
+
+    /// The timeouts that apply: the request's, else the defaults.
+    public var effectiveTimeouts: HTTPTimeouts { timeouts ?? HTTPTimeouts() }
+    /// The retry policy that applies: the request's, else ``RetryPolicy/default``.
+    public var effectiveRetry: RetryPolicy { retry ?? .default }
 
     /// Whether a retry after the request may have reached the server is harmless.
     public var isRepeatable: Bool { safeToRepeat ?? method.isIdempotent }
@@ -32,8 +44,8 @@ public struct HTTPClientRequest: Sendable {
     /// A request.
     public init(
         method: HTTPRequest.Method, url: String, headerFields: HTTPFields = [:], query: [(String, String)] = [],
-        body: HTTPBody = .none, auth: BasicAuth? = nil, timeouts: HTTPTimeouts = HTTPTimeouts(),
-        retry: RetryPolicy = .default, acceptedStatuses: Range<Int> = 200..<300, maximumResponseBytes: Int = 64 << 20,
+        body: HTTPBody = .none, auth: BasicAuth? = nil, timeouts: HTTPTimeouts? = nil,
+        retry: RetryPolicy? = nil, acceptedStatuses: Range<Int> = 200..<300, maximumResponseBytes: Int = 64 << 20,
         safeToRepeat: Bool? = nil
     ) {
         self.safeToRepeat = safeToRepeat

@@ -44,7 +44,7 @@ final class RequestAttempts<Transport: HTTPTransport> {
         displayURL = HTTPError.strippingCredentials(request.fullURL)
         let now = ContinuousClock.now
         attemptStarted = now
-        deadline = request.timeouts.overall.map { now + $0 }
+        deadline = request.effectiveTimeouts.overall.map { now + $0 }
         wallDeadline = HTTPDeadline.current
         serverClock = HTTPServerClock.current
     }
@@ -56,13 +56,13 @@ final class RequestAttempts<Transport: HTTPTransport> {
     /// - Throws: a `timeout` error when the overall deadline has passed; when the caller's
     ///   deadline has, the last attempt's error, or `deadlineExceeded` if none was made.
     func nextAttempt() throws(HTTPError) -> AttemptLimits {
-        var next = AttemptLimits(connectTimeout: request.timeouts.connect, totalTimeout: request.timeouts.perAttempt)
+        var next = AttemptLimits(connectTimeout: request.effectiveTimeouts.connect, totalTimeout: request.effectiveTimeouts.perAttempt)
         if let deadline {
             let remaining = deadline - clock.now
             guard remaining > .zero else {
                 throw HTTPError(
                     kind: .timeout, method: request.method, url: displayURL, attempts: attempts,
-                    message: "the overall deadline of \(request.timeouts.overall!) passed", maybeSent: maybeSent)
+                    message: "the overall deadline of \(request.effectiveTimeouts.overall!) passed", maybeSent: maybeSent)
             }
             next.totalTimeout = min(next.totalTimeout, remaining)
             next.connectTimeout = min(next.connectTimeout, remaining)
@@ -116,7 +116,7 @@ final class RequestAttempts<Transport: HTTPTransport> {
                 throw deadlinePassed(wallDeadline)
             }
         }
-        let policy = request.retry
+        let policy = request.effectiveRetry
         let outcome: AttemptOutcome
         if let response = result.response {
             serverClock?.note(response.headerFields)
@@ -141,7 +141,7 @@ final class RequestAttempts<Transport: HTTPTransport> {
         }
         var giveUpReason: String?
         if canRetry, let deadline, clock.now + delay >= deadline {
-            giveUpReason = "the overall deadline of \(request.timeouts.overall!) leaves no time for another attempt"
+            giveUpReason = "the overall deadline of \(request.effectiveTimeouts.overall!) leaves no time for another attempt"
         }
         // A wait that would end at or after the caller's deadline ends the request now instead.
         var noTimeBeforeDeadline = false
@@ -206,7 +206,7 @@ final class RequestAttempts<Transport: HTTPTransport> {
         guard let logger, logger.logLevel <= .debug else { return }
         let outcome = result.response.map { "\($0.status.code)" } ?? "failed: \(result.failure!.message)"
         logger.debug(
-            "HTTP \(request.method) \(displayURL) → \(outcome) in \(format(elapsed)) (attempt \(attempts) of \(request.retry.maxRetries + 1)); \(decision)",
+            "HTTP \(request.method) \(displayURL) → \(outcome) in \(format(elapsed)) (attempt \(attempts) of \(request.effectiveRetry.maxRetries + 1)); \(decision)",
             metadata: ["headers": .string(request.redactedHeaders)])
     }
 

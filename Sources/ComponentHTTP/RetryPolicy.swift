@@ -52,7 +52,7 @@ public struct RetryPolicy: Sendable, Hashable {
         maxRetries: 2, backoff: .exponential(initial: .milliseconds(200), multiplier: 2, maximum: .seconds(5), jitter: true))
 
     /// Never retry.
-    public static let none = RetryPolicy(maxRetries: 0, backoff: .none)
+    public static let never = RetryPolicy(maxRetries: 0, backoff: .none)
 
     /// The wait before retry `retry` (1-based), without `Retry-After`.
     public func delay(beforeRetry retry: Int, random: () -> Double = { Double.random(in: 0...1) }) -> Duration {
@@ -111,13 +111,15 @@ public struct RetryPolicy: Sendable, Hashable {
 extension HTTPError {
     /// Whether sending the same request again later, unchanged, may succeed without taking effect
     /// twice: ``RetryPolicy``'s rule, for a caller retrying after the attempts ran out (an engine).
-    /// A request that ran out of time before it was sent, or was cancelled, is retryable too.
+    /// A request that ran out of time before it was sent, or was cancelled, is retryable too. Never
+    /// when any attempt may have taken effect (``maybeSent``), whatever the last one's answer.
     public var retryable: Bool {
+        guard !maybeSent else { return false }
         switch kind {
-        case .upstream: RetryPolicy.retries(status: status?.code ?? 0, mayHaveTakenEffect: maybeSent)
-        case .network, .timeout: RetryPolicy.retries(permanentFailure: isPermanent, mayHaveTakenEffect: maybeSent)
-        case .deadlineExceeded, .cancelled: true
-        case .invalidRequest, .tls: false
+        case .upstream: return RetryPolicy.retries(status: status?.code ?? 0, mayHaveTakenEffect: false)
+        case .network, .timeout: return RetryPolicy.retries(permanentFailure: isPermanent, mayHaveTakenEffect: false)
+        case .deadlineExceeded, .cancelled: return true
+        case .invalidRequest, .tls: return false
         }
     }
 }

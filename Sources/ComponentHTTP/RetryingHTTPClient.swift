@@ -58,7 +58,7 @@ extension HTTPClientRequest {
         var parts = headerFields.map { field -> String in
             let lower = field.name.canonicalName
             let sensitive =
-                lower == "authorization" || lower == "proxy-authorization" || lower == "cookie"
+                secretHeaderFields.contains(field.name) || lower == "authorization" || lower == "proxy-authorization" || lower == "cookie"
                 || lower.contains("token") || lower.contains("secret") || lower.contains("api-key") || lower.contains("signature")
             return "\(field.name.rawName): \(sensitive ? Secret.redacted : field.value)"
         }

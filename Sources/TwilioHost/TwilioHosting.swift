@@ -16,9 +16,8 @@ public enum TwilioHosting {
             manifest: .embedded(fileName: TwilioComponent.manifestFileName, text: TwilioComponent.manifestText),
             commandName: commandName,
             connectionHelp: "TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN, or with TWILIO_API_KEY and TWILIO_API_SECRET",
-            environment: { environment in
-                try ServiceEnvironment(connection: connection(fromEnvironment: environment), baseURL: environment["TWILIO_API_BASE_URL"])
-            },
+            environmentConnection: { try connection(fromEnvironment: $0) },
+            environmentBaseURL: { $0["TWILIO_API_BASE_URL"] },
             sandbox: sandbox,
             makeHandlers: { services in TwilioComponent.handlers(services.service) })
     }

@@ -138,6 +138,12 @@ import Testing
         #expect(manifest["retry"]?["retryAfterMaxMs"] == 30000)
         let broken = try temporaryFile(text.replacingOccurrences(of: "attempts: 5", with: "attempts: 50"), suffix: ".yaml")
         defer { try? FileManager.default.removeItem(atPath: broken) }
+        // Several components in one environment: each reads its own variable, which wins.
+        let own = try await fixture.run(["manifest"], environment: ["COMPONENT_FIXTURE_MANIFEST": swapped, "COMPONENT_MANIFEST": broken])
+        #expect(own.exitCode == 0, "\(own.stderr)")
+        #expect(try JSONParser.parse(own.stdout)["component"]?["version"] == "0.2.0")
+        let other = try await fixture.run(["manifest"], environment: ["COMPONENT_SENDGRID_MANIFEST": broken])
+        #expect(try JSONParser.parse(other.stdout)["component"]?["version"] == "0.1.0")
         let refused = try await fixture.run(["echo", "--input", "message=hi"], environment: ["COMPONENT_MANIFEST": broken])
         #expect(refused.exitCode == 65)
         #expect(refused.stderr.contains("error: The field 'attempts' of the component's 'retry' must be from 1 to 10, not 50."))

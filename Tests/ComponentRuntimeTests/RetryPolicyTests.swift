@@ -1,5 +1,5 @@
 import ComponentCore
-import ComponentHTTP
+@testable import ComponentHTTP
 import ComponentManifest
 import ComponentRuntime
 import Foundation
@@ -109,6 +109,41 @@ import Testing
                 #expect(server.requests.count == (repeatable ? 3 : 1))
                 #expect(server.requests.allSatisfy { $0.header("Authorization") == "Bearer tok-1" })
             }
+        }
+    }
+
+    /// An error is never retryable once any attempt may have taken effect, whatever ended the
+    /// last one: a send cancelled in flight, a 429 after an earlier attempt that may have arrived.
+    @Test func nothingThatMayHaveTakenEffectIsRetryable() {
+        let cancelled = HTTPError(kind: .cancelled, method: .post, url: "http://x", attempts: 1, message: "", maybeSent: true)
+        #expect(!cancelled.retryable)
+        let unsent = HTTPError(kind: .cancelled, method: .post, url: "http://x", attempts: 1, message: "", maybeSent: false)
+        #expect(unsent.retryable)
+        let limited = HTTPError(
+            kind: .upstream, method: .post, url: "http://x", status: .tooManyRequests, attempts: 2, message: "", maybeSent: true)
+        #expect(!limited.retryable)
+    }
+
+    /// A credential in a header of the service's own is redacted from the trace and never follows
+    /// a redirect to another address.
+    @Test func aHeaderCredentialFollowsNoRedirect() async throws {
+        try await withTestServer(handler: { request in
+            request.target == "/moved" ? .json(200, "{}") : .respond(status: 302, headers: [("Location", "/moved")])
+        }) { server in
+            let client = ServiceClient(
+                name: "Demo", baseURL: server.baseURL, settings: ServiceSettings(), auth: .header(name: "X-Api-Key", value: Secret("k-9")),
+                logger: nil)
+            do throws(ComponentError) {
+                _ = try await client.send(HTTPClientRequest(method: .get, url: "/start"))
+                Issue.record("the redirect was followed")
+            } catch {
+                #expect(error.status == 302)
+            }
+            #expect(server.requests.map(\.target) == ["/start"])
+            #expect(server.requests.first?.header("X-Api-Key") == "k-9")
+            var request = HTTPClientRequest(method: .get, url: "/start", headerFields: [HTTPField.Name("X-Api-Key")!: "k-9"])
+            request.secretHeaderFields = [HTTPField.Name("X-Api-Key")!]
+            #expect(request.redactedHeaders == "X-Api-Key: <redacted>")
         }
     }
 

@@ -69,6 +69,20 @@ import TwilioSandbox
         }
     }
 
+    /// A caller's connection wins over the environment, which is then not even read: TWILIO_*
+    /// variables set only in part do not stop a run that brings its own connection.
+    @Test func aGivenConnectionIgnoresAPartialEnvironment() async throws {
+        try await withHarness { harness throws in
+            let sid = "SM" + String(repeating: "0", count: 32)
+            let partial = ["TWILIO_ACCOUNT_SID": "AC" + String(repeating: "1", count: 32)]
+            let given = await harness.run(["getSMS", "--input", "messageSid=\(sid)"], environment: partial)
+            #expect(given.exitCode == 4 && given.error["code"] == 20404, "\(given.stderr)")
+            let none = await harness.run(["getSMS", "--input", "messageSid=\(sid)"], withConnection: false, environment: partial)
+            #expect(none.exitCode == 3)
+            #expect(none.stderr.contains("TWILIO_ACCOUNT_SID is set, but not TWILIO_AUTH_TOKEN"))
+        }
+    }
+
     @Test func getSMSOfAnUnknownMessage() async throws {
         try await withHarness { harness throws in
             let sid = "SM" + String(repeating: "0", count: 32)

@@ -189,7 +189,7 @@ import TwilioSandbox
                     ])
             }
             let missing = try await client.http.send(
-                HTTPClientRequest(method: .get, url: client.baseURL + client.messagesPath, retry: .none, acceptedStatuses: 100..<600))
+                HTTPClientRequest(method: .get, url: client.baseURL + client.messagesPath, retry: .never, acceptedStatuses: 100..<600))
             #expect(missing.status == 401)
             let other = "/2010-04-01/Accounts/AC" + String(repeating: "0", count: 32) + "/Messages.json"
             let unknown = try await client.send(.get, other)

@@ -38,7 +38,7 @@ struct SandboxTestClient {
         let request = HTTPClientRequest(
             method: method, url: baseURL + path, query: query, body: form.map { .form($0) } ?? .none,
             auth: auth ?? BasicAuth(username: credentials.accountSid, password: Secret(credentials.authToken)),
-            timeouts: HTTPTimeouts(perAttempt: timeout), retry: .none, acceptedStatuses: 100..<600)
+            timeouts: HTTPTimeouts(perAttempt: timeout), retry: .never, acceptedStatuses: 100..<600)
         return try await http.send(request)
     }
 
@@ -54,7 +54,7 @@ struct SandboxTestClient {
     func control(_ method: HTTPRequest.Method, _ name: String, json: JSONValue? = nil) async throws -> HTTPClientResponse {
         try await http.send(
             HTTPClientRequest(
-                method: method, url: baseURL + "/__sandbox/" + name, body: json.map { .json($0) } ?? .none, retry: .none,
+                method: method, url: baseURL + "/__sandbox/" + name, body: json.map { .json($0) } ?? .none, retry: .never,
                 acceptedStatuses: 100..<600))
     }
 }

@@ -50,9 +50,9 @@ let registry = handlers
 let component = HostedComponent(
     manifest: .embedded(fileName: EmbeddedManifest.fileName, text: EmbeddedManifest.text),
     connectionHelp: "FIXTURE_USER with FIXTURE_TOKEN",
-    environment: { environment in
-        guard let user = environment["FIXTURE_USER"], let token = environment["FIXTURE_TOKEN"] else { return ServiceEnvironment() }
-        return ServiceEnvironment(connection: RawConnection(key: "token", fields: ["user": .string(user), "token": .string(token)]))
+    environmentConnection: { environment in
+        guard let user = environment["FIXTURE_USER"], let token = environment["FIXTURE_TOKEN"] else { return nil }
+        return RawConnection(key: "token", fields: ["user": .string(user), "token": .string(token)])
     },
     makeHandlers: { _ in registry })
 await ComponentMain.main(component)

@@ -9,6 +9,8 @@ struct CurlAttempt: Sendable {
     /// libcurl rewind its body and send it again on a fresh connection.
     var repeatable: Bool
     var url: String
+    /// Whether a redirect is followed: not when a header carries a credential libcurl would send on.
+    var followsRedirects: Bool = true
     /// Header lines (`Name: value`), including the body's content type.
     var headerLines: [String]
     /// The body bytes; `nil` for no body.

@@ -50,7 +50,7 @@ final class CurlTransfer {
         try easy.set(CURLOPT_NOSIGNAL, 1, "CURLOPT_NOSIGNAL")
         try easy.set(CURLOPT_PROTOCOLS_STR, string: "http,https", "CURLOPT_PROTOCOLS_STR")
         try easy.set(CURLOPT_REDIR_PROTOCOLS_STR, string: "http,https", "CURLOPT_REDIR_PROTOCOLS_STR")
-        try easy.set(CURLOPT_FOLLOWLOCATION, 1, "CURLOPT_FOLLOWLOCATION")
+        try easy.set(CURLOPT_FOLLOWLOCATION, attempt.followsRedirects ? 1 : 0, "CURLOPT_FOLLOWLOCATION")
         try easy.set(CURLOPT_MAXREDIRS, 5, "CURLOPT_MAXREDIRS")
         // The timeouts end at the deadline, counted from now: the attempt may have waited for the loop.
         var connectTimeout = attempt.connectTimeout

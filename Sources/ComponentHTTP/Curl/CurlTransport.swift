@@ -81,9 +81,11 @@ public struct CurlTransport: HTTPTransport {
             field.value.isEmpty ? "\(field.name.rawName);" : "\(field.name.rawName): \(field.value)"
         }
         let url = request.fullURL
-        return CurlAttempt(
+        var attempt = CurlAttempt(
             method: request.method, repeatable: request.isRepeatable, url: url, headerLines: lines, body: body, auth: request.auth,
-            connectTimeout: request.timeouts.connect, totalTimeout: request.timeouts.perAttempt,
+            connectTimeout: request.effectiveTimeouts.connect, totalTimeout: request.effectiveTimeouts.perAttempt,
             maximumResponseBytes: request.maximumResponseBytes, trust: pool.settings.trust, proxy: pool.settings.proxy.proxy(for: url))
+        attempt.followsRedirects = request.secretHeaderFields.isEmpty
+        return attempt
     }
 }

@@ -27,6 +27,20 @@ struct HostIdentity: Sendable {
 
     @TaskLocal static var current = HostIdentity(commandName: "component", connectionHelp: "the component's environment variables")
 
+    /// What the help says of `component`.
+    init(_ component: HostedComponent) {
+        self.init(
+            commandName: component.commandName, connectionHelp: component.connectionHelp, hasSandbox: component.sandbox != nil,
+            version: { component.manifestVersion })
+    }
+
+    init(commandName: String, connectionHelp: String, hasSandbox: Bool = false, version: @escaping @Sendable () -> String = { "0.0.0" }) {
+        self.commandName = commandName
+        self.connectionHelp = connectionHelp
+        self.hasSandbox = hasSandbox
+        self.version = version
+    }
+
     /// What `--version` prints: the component's version, the protocol's, and the libcurl this
     /// process loaded (with its TLS library and HTTP/2 support), so that an engine can log what it runs.
     var versionText: String {

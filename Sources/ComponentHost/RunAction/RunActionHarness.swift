@@ -25,10 +25,7 @@ public enum RunActionHarness {
     public static func run(_ component: HostedComponent, arguments: [String], environment: [String: String], io: HostIO) async -> Int32 {
         let component = component.reading(environment)
         // The help names the hosted component, not the host.
-        let identity = HostIdentity(
-            commandName: component.commandName, connectionHelp: component.connectionHelp, hasSandbox: component.sandbox != nil,
-            version: { component.manifestVersion })
-        return await HostIdentity.$current.withValue(identity) {
+        return await HostIdentity.$current.withValue(HostIdentity(component)) {
             await runIdentified(component, arguments: arguments, environment: environment, io: io)
         }
     }

@@ -83,12 +83,15 @@ public struct ServiceClient: Sendable {
         case .basic(let username, let password): request.auth = BasicAuth(username: username, password: password)
         case .bearer(let token): request.headerFields[.authorization] = "Bearer " + token.reveal()
         case .header(let name, let value):
-            if let field = HTTPField.Name(name) { request.headerFields[field] = value.reveal() }
+            if let field = HTTPField.Name(name) {
+                request.headerFields[field] = value.reveal()
+                request.secretHeaderFields.insert(field)
+            }
         case nil: break
         }
         for field in headers where !request.headerFields.contains(field.name) { request.headerFields.append(field) }
-        if request.timeouts == HTTPTimeouts() { request.timeouts = settings.timeouts }
-        if request.retry == .default { request.retry = settings.retry }
+        if request.timeouts == nil { request.timeouts = settings.timeouts }
+        if request.retry == nil { request.retry = settings.retry }
         if repeatable, request.safeToRepeat == nil { request.safeToRepeat = true }
         do {
             return try await settings.http.send(request, logger: logger)
@@ -106,7 +109,7 @@ public struct ServiceClient: Sendable {
             throw ComponentError(
                 .protocol, code: "invalid_response",
                 message:
-                    "\(name) answered \(response.status.code) with a body that is not JSON; the request may have gone to the wrong host (\(host.flatMap { hosts[$0] } ?? baseURL)).",
+                    "\(name) answered \(response.status.code) with a body that is not JSON; the request may have gone to the wrong host (\(HTTPError.strippingCredentials(host.flatMap { hosts[$0] } ?? baseURL))).",
                 status: response.status.code)
         }
         return json

@@ -10,9 +10,9 @@ public struct ServiceSettings: Sendable {
     public var baseURL: String?
     /// The HTTP client.
     public var http: any HTTPClient
-    /// Timeouts of requests that leave theirs at the default.
+    /// Timeouts of requests that set none.
     public var timeouts: HTTPTimeouts
-    /// The retry policy of requests that leave theirs at ``RetryPolicy/default``: the manifest's.
+    /// The retry policy of requests that set none: the manifest's.
     public var retry: RetryPolicy
 
     /// Settings; by default the service's own address through the process's shared libcurl client.

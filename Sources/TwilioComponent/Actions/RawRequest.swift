@@ -63,8 +63,12 @@ struct RawRequest: ActionHandler {
             }
         }
 
-        var timeouts = HTTPTimeouts()
-        if let timeout = input.timeout { timeouts.perAttempt = .milliseconds(timeout) }
+        // The Timeout input bounds each attempt; without it, the run's timeouts apply.
+        var timeouts: HTTPTimeouts?
+        if let timeout = input.timeout {
+            timeouts = settings.timeouts
+            timeouts?.perAttempt = .milliseconds(timeout)
+        }
         // The pre-defined exponential strategy is the component's own (the manifest's `retry:`).
         let backoff: RetryPolicy.Backoff =
             input.useExponentialBackoff

@@ -177,7 +177,7 @@ import Testing
         try await withTestServer(handler: { _ in .respond(status: 200, body: Data(count: 100_000)) }) { server in
             let error = await #expect(throws: HTTPError.self) {
                 try await client.send(
-                    HTTPClientRequest(method: .get, url: server.baseURL + "/big", retry: .none, maximumResponseBytes: 1000))
+                    HTTPClientRequest(method: .get, url: server.baseURL + "/big", retry: .never, maximumResponseBytes: 1000))
             }
             #expect(error?.message == "the response is larger than the 1000-byte limit")
         }

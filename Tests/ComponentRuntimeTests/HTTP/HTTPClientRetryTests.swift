@@ -27,7 +27,7 @@ import Testing
             let error = await #expect(throws: HTTPError.self) {
                 try await client.send(
                     HTTPClientRequest(
-                        method: .get, url: server.baseURL + "/slow", timeouts: HTTPTimeouts(perAttempt: .seconds(1)), retry: .none))
+                        method: .get, url: server.baseURL + "/slow", timeouts: HTTPTimeouts(perAttempt: .seconds(1)), retry: .never))
             }
             let elapsed = seconds(clock.now - started)
             #expect(error?.kind == .timeout)
@@ -57,7 +57,7 @@ import Testing
     @Test func cancellationAbortsWithin200Milliseconds() async throws {
         try await withTestServer(handler: { _ in .delay(.seconds(10), then: .respond(status: 200)) }) { server in
             let clock = ContinuousClock()
-            let task = Task { try await client.send(HTTPClientRequest(method: .get, url: server.baseURL + "/slow", retry: .none)) }
+            let task = Task { try await client.send(HTTPClientRequest(method: .get, url: server.baseURL + "/slow", retry: .never)) }
             try await Task.sleep(for: .milliseconds(300))
             let cancelled = clock.now
             task.cancel()

@@ -194,7 +194,11 @@ def _start_serve(sender: Any = None, **_: Any) -> None:
         log.critical("%s", error)
         raise SystemExit(f"refusing to start: {error}") from None
     for component in loaded:
-        started = runner(component)
+        try:
+            started = runner(component)
+        except ValueError as error:  # a setting of this component's that cannot be used
+            log.critical("%s", error)
+            raise SystemExit(f"refusing to start: {error}") from None
         try:
             started.require_durable_ledger()
         except LedgerNotDurable as error:

@@ -18,10 +18,8 @@ public enum SendGridComponent {
             manifest: .embedded(fileName: EmbeddedManifest.fileName, text: EmbeddedManifest.text),
             commandName: commandName,
             connectionHelp: "SENDGRID_API_KEY (with SENDGRID_REGION=eu for an EU subuser); SENDGRID_API_BASE_URL sends requests elsewhere",
-            environment: { environment in
-                ServiceEnvironment(
-                    connection: try connection(fromEnvironment: environment), baseURL: environment["SENDGRID_API_BASE_URL"])
-            },
+            environmentConnection: { try connection(fromEnvironment: $0) },
+            environmentBaseURL: { $0["SENDGRID_API_BASE_URL"] },
             makeHandlers: { services in handlers(services.service) })
     }
 

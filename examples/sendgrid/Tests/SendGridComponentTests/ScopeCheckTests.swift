@@ -15,7 +15,7 @@ import Testing
             connection: ResolvedConnection(
                 key: "apiKey", fields: ResolvedInputs(values: ["apiKey": .string(apiKey)], secretKeys: ["apiKey"])),
             invocationID: "test", debug: false, elementKey: "apiKey")
-        let check = ScopeCheck(settings: ServiceSettings(baseURL: server.baseURL, retry: .none))
+        let check = ScopeCheck(settings: ServiceSettings(baseURL: server.baseURL, retry: .never))
         do {
             return (.success(try await check.check(context: context)), server.requests)
         } catch {

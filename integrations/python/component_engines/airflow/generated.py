@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import keyword
 import re
-from typing import Any, Callable, Iterable, Mapping, TypeVar
+from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
-from ..component import Element, InputError
+from ..component import ComponentUnavailable, Element, InputError
 
 #: Set by each class that runs an element.
 ElementClass = TypeVar("ElementClass", bound=type)
@@ -118,3 +118,29 @@ def element_classes(base: ElementClass, elements: Iterable[Element], component_k
             raise ValueError(f"two components' elements would both be {made.__name__}: rename a component key")
         classes[made.__name__] = made
     return classes
+
+
+def lazy_classes(module: str, namespace: dict[str, Any], always: Sequence[str], suffix: str,
+                 made: Callable[[], Mapping[str, type]], missing: str) -> Callable[[str], Any]:
+    """A module's `__getattr__` for the classes made from the configured components' manifests
+    (`CrmCreateContactOperator`, `CrmHook`): made on first use, so that importing the module runs
+    no component; `__all__` lists them beside `always` once the components can be read."""
+
+    def __getattr__(name: str) -> Any:
+        if name == "__all__":
+            try:
+                return [*always, *made()]
+            except (ComponentUnavailable, KeyError, ValueError):  # no components (yet): only what is always here
+                return list(always)
+        if name.startswith("__") or not name.endswith(suffix):
+            raise AttributeError(f"module {module!r} has no attribute {name!r}")
+        try:
+            found = made().get(name)
+        except (ComponentUnavailable, KeyError, ValueError) as error:
+            raise AttributeError(f"module {module!r} has no attribute {name!r} ({error})") from None
+        if found is None:
+            raise AttributeError(f"module {module!r} has no attribute {name!r}: {missing}")
+        namespace[name] = found
+        return found
+
+    return __getattr__

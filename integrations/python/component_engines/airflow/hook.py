@@ -31,7 +31,7 @@ from airflow.sdk.log import mask_secret
 from ..component import Component, ComponentUnavailable, Element, Envelope, Manifest
 from ..runner import Runner, build_runner
 from .connection import account_input, connection_request, shown_url
-from .generated import class_name
+from .generated import class_name, lazy_classes
 from .loaded import component as configured, components, settings
 
 
@@ -214,20 +214,6 @@ def hook_classes() -> dict[str, type[ComponentHook]]:
     return {hook_class_name(c.key): hook_class(c.key) for c in components()}
 
 
-def __getattr__(name: str) -> Any:
-    # `<Component>Hook`, made on first use: importing this module runs no component.
-    if name == "__all__":
-        try:
-            return ["ComponentHook", "hook_class", *hook_classes()]
-        except (ComponentUnavailable, KeyError, ValueError):  # no components (yet): only what is always here
-            return ["ComponentHook", "hook_class"]
-    if name.startswith("__") or not name.endswith("Hook"):
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    try:
-        made = hook_classes().get(name)
-    except (ComponentUnavailable, KeyError) as error:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r} ({error})") from None
-    if made is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}: no configured component has that hook")
-    globals()[name] = made
-    return made
+# `<Component>Hook`, made on first use: importing this module runs no component.
+__getattr__ = lazy_classes(__name__, globals(), ("ComponentHook", "hook_class"), "Hook", lambda: hook_classes(),
+                           "no configured component has that hook")

@@ -22,8 +22,8 @@ from typing import Any, ClassVar, Mapping, Sequence
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
-from ..component import ComponentUnavailable, Envelope, InputError
-from .generated import ElementInputs, element_classes, fan_out_input
+from ..component import Envelope, InputError
+from .generated import ElementInputs, element_classes, fan_out_input, lazy_classes
 from .hook import ComponentHook
 from .loaded import components
 
@@ -141,20 +141,6 @@ def generated() -> dict[str, type[ComponentActionOperator]]:
     return classes
 
 
-def __getattr__(name: str) -> Any:
-    # The generated operators, made when first asked for.
-    if name == "__all__":
-        try:
-            return ["ComponentActionOperator", *generated()]
-        except (ComponentUnavailable, KeyError, ValueError):  # no components (yet): only what is always here
-            return ["ComponentActionOperator"]
-    if name.startswith("__") or not name.endswith("Operator"):
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    try:
-        made = generated().get(name)
-    except (ComponentUnavailable, ValueError) as error:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r} ({error})") from None
-    if made is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}: no configured component has that action")
-    globals()[name] = made
-    return made
+# The generated operators, made when first asked for.
+__getattr__ = lazy_classes(__name__, globals(), ("ComponentActionOperator",), "Operator", lambda: generated(),
+                           "no configured component has that action")

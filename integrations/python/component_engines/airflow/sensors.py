@@ -18,8 +18,8 @@ from typing import Any, Callable, Mapping, Sequence
 from airflow.sdk import BaseSensorOperator, PokeReturnValue, Variable
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
-from ..component import ComponentUnavailable, Element
-from .generated import ElementInputs, element_classes
+from ..component import Element
+from .generated import ElementInputs, element_classes, lazy_classes
 from .hook import ComponentHook
 from .loaded import components
 from .operators import describe
@@ -113,20 +113,6 @@ def generated() -> dict[str, type[ComponentTriggerSensor]]:
     return classes
 
 
-def __getattr__(name: str) -> Any:
-    # The generated sensors, made when first asked for.
-    if name == "__all__":
-        try:
-            return ["ComponentTriggerSensor", "has_items", *generated()]
-        except (ComponentUnavailable, KeyError, ValueError):  # no components (yet): only what is always here
-            return ["ComponentTriggerSensor", "has_items"]
-    if name.startswith("__") or not name.endswith("Sensor"):
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    try:
-        made = generated().get(name)
-    except (ComponentUnavailable, ValueError) as error:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r} ({error})") from None
-    if made is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}: no configured component has that trigger")
-    globals()[name] = made
-    return made
+# The generated sensors, made when first asked for.
+__getattr__ = lazy_classes(__name__, globals(), ("ComponentTriggerSensor", "has_items"), "Sensor", lambda: generated(),
+                           "no configured component has that trigger")
