@@ -142,6 +142,15 @@ import Testing
         let own = try await fixture.run(["manifest"], environment: ["COMPONENT_FIXTURE_MANIFEST": swapped, "COMPONENT_MANIFEST": broken])
         #expect(own.exitCode == 0, "\(own.stderr)")
         #expect(try JSONParser.parse(own.stdout)["component"]?["version"] == "0.2.0")
+        // An element keyed like a subcommand would never run from the executable: validate says so.
+        let clash = try temporaryFile(text.replacingOccurrences(of: "  - key: whoami", with: "  - key: check"), suffix: ".yaml")
+        defer { try? FileManager.default.removeItem(atPath: clash) }
+        let refusedKey = try await fixture.run(["validate", clash])
+        #expect(refusedKey.exitCode == 65)
+        #expect(
+            refusedKey.stderr.contains(
+                "error: 'check' is also a subcommand of the component's executable: `fixture-component check` runs the subcommand, not the element"
+            ))
         let other = try await fixture.run(["manifest"], environment: ["COMPONENT_SENDGRID_MANIFEST": broken])
         #expect(try JSONParser.parse(other.stdout)["component"]?["version"] == "0.1.0")
         let refused = try await fixture.run(["echo", "--input", "message=hi"], environment: ["COMPONENT_MANIFEST": broken])

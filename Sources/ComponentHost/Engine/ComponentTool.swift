@@ -115,6 +115,16 @@ public enum ComponentTool {
             }
         }
         let manifest = loaded.manifest
+        // An executable on ComponentMain runs a subcommand of that name rather than the element.
+        let keys = manifest.triggers.map(\.key) + manifest.actions.map(\.key) + manifest.dataSources.map(\.key)
+        let clashing = keys.filter { subcommandNames.contains($0) || $0 == "help" }
+        guard clashing.isEmpty else {
+            io.writeErr(
+                clashing.map {
+                    "error: '\($0)' is also a subcommand of the component's executable: `\(component.commandName) \($0)` runs the subcommand, not the element; give the element another key.\n"
+                }.joined())
+            return invalidManifestExitCode
+        }
         func count(_ number: Int, _ noun: String) -> String { "\(number) \(noun)\(number == 1 ? "" : "s")" }
         io.writeOut(
             "\(path ?? "the built-in manifest") is valid: component '\(manifest.key)', \(count(manifest.connections.count, "connection")), "
