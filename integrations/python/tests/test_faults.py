@@ -330,8 +330,9 @@ def test_redis_killed_and_restarted(cluster: Cluster, record_property: Callable[
         cluster.redis_url = server.url()
         configure(cluster, CELERY_BROKER_URL=server.url())
         requests = sends("redis-restart", 300, one_pair=True, body="restart alert {n}")
-        # Some creates answered late, so that sends are in flight when Redis goes.
-        fault_queue(cluster, [{"type": "delay", "milliseconds": 3_000}, {"type": "pass"}, {"type": "pass"}] * 30)
+        # One create in three answered late, all through the run, so that sends are in flight when
+        # Redis goes however far the run has got by then (a shorter script could run out first).
+        fault_queue(cluster, [{"type": "delay", "milliseconds": 3_000}, {"type": "pass"}, {"type": "pass"}] * 100)
         started = time.monotonic()
         workers = [cluster.start_worker(f"redis-restart-w{n}") for n in range(3)]
         client = run_client(cluster, requests)
@@ -360,7 +361,8 @@ def test_the_ledger_stalls_after_claims(cluster: Cluster, record_property: Calla
         cluster.redis_url = server.url()
         configure(cluster, COMPONENT_LEDGER_URL=server.url(), COMPONENT_REDIS_TIMEOUT_MS="1000")
         requests = sends("ledger-stall", 90, one_pair=False)
-        fault_queue(cluster, [{"type": "delay", "milliseconds": 2_000}, {"type": "pass"}] * 20)
+        # Every other create answered late, all through the run (see test_redis_killed_and_restarted).
+        fault_queue(cluster, [{"type": "delay", "milliseconds": 2_000}, {"type": "pass"}] * 45)
         started = time.monotonic()
         workers = [cluster.start_worker(f"ledger-stall-w{n}") for n in range(3)]
         client = run_client(cluster, requests)
