@@ -193,6 +193,7 @@ let package = Package(
             name: "TwilioSandboxTests",
             dependencies: [
                 "TwilioSandbox", "ComponentCore", "ComponentHTTP", "TestSupport", .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),  // checks the signatures of call webhooks
             ],
             exclude: ["Fixtures"]
         ),

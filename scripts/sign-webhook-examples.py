@@ -27,6 +27,18 @@ INCOMING = [
     ("ApiVersion", "2010-04-01"),
 ]
 
+# A call to one of the account's numbers, and the caller's key press coming back to the
+# voiceWebhook trigger that answered with a <Gather> (its action carries ?event=gather-result).
+VOICE_BASE = "https://hooks.example.com/trigger/EXAMPLEV"
+INCOMING_CALL = [
+    ("AccountSid", ACCOUNT), ("ApiVersion", "2010-04-01"), ("CallSid", "CA" + "c" * 32), ("CallStatus", "ringing"),
+    ("Called", "+15005550006"), ("CalledCountry", "US"), ("Caller", "+14155550100"), ("CallerCountry", "US"),
+    ("Direction", "inbound"), ("From", "+14155550100"), ("FromCountry", "US"), ("To", "+15005550006"), ("ToCountry", "US"),
+]
+GATHER_RESULT = INCOMING_CALL[:3] + [("CallStatus", "in-progress")] + INCOMING_CALL[4:] + [
+    ("Digits", "1"), ("FinishedOnKey", ""), ("msg", "Gather End"),
+]
+
 STATUS = [
     ("AccountSid", ACCOUNT), ("ApiVersion", "2010-04-01"), ("From", "+15005550006"),
     ("MessageSid", "SM" + "b" * 32), ("MessageStatus", "delivered"), ("RawDlrDoneDate", "2511291015"),
@@ -34,8 +46,8 @@ STATUS = [
 ]
 
 
-def payload(parameters, query, idempotency_token):
-    url = BASE + ("?" + urlencode(query) if query else "")
+def payload(parameters, query, idempotency_token, base=BASE):
+    url = base + ("?" + urlencode(query) if query else "")
     body = urlencode(parameters)
     signature = RequestValidator(SANDBOX_AUTH_TOKEN).compute_signature(url, dict_of_lists(parameters))
     return {
@@ -50,7 +62,7 @@ def payload(parameters, query, idempotency_token):
         "body": {"data": body, "contentType": "application/x-www-form-urlencoded"},
         "rawBody": {"data": {"type": "Buffer", "data": list(body.encode())}},
         "queryParameters": dict(query) if query else None,
-        "webhookUrls": {"Flow 1": BASE},
+        "webhookUrls": {"Flow 1": base},
         "webhookApiKeys": {"Flow 1": ["abc-123"]},
         "customer": {"id": "customer-example-id", "externalId": "customer-example-external-id", "name": "John Doe"},
         "pathFragment": "",
@@ -89,6 +101,10 @@ def main():
     files = {
         "incoming-sms.json": payload(INCOMING, None, "2c5b5e4a-6a1d-4f4e-9a57-1d0c3c1c9e11-6812345678901234567"),
         "status-callback.json": payload(STATUS, [("flow", "status")], "8d0e3a7b-2b55-4c8b-b1a4-5e9f0c2d7a31-6898765432109876543"),
+        "incoming-call.json": payload(INCOMING_CALL, None, "6b0b2a51-3d5c-4f0e-8f1b-2f6b9c1d7e22-1234567890123456789",
+                                      base=VOICE_BASE),
+        "gather-result.json": payload(GATHER_RESULT, [("event", "gather-result")],
+                                      "0f4c7d2e-91b3-4a65-8c1e-7d2b5a9f3e10-1234567890123456790", base=VOICE_BASE),
     }
     check = "--check" in sys.argv
     stale = []

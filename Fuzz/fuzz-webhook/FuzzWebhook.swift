@@ -1,4 +1,5 @@
-// libFuzzer target: the webhook trigger's own work (payload reading, form and JSON body parsing,
+// libFuzzer target: the webhook and voiceWebhook triggers' own work, and TwiML building (FuzzVoice.swift).
+// The webhook trigger's own work (payload reading, form and JSON body parsing,
 // URL candidates, X-Twilio-Signature validation) on arbitrary input: as the engine's payload when
 // the bytes are a JSON object, else as the raw body of a signed form request. The trigger is
 // called directly (its work waits for nothing), so each input costs only what the trigger does.
@@ -35,6 +36,8 @@ func check(_ payload: JSONValue) {
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzWebhook(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    fuzzVoice(bytes)
+    fuzzTwiML(bytes)
     if case .object(let object)? = try? JSONParser.parse(bytes) {
         check(.object(object))
         return 0

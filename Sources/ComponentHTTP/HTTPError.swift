@@ -50,6 +50,10 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
     /// Whether the caller's ``HTTPDeadline`` ended the request: it cut the last attempt short,
     /// or left no time for another.
     public var endedAtDeadline = false
+    /// Whether the response was larger than the request allowed (``HTTPClientRequest``'s
+    /// `maximumResponseBytes`), so the transfer was stopped: asking for less, or allowing more,
+    /// is what helps.
+    public var responseTooLarge = false
 
     /// An error.
     public init(

@@ -196,9 +196,11 @@ final class RequestAttempts<Transport: HTTPTransport> {
         case .deadlineExceeded: kind = .deadlineExceeded
         case .tls: kind = .tls
         }
-        return HTTPError(
+        var error = HTTPError(
             kind: kind, method: request.method, url: displayURL, attempts: attempts, curlCode: failure.curlCode,
             message: failure.message + suffix, maybeSent: maybeSent, tlsFailure: failure.tls, isPermanent: failure.isPermanent)
+        error.responseTooLarge = failure.responseTooLarge
+        return error
     }
 
     /// One debug line per attempt: method, URL, outcome, time, and what happens next.

@@ -160,6 +160,9 @@ public struct TransportFailure: Sendable, Hashable {
     public var isPermanent: Bool
     /// What TLS refused, for `tls` failures.
     public var tls: TLSFailure?
+    /// Whether the transfer was stopped because the response outgrew the attempt's
+    /// `maximumResponseBytes`.
+    public var responseTooLarge = false
 
     /// A failure.
     public init(kind: Kind, curlCode: Int, message: String, requestMayHaveBeenSent: Bool, isPermanent: Bool = false, tls: TLSFailure? = nil)

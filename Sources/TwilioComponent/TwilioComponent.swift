@@ -10,12 +10,21 @@ public enum TwilioComponent {
     /// The handler of every action, trigger and data source, talking to Twilio as the run's `settings` say.
     public static func handlers(_ settings: ServiceSettings = ServiceSettings()) -> HandlerRegistry {
         var registry = HandlerRegistry()
+        registry.action("deleteRecording", DeleteRecording(settings: settings))
+        registry.action("getCall", GetCall(settings: settings))
+        registry.action("getRecording", GetRecording(settings: settings))
         registry.action("getSMS", GetSMS(settings: settings))
+        registry.action("listCalls", ListCalls(settings: settings))
         registry.action("listMessages", ListMessages(settings: settings))
+        registry.action("listRecordings", ListRecordings(settings: settings))
+        registry.action("makeCall", MakeCall(settings: settings))
         registry.action("rawRequest", RawRequest(settings: settings))
         registry.action("sendSMS", SendSMS(settings: settings))
+        registry.action("updateCall", UpdateCall(settings: settings))
         registry.trigger("webhook", WebhookTrigger())
         registry.trigger("pollMessages", PollMessages(settings: settings))
+        registry.trigger("voiceWebhook", VoiceWebhookTrigger())
+        registry.trigger("pollRecordings", PollRecordings(settings: settings))
         registry.dataSource("selectMessage", SelectMessage(settings: settings))
         registry.connectionCheck(AccountCheck(settings: settings))
         return registry

@@ -33,10 +33,13 @@ public struct SandboxExecutable: ServiceSandbox {
             atPath: (stateFile as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let (banner, announce) = AsyncStream.makeStream(of: [String: String].self)
         // Subprocess keeps the child only as long as its `run`: that runs in this task until `stop`.
+        // Calls it placed get 4 s to end once stopped (within the 5 s before SIGKILL), so that a
+        // later run reads them ended, not cut off.
         let running = Task {
             defer { announce.finish() }
             return try await Subprocess.run(
-                .path(FilePath(executable)), arguments: ["--port", "0", "--state", stateFile, "--step-ms", "1000"],
+                .path(FilePath(executable)),
+                arguments: ["--port", "0", "--state", stateFile, "--step-ms", "1000", "--call-grace-ms", "4000"],
                 platformOptions: Self.stopOptions, input: .none, output: .sequence, error: .discarded
             ) { execution in
                 // The banner: "TWILIO_API_BASE_URL=...", "TWILIO_ACCOUNT_SID=...", "TWILIO_AUTH_TOKEN=...", ...

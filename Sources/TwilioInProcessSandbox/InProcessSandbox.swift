@@ -7,7 +7,7 @@ import TwilioSandbox
 public struct InProcessSandbox: ServiceSandbox {
     public init() {}
 
-    /// Starts the sandbox in this process with `stateFile`, advancing messages every second.
+    /// Starts the sandbox in this process with `stateFile`, advancing messages and calls every second.
     public func start(stateFile: String) async throws -> StartedSandbox {
         let sandbox = try await TwilioSandbox.start(SandboxConfiguration(stateFile: stateFile, lifecycleStep: .seconds(1)))
         let credentials = sandbox.credentials
@@ -15,6 +15,7 @@ public struct InProcessSandbox: ServiceSandbox {
             baseURL: sandbox.baseURL,
             connection: RawConnection(
                 key: "authToken", fields: ["accountSid": .string(credentials.accountSid), "authToken": .string(credentials.authToken)]),
-            stop: { await sandbox.stop() })
+            // One run, one sandbox: a call it placed (a few lifecycle steps) is let finish first.
+            stop: { await sandbox.stop(callGrace: .seconds(15)) })
     }
 }

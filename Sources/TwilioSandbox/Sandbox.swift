@@ -14,7 +14,8 @@ public struct SandboxConfiguration: Sendable {
     public var host: String
     /// The port; 0 picks a free one.
     public var port: Int
-    /// A file to keep messages in between runs; `nil` keeps them in memory only.
+    /// A file to keep messages in between runs (calls and recordings go beside it, in
+    /// `<file>.voice.json`); `nil` keeps them in memory only.
     public var stateFile: String?
     /// How long each lifecycle step takes (queued → sending → sent → delivered); zero reaches the
     /// final status at once.
@@ -95,9 +96,16 @@ public final class RunningSandbox: Sendable {
     /// Stops listening, lets requests in flight finish, closes every connection, and waits for the
     /// server to end (a shutdown that leaves no half-open keep-alive connection behind), then
     /// closes the webhook client's connections. A CA file the sandbox generated is removed.
-    public func stop() async {
+    ///
+    /// Calls still running are first given up to `callGrace` to end (still served meanwhile), then
+    /// stopped: a sandbox that lives for one run (run-action's) lets the call it placed finish, so
+    /// that the next run reads it ended rather than cut off (a call stopped running is read back
+    /// `failed`).
+    public func stop(callGrace: Duration = .zero) async {
+        if callGrace > .zero { await core.voice.callsFinished(within: callGrace) }
         await group.triggerGracefulShutdown()
         _ = await task.result
+        await core.voice.shutdown()
         await core.webhooks.shutdown()
         if let temporaryDirectory { try? FileManager.default.removeItem(at: temporaryDirectory) }
     }
@@ -117,6 +125,7 @@ public enum TwilioSandbox {
         var logger = Logger(label: "twilio-sandbox")
         logger.logLevel = configuration.logLevel
         let store = try SandboxStore(stateFile: configuration.stateFile)
+        let voiceStore = try VoiceStore(stateFile: configuration.stateFile)
         let step =
             Double(configuration.lifecycleStep.components.seconds) + Double(configuration.lifecycleStep.components.attoseconds) / 1e18
         // Bounded before the conversion, which traps on a Duration beyond Int's milliseconds.
@@ -125,7 +134,7 @@ public enum TwilioSandbox {
         let core = SandboxCore(
             credentials: configuration.credentials, store: store, step: step, latency: configuration.latency,
             webhookClient: configuration.webhookClient, clockOffsetMilliseconds: Int((offset / .milliseconds(1)).rounded()),
-            logger: logger)
+            voiceStore: voiceStore, logger: logger)
         do {
             return try await serve(core: core, configuration: configuration, logger: logger)
         } catch {
@@ -168,6 +177,7 @@ public enum TwilioSandbox {
             throw CancellationError()
         }
         let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+        core.voice.setBaseURL("\(tls == nil ? "http" : "https")://\(host):\(port)")
         return RunningSandbox(
             baseURL: "\(tls == nil ? "http" : "https")://\(host):\(port)", port: port, credentials: configuration.credentials,
             certificateAuthorityFile: tls?.certificateAuthorityFile, temporaryDirectory: tls?.temporaryDirectory, core: core, task: task,

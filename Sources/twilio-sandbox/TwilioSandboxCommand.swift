@@ -8,7 +8,7 @@ import TwilioSandbox
 struct TwilioSandboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "twilio-sandbox",
-        abstract: "Serve Twilio's Messages API locally, for trying and testing without an account.",
+        abstract: "Serve Twilio's Messages, Calls and Recordings APIs locally, for trying and testing without an account.",
         discussion: """
             Prints the base URL and the test credentials it accepts, then serves until stopped \
             (Ctrl-C). Point a client at it with TWILIO_API_BASE_URL. Messages move queued → sending → \
@@ -18,7 +18,17 @@ struct TwilioSandboxCommand: AsyncParsableCommand {
             Twilio's test numbers behave as with test credentials: From +15005550001, +15005550007 \
             and +15005550008 fail (21212, 21606, 21611); To +15005550001/2/3/4/9 fail (21211, 21612, \
             21408, 21610, 21614). Any other valid number is accepted. Messages to +15005559010 end \
-            undelivered (30003) and to +15005559011 failed (30008).
+            undelivered (30003) and to +15005559011 failed (30008). For calls, From +15005550001 \
+            fails with 21212 and To +15005550001/2/3/4 with 21217, 21214, 21215 and 21216.
+
+            Calls move queued → ringing → in-progress → completed (or busy, no-answer, failed, \
+            canceled) one step at a time, and run their TwiML (Twiml, or fetched from Url, signed): \
+            Say and Play are logged, Gather waits for digits given at /__sandbox/calls/{CA}/digits, \
+            Dial rings child calls, Record makes a recording (.wav and .mp3 served), Redirect, \
+            Hangup and Reject. To +15005559020/21/22/23 is busy, no-answer, failed and an answering \
+            machine. GET /__sandbox/calls/{CA} says what a call did; POST /__sandbox/calls/inbound \
+            rings one of the sandbox's numbers and answers with the TwiML its voice URL returns. \
+            On SIGTERM, calls still running get --call-grace-ms to end before they are stopped.
 
             With --tls it serves HTTPS, HTTP/2 and HTTP/1.1 by ALPN (HTTP/1.1 only with \
             --no-http2), with a certificate for localhost, 127.0.0.1 and ::1 from a CA it makes \
@@ -47,7 +57,9 @@ struct TwilioSandboxCommand: AsyncParsableCommand {
     @Option(help: "The port to listen on; 0 picks a free one.")
     var port = 8025
 
-    @Option(name: .customLong("state"), help: ArgumentHelp("Keep messages in this file between runs.", valueName: "file"))
+    @Option(
+        name: .customLong("state"),
+        help: ArgumentHelp("Keep messages in this file, and calls and recordings in <file>.voice.json, between runs.", valueName: "file"))
     var stateFile: String?
 
     @Flag(name: .customLong("reset-state"), help: "Start from an empty state file.")
@@ -55,6 +67,11 @@ struct TwilioSandboxCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("step-ms"), help: "Milliseconds per lifecycle step (0: delivered at once).")
     var stepMilliseconds = 1000
+
+    @Option(
+        name: .customLong("call-grace-ms"),
+        help: "On SIGINT or SIGTERM, milliseconds calls still running may take to end before they are stopped (and read back failed).")
+    var callGraceMilliseconds = 0
 
     @Option(
         name: .customLong("latency-ms"),
@@ -131,7 +148,10 @@ struct TwilioSandboxCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        if resetState, let stateFile { try? FileManager.default.removeItem(atPath: stateFile) }
+        if resetState, let stateFile {
+            try? FileManager.default.removeItem(atPath: stateFile)
+            try? FileManager.default.removeItem(atPath: stateFile + ".voice.json")  // the calls and recordings beside it
+        }
         let sandbox: RunningSandbox
         do {
             sandbox = try await TwilioSandbox.start(
@@ -173,6 +193,6 @@ struct TwilioSandboxCommand: AsyncParsableCommand {
                 """.utf8))
         for await _ in signals { break }
         for source in sources { source.cancel() }
-        await sandbox.stop()
+        await sandbox.stop(callGrace: .milliseconds(max(0, callGraceMilliseconds)))
     }
 }

@@ -2,9 +2,9 @@
 
 Reads the exported manifest on stdin. Every schema (each input's, each element's and each
 connection's object schema) must be a valid JSON Schema 2020-12; the example inputs in
-examples/*.json must validate against their action's schema, and a set of wrong inputs must not;
-each action's `reconcile` rule must name inputs the schemas have. Prints a JSON report; exits 1
-on the first disagreement.
+examples/*.json must validate against their action's schema (every action having one), a set of
+wrong inputs must not, and their valid neighbours must; each action's `reconcile` rule must name
+inputs the schemas have. Prints a JSON report; exits 1 on the first disagreement.
 """
 import json
 import pathlib
@@ -45,6 +45,13 @@ for path in sorted((root / "examples").glob("*.json")):
         sys.exit(1)
     accepted.append(path.name)
 
+# README promises an input file for each action.
+covered = {EXAMPLE_ACTIONS.get(name[: -len(".json")], name[: -len(".json")].split("-")[0]) for name in accepted}
+missing = sorted(set(actions) - covered)
+if missing:
+    print(f"examples/ has no input file for {missing}", file=sys.stderr)
+    sys.exit(1)
+
 # Inputs the runtime refuses must be refused by the schema too.
 sid = "SM" + "0" * 32
 wrong = [
@@ -58,6 +65,36 @@ wrong = [
     ("sendSMS", {"from": "+15005550006", "to": "+14155550100", "contentSid": "HX123"}),
     ("sendSMS", {"from": "+15005550006", "to": "+14155550100", "body": "x", "riskCheck": "off"}),
     ("sendSMS", {"from": "+15005550006", "to": "+14155550100", "body": "x", "maxPrice": -1}),
+    ("makeCall", {"from": "+15005550006", "message": "no one to call"}),
+    ("makeCall", {"to": "+14155550100", "message": "no caller"}),
+    ("makeCall", {"from": "+15005550006", "to": "+14155550100", "message": "x", "sendDigits": "12a4"}),
+    ("makeCall", {"from": "+15005550006", "to": "+14155550100", "message": "x", "sendDigits": "1" * 33}),
+    ("makeCall", {"from": "+15005550006", "to": "+14155550100", "message": "x", "timeout": 4}),
+    ("makeCall", {"from": "+15005550006", "to": "+14155550100", "message": "x", "timeout": 601}),
+    ("makeCall", {"from": "+15005550006", "to": "+14155550100", "message": "x", "timeLimit": 0}),
+    ("makeCall", {"from": "+15005550006", "to": "+14155550100", "applicationSid": "AP123"}),
+    ("makeCall", {"from": "+15005550006", "to": "+14155550100", "applicationSid": "XX" + "a" * 32}),
+    ("makeCall", {"from": "+15005550006", "to": "+14155550100", "url": "https://x.test/v", "method": "PUT"}),
+    ("makeCall", {"from": "+15005550006", "to": "+14155550100", "message": "x", "machineDetection": "Detect"}),
+    ("makeCall", {"from": "+15005550006", "to": "+14155550100", "message": "x", "recordingChannels": "stereo"}),
+    ("getCall", {"callSid": "SM" + "a" * 32}),
+    ("getCall", {"callSid": "CA" + "a" * 31}),
+    ("getCall", {}),
+    ("getRecording", {"recordingSid": "RE" + "a" * 32, "format": "ogg"}),
+    ("getRecording", {"recordingSid": "CA" + "a" * 32}),
+    ("getRecording", {"recordingSid": "RE" + "a" * 32, "maxBytes": 0}),
+    ("getRecording", {"recordingSid": "RE" + "a" * 32, "maxBytes": 104857601}),
+    ("listCalls", {"status": "done"}),
+    ("listCalls", {"parentCallSid": "RE" + "a" * 32}),
+    ("listCalls", {"pageSize": 1001}),
+    ("listCalls", {"limit": -1}),
+    ("updateCall", {"callSid": "CA" + "a" * 32, "status": "in-progress"}),
+    ("updateCall", {"status": "completed"}),
+    ("updateCall", {"callSid": "CA" + "a" * 32, "url": "https://x.test/v", "method": "DELETE"}),
+    ("listRecordings", {"callSid": "XX" + "a" * 32}),
+    ("listRecordings", {"pageSize": 0}),
+    ("deleteRecording", {"recordingSid": "RE" + "g" * 32}),
+    ("deleteRecording", {}),
 ]
 refused = []
 for key, instance in wrong:
@@ -65,9 +102,21 @@ for key, instance in wrong:
         print(f"{key}'s schema accepts {instance}, which the component refuses", file=sys.stderr)
         sys.exit(1)
     refused.append(key)
-if errors(actions["getSMS"]["schema"], {"messageSid": sid}):
-    print("getSMS's schema refuses a valid SID", file=sys.stderr)
-    sys.exit(1)
+# ...while the valid neighbours of those inputs pass.
+right = [
+    ("getSMS", {"messageSid": sid}),
+    ("getCall", {"callSid": "CA" + "0123456789abcdefABCDEF0123456789"}),
+    ("makeCall", {"from": "+15005550006", "to": "+14155550100", "applicationSid": "AP" + "a" * 32, "sendDigits": "ww1234#*", "timeout": 5}),
+    ("makeCall", {"from": "client:alice", "to": "sip:bob@example.com", "url": "https://x.test/v", "method": "GET", "timeout": 600}),
+    ("getRecording", {"recordingSid": "RE" + "a" * 32, "format": "none", "maxBytes": 104857600}),
+    ("listCalls", {"status": "no-answer", "pageSize": 1000, "limit": 0}),
+    ("updateCall", {"callSid": "CA" + "a" * 32, "status": "canceled"}),
+]
+for key, instance in right:
+    problems = errors(actions[key]["schema"], instance)
+    if problems:
+        print(f"{key}'s schema refuses {instance}, which the component takes: {problems}", file=sys.stderr)
+        sys.exit(1)
 
 auth = connections["authToken"]
 token_schema = auth["schema"]["properties"]["authToken"]

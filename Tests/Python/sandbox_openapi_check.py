@@ -1,6 +1,7 @@
-"""Drives the sandbox through each of the five Messages operations with plain HTTP and validates
-every response body against Twilio's OpenAPI schema (a Messages-only slice of it), made strict:
-every property the schema declares must be present, and no other.
+"""Drives the sandbox through each of the five Messages operations, and the Calls and Recordings
+operations, with plain HTTP and validates every response body against Twilio's OpenAPI schema (a
+slice of it for those resources), made strict: every property the schema declares must be present,
+and no other.
 
 Usage: python sandbox_openapi_check.py BASE_URL ACCOUNT_SID AUTH_TOKEN SLICE.json"""
 import copy
@@ -50,10 +51,10 @@ def check(name, response, path, method, status):
     body = response.json()
     errors = sorted(OAS30Validator(schema(path, method, status)).iter_errors(body), key=str)
     assert not errors, f"{name}: {len(errors)} schema errors, first: {errors[0].message} at {list(errors[0].absolute_path)}"
-    messages = body["messages"] if "messages" in body else [body]
-    for message in messages:
-        for key in ("date_created", "date_updated", "date_sent"):
-            value = message[key]
+    items = next((body[key] for key in ("messages", "calls", "recordings") if key in body), [body])
+    for item in items:
+        for key in ("date_created", "date_updated", "date_sent", "start_time", "end_time"):
+            value = item.get(key)
             assert value is None or RFC2822.match(value), f"{name}: {key} {value!r} is not RFC 2822"
     checked.append(f"{name} {status}")
     return body
@@ -94,4 +95,35 @@ assert canceled["status"] == "canceled"
 deleted = requests.delete(f"{base}/2010-04-01/Accounts/{account}/Messages/{created['sid']}.json", auth=auth)
 assert deleted.status_code == 204 and deleted.content == b"", f"delete: {deleted.status_code} {deleted.content!r}"
 checked.append("delete 204")
+
+# Calls and recordings: the sandbox runs the TwiML at once (lifecycle step 0).
+calls_url = f"{base}/2010-04-01/Accounts/{account}/Calls.json"
+CALL_PATH = "/2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json"
+CALLS_PATH = "/2010-04-01/Accounts/{AccountSid}/Calls.json"
+RECORDING_PATH = "/2010-04-01/Accounts/{AccountSid}/Recordings/{Sid}.json"
+
+
+def call_log(sid, query):
+    return requests.get(f"{base}/__sandbox/calls/{sid}?{query}").json()
+
+
+call = check("create call", requests.post(calls_url, auth=auth, data={
+    "To": "+14155550100", "From": "+15005550006", "Twiml": "<Response><Say>Hi</Say></Response>", "Record": "true"}), CALLS_PATH, "post", 201)
+assert call["status"] == "queued" and call["sid"].startswith("CA"), call
+assert call_log(call["sid"], "status=completed")["call"]["status"] == "completed"
+done = check("fetch call", requests.get(f"{base}/2010-04-01/Accounts/{account}/Calls/{call['sid']}.json", auth=auth), CALL_PATH, "get", 200)
+assert done["duration"] and done["price"] and done["end_time"], done
+waiting = requests.post(calls_url, auth=auth, data={
+    "To": "+14155550100", "From": "+15005550006", "Twiml": "<Response><Gather timeout=\"20\"/></Response>"}).json()
+call_log(waiting["sid"], "waitFor=gather")
+hung_up = check("update call (hang up)", requests.post(f"{base}/2010-04-01/Accounts/{account}/Calls/{waiting['sid']}.json", auth=auth, data={"Status": "completed"}), CALL_PATH, "post", 200)
+assert hung_up["status"] == "completed", hung_up
+calls = check("list calls", requests.get(calls_url, auth=auth, params={"To": "+14155550100", "PageSize": 1}), CALLS_PATH, "get", 200)
+assert calls["next_page_uri"] and len(calls["calls"]) == 1
+recordings = check("list recordings", requests.get(f"{base}/2010-04-01/Accounts/{account}/Recordings.json", auth=auth, params={"CallSid": call["sid"]}), "/2010-04-01/Accounts/{AccountSid}/Recordings.json", "get", 200)
+assert len(recordings["recordings"]) == 1 and recordings["recordings"][0]["source"] == "OutboundAPI", recordings
+check("list a call's recordings", requests.get(f"{base}/2010-04-01/Accounts/{account}/Calls/{call['sid']}/Recordings.json", auth=auth), "/2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Recordings.json", "get", 200)
+recording = check("fetch recording", requests.get(f"{base}/2010-04-01/Accounts/{account}/Recordings/{recordings['recordings'][0]['sid']}.json", auth=auth), RECORDING_PATH, "get", 200)
+media = requests.get(recording["media_url"] + ".wav", auth=auth)
+assert media.status_code == 200 and media.headers["Content-Type"] == "audio/x-wav" and media.content[:4] == b"RIFF", media.status_code
 print(json.dumps({"checked": checked}))

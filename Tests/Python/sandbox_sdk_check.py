@@ -109,4 +109,35 @@ for path, headers, body in received:
     statuses.append(params["MessageStatus"])
 assert statuses == ["sending", "sent", "delivered"], statuses
 report["callbacks"] = statuses
+
+# Calls and recordings (the sandbox runs the TwiML at once: lifecycle step 0).
+import urllib.request
+
+
+def call_log(sid, query):
+    with urllib.request.urlopen(f"{base}/__sandbox/calls/{sid}?{query}") as answer:
+        return json.loads(answer.read())
+
+
+call = client.calls.create(to="+14155550100", from_="+15005550006", twiml="<Response><Say>Hello from the SDK</Say></Response>", record=True)
+assert call.status == "queued" and call.sid.startswith("CA"), call
+assert call_log(call.sid, "status=completed")["events"][0]["text"] == "Hello from the SDK"
+fetched_call = token_client.calls(call.sid).fetch()
+assert fetched_call.status == "completed" and fetched_call.to == "+14155550100" and int(fetched_call.duration) >= 1, fetched_call
+waiting = client.calls.create(to="+14155550101", from_="+15005550006", twiml='<Response><Gather timeout="20"/></Response>')
+call_log(waiting.sid, "waitFor=gather")
+hung_up = client.calls(waiting.sid).update(status="completed")
+assert hung_up.status == "completed", hung_up.status
+try:
+    client.calls(waiting.sid).update(status="canceled")
+    raise AssertionError("a finished call was canceled")
+except TwilioRestException as error:
+    assert error.status == 400 and error.code == 21220, (error.status, error.code)
+listed_calls = client.calls.list(to="+14155550100", page_size=1)
+assert [c.sid for c in listed_calls] == [call.sid], listed_calls
+recordings = client.recordings.list(call_sid=call.sid)
+assert len(recordings) == 1 and recordings[0].source == "OutboundAPI", recordings
+recording = token_client.recordings(recordings[0].sid).fetch()
+assert recording.call_sid == call.sid and recording.duration == fetched_call.duration, (recording.duration, fetched_call.duration)
+report["calls"] = {"created": call.sid[:2], "status": fetched_call.status, "hungUp": hung_up.status, "listed": len(listed_calls), "recordings": len(recordings)}
 print(json.dumps(report))

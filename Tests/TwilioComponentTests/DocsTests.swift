@@ -32,8 +32,9 @@ import TwilioComponent
             headings == [
                 "# Twilio Component", "## Description", "## Connections", "### Twilio API Key Connection",
                 "### Twilio Auth Token Connection",
-                "## Triggers", "### New Messages", "### Webhook",
-                "## Actions", "### Get SMS", "### List SMS messages", "### Raw Request", "### Send SMS",
+                "## Triggers", "### New Messages", "### New Recordings", "### Voice Webhook", "### Webhook",
+                "## Actions", "### Delete Recording", "### Get Call", "### Get Recording", "### Get SMS", "### List Calls",
+                "### List Recordings", "### List SMS messages", "### Make Call", "### Raw Request", "### Send SMS", "### Update Call",
                 "## Data Sources", "### Select Message",
             ])
         #expect(page.contains("Receive and validate webhook requests from Twilio for webhooks you configure. | key: `webhook`"))

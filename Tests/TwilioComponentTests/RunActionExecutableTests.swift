@@ -63,6 +63,63 @@ import TwilioSandbox
         #expect(try JSONParser.parse(reset.stdout)["error"]?["code"] == 20404)
     }
 
+    /// `examples/makeCall.json` through the built-in sandbox: each run starts the sandbox afresh
+    /// from its state file and stops it at exit, so the call placed in the first run must still
+    /// reach `completed` as later runs look at it. A malformed TwiML is refused before any request.
+    @Test func theMakeCallExamplePlacesACallThatCompletesAcrossRuns() async throws {
+        let cache = cacheDirectory()
+        defer { try? FileManager.default.removeItem(atPath: cache) }
+        let example = PythonPeer.root.appendingPathComponent("examples/makeCall.json").path
+        let placed = try await ProcessRunner.run(
+            runAction, ["makeCall", "--inputs-file", example, "--compact"], environment: isolated(cache))
+        #expect(placed.exitCode == 0, "\(placed.stderr)")
+        #expect(placed.stderr.contains("using the built-in sandbox at http://127.0.0.1:"))
+        let call = try JSONParser.parse(placed.stdout)["data"]
+        let sid = try #require(call?["sid"]?.stringValue)
+        #expect(sid.hasPrefix("CA") && sid.count == 34)
+        #expect(call?["to"] == "+14155550100" && call?["from"] == "+15005550006")
+        #expect(call?["status"] == "queued")
+
+        // One run-action process per look, as a user would poll; bounded, with short sleeps.
+        var statuses: [String] = []
+        for _ in 0..<8 {
+            let fetched = try await ProcessRunner.run(
+                runAction, ["getCall", "--input", "callSid=\(sid)", "--compact"], environment: isolated(cache))
+            #expect(fetched.exitCode == 0, "\(fetched.stderr)")
+            let status = try JSONParser.parse(fetched.stdout)["data"]?["status"]?.stringValue ?? "(none)"
+            statuses.append(status)
+            if status == "completed" { break }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        #expect(statuses.last == "completed", "the call's status in each getCall run: \(statuses)")
+
+        let listed = try await ProcessRunner.run(
+            runAction, ["listCalls", "--input", "to=+14155550100", "--compact"], environment: isolated(cache))
+        #expect(listed.exitCode == 0, "\(listed.stderr)")
+        let calls = try JSONParser.parse(listed.stdout)["data"]?["calls"]?.arrayValue ?? []
+        #expect(calls.compactMap { $0["sid"]?.stringValue } == [sid])
+        #expect(calls.first?["status"] == "completed")
+
+        let refused = try await ProcessRunner.run(
+            runAction,
+            [
+                "makeCall", "--input", "from=+15005550006", "--input", "to=+14155550100", "--input",
+                "twiml=<Response><Say>unclosed</Response>", "--compact",
+            ],
+            environment: isolated(cache))
+        #expect(refused.exitCode == 2, "\(refused.stdout)")
+        let error = try JSONParser.parse(refused.stdout)["error"]
+        #expect(error?["kind"] == "input")
+        #expect(error?["input"] == "twiml")
+        #expect(error?["message"]?.stringValue?.hasPrefix("Input 'twiml' (TwiML) is not valid TwiML") == true, "\(refused.stdout)")
+
+        let after = try await ProcessRunner.run(runAction, ["listCalls", "--input", "limit=0", "--compact"], environment: isolated(cache))
+        #expect(after.exitCode == 0, "\(after.stderr)")
+        #expect(
+            (try JSONParser.parse(after.stdout)["data"]?["calls"]?.arrayValue ?? []).compactMap { $0["sid"]?.stringValue } == [sid],
+            "the refused TwiML placed no call")
+    }
+
     @Test func takesCredentialsFromTheEnvironmentLikeTwiliosTools() async throws {
         try await withSandbox { baseURL, credentials throws in
             let cache = cacheDirectory()

@@ -335,6 +335,25 @@ import TwilioSandbox
             #expect(output.envelope["payload"]?["twilio"]?["event"]?.stringValue == event)
             #expect(output.envelope["response"]?["statusCode"] == 200)
         }
+        // The voice examples, answered as README's "press 1 to be forwarded" sets voiceWebhook up.
+        for (file, event, answer) in [
+            (
+                "incoming-call.json", "incoming-call",
+                "<Gather input=\"dtmf\" action=\"https://hooks.example.com/trigger/EXAMPLEV?event=gather-result\""
+            ),
+            ("gather-result.json", "gather-result", "<Dial action=\"https://hooks.example.com/trigger/EXAMPLEV?event=dial-result\""),
+        ] {
+            let path = PythonPeer.root.appendingPathComponent("examples/webhooks/" + file).path
+            let output = try await withHarness { harness in
+                await harness.run([
+                    "voiceWebhook", "--payload", path, "--input", "answer=gather", "--input", "afterGather=forward", "--input",
+                    "forwardTo=+14155550199", "--input", "voicemail=true",
+                ])
+            }
+            #expect(output.exitCode == 0, "\(file): \(output.stderr)")
+            #expect(output.envelope["payload"]?["twilio"]?["event"]?.stringValue == event)
+            #expect(output.envelope["response"]?["body"]?.stringValue?.contains(answer) == true, "\(output.envelope)")
+        }
         let check = try await ProcessRunner.run(
             try await PythonPeer.python(), [PythonPeer.root.appendingPathComponent("scripts/sign-webhook-examples.py").path, "--check"])
         #expect(check.exitCode == 0, "\(check.stderr)")

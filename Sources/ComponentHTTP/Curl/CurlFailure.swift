@@ -6,6 +6,12 @@ import Foundation
 /// trying again can help, and a message that says what to do.
 enum CurlFailure {
     static func classify(code: CURLcode, transfer: CurlTransfer) -> TransportFailure {
+        var failure = classifyCode(code, transfer: transfer)
+        failure.responseTooLarge = transfer.exceededLimit
+        return failure
+    }
+
+    private static func classifyCode(_ code: CURLcode, transfer: CurlTransfer) -> TransportFailure {
         let easy = transfer.easy
         let attempt = transfer.attempt
         let raw = Int(code.rawValue)

@@ -64,6 +64,7 @@ enum TwilioErrors {
                 "Twilio refused the credentials of the \(credentials.connectionKey) connection (\(described), error \(code ?? status)); \(credentials.checkHint)."
         } else {
             component.message = "Twilio answered \(status): \(described)" + (code.map { " (error \($0))" } ?? "") + "."
+            if let hint = code.flatMap(TwilioErrorHints.hint(for:)) { component.message += " " + hint }
             if error.maybeSent { component.message += " The request may have been processed: check before sending it again." }
             if error.endedAtDeadline { component.message += " The request's deadline left no time to try again." }
         }

@@ -5,8 +5,10 @@
 /// - National digits get the default country code: `5551234567` with 1 is `+15551234567`; with
 ///   another code a leading trunk `0` is dropped (`07911123456` with 44 is `+447911123456`).
 ///   Digits that already start with the country code and are long enough keep it.
-/// - Channel addresses (`whatsapp:+14155550100`, `messenger:123`) keep their prefix; a phone
-///   number after `whatsapp:` or `sms:` is normalised the same way.
+/// - Channel addresses (`whatsapp:+14155550100`, `messenger:123`, and a call's `client:bob` and
+///   `sip:alice@example.com`) keep what follows their prefix as given, the prefix lowercased as
+///   Twilio stores it (`Client:Bob` is `client:Bob`); one with nothing after its prefix is
+///   refused. A phone number after `whatsapp:` or `sms:` is normalised the same way.
 /// - From only: short codes (3 to 8 digits) and alphanumeric sender IDs (up to 11 letters, digits
 ///   and spaces, with a letter) pass through untouched.
 /// Anything else is refused with a sentence saying how to write the number.
@@ -23,9 +25,7 @@ enum PhoneNumberNormalizer {
         guard !text.isEmpty else { return .failure(Refusal(reason: "is empty")) }
         let bytes = text.utf8
 
-        if let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon != bytes.startIndex,
-            bytes[..<colon].allSatisfy(isASCIILetter)
-        {
+        if let colon = channelColon(in: text) {
             let channel = String(text[..<colon]).lowercased()
             let address = String(text[text.index(after: colon)...])
             guard !address.isEmpty else { return .failure(Refusal(reason: "has a channel prefix '\(channel):' but no address after it")) }
@@ -34,6 +34,22 @@ enum PhoneNumberNormalizer {
         }
         if role != .to, isAlphanumericSenderID(bytes) { return .success(String(text)) }
         return number(bytes, role: role, defaultCountryCode: defaultCountryCode)
+    }
+
+    /// The channel of an address (`client` for `Client:Bob`), lowercased; `nil` for a phone
+    /// number or a sender ID.
+    static func channel(of raw: String) -> String? {
+        let text = trimmingSpaces(raw)
+        return channelColon(in: text).map { String(text[..<$0]).lowercased() }
+    }
+
+    /// The colon ending a channel prefix (ASCII letters before it), if `text` has one.
+    private static func channelColon(in text: Substring) -> Substring.Index? {
+        let bytes = text.utf8
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon != bytes.startIndex,
+            bytes[..<colon].allSatisfy(isASCIILetter)
+        else { return nil }
+        return colon
     }
 
     private static func number(_ text: some Collection<UInt8>, role: Role, defaultCountryCode: String) -> Result<String, Refusal> {

@@ -9,8 +9,8 @@ import NIOCore
 ///
 /// - `GET health`, `GET credentials`
 /// - `GET messages`: every message of every account, most recent first
-/// - `POST reset`: forget messages, faults, webhook deliveries, configured failures and added
-///   content templates, and set the clock back to the offset the sandbox started with
+/// - `POST reset`: forget messages, calls and recordings, faults, webhook deliveries, configured
+///   failures and added content templates, and set the clock back to the offset the sandbox started with
 /// - `POST faults` `{"route": "messages.create", "count": 1, "fault": {"type": "status", "status": 429, "retryAfter": "1"}}`
 ///   (types: `status`, `delay` and `hold` with `milliseconds`, `gather`, `dropBeforeRead`,
 ///   `refusedStream`, `goaway`, `dropAfterProcessing` with an optional `"scope": "connection"`,
@@ -25,10 +25,12 @@ import NIOCore
 /// - `POST delivery-failures` `{"number", "status": "undelivered" | "failed" | "delivered", "errorCode"}`
 /// - `POST content` `{"body": "Hi {{1}}", "variables": {"1": "there"}, "friendlyName"}`: a content
 ///   template a send's ContentSid can name; `GET content` lists them (three are built in)
+/// - Calls: `GET calls`, `GET calls/{CA}` (`?waitFor=gather|end`, `?status=`), `POST calls/{CA}/digits`,
+///   `POST calls/inbound`, `POST callees`, `POST application`: see ``VoiceControlAPI``
 struct ControlAPI {
     let core: SandboxCore
 
-    func respond(method: HTTPRequest.Method, path: String, body: ByteBuffer) async -> Response {
+    func respond(method: HTTPRequest.Method, path: String, query: String = "", body: ByteBuffer) async -> Response {
         let name = String(path.dropFirst("/__sandbox/".count))
         let json = body.readableBytes == 0 ? nil : try? JSONParser.parse(Array(body.readableBytesView))
         switch (method, name) {
@@ -47,6 +49,7 @@ struct ControlAPI {
             return SandboxResponder.json(
                 .ok, ["messages": .array(core.store.messages(account: nil).map { $0.json(now: now, step: core.step) })])
         case (.post, "reset"):
+            await core.voice.reset()  // first: its calls stop before the rest is forgotten
             core.store.reset()
             core.faults.reset()
             core.webhooks.reset()
@@ -112,6 +115,8 @@ struct ControlAPI {
             default: return problem("status must be undelivered, failed or delivered.")
             }
             return SandboxResponder.json(.noContent, nil)
+        case (_, _) where name == "calls" || name.hasPrefix("calls/") || name == "callees" || name == "application":
+            return await VoiceControlAPI(core: core).respond(method: method, name: name, query: query, json: json)
         default:
             return SandboxResponder.json(.notFound, ["error": .string("No sandbox control endpoint \(method) \(path).")])
         }

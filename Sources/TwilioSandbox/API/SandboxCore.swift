@@ -19,12 +19,15 @@ final class SandboxCore: Sendable {
     /// The time the API reports and compares: the machine's, shifted by the configured offset.
     let clock: SandboxClock
     let logger: Logger
+    /// Calls, recordings and what running calls do.
+    let voice: VoiceServices
 
     init(
         credentials: SandboxCredentials, store: SandboxStore, step: Double, latency: ResponseLatency, webhookClient: WebhookClientSettings,
-        clockOffsetMilliseconds: Int = 0, logger: Logger
+        clockOffsetMilliseconds: Int = 0, voiceStore: VoiceStore? = nil, logger: Logger
     ) {
         self.credentials = credentials
+        self.voice = VoiceServices(store: voiceStore ?? VoiceStore())
         self.store = store
         self.step = step
         self.latency = latency

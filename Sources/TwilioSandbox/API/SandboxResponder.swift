@@ -17,7 +17,7 @@ struct SandboxResponder: HTTPResponder {
         let path = request.uri.path
         if path.hasPrefix("/__sandbox/") {
             let body = try await request.collectBody(upTo: 1 << 20)
-            return await ControlAPI(core: core).respond(method: request.method, path: path, body: body)
+            return await ControlAPI(core: core).respond(method: request.method, path: path, query: request.uri.query ?? "", body: body)
         }
         guard let route = SandboxRoute.classify(method: request.method, path: path) else {
             let known = path.hasPrefix("/2010-04-01/Accounts/")
@@ -84,6 +84,11 @@ struct SandboxResponder: HTTPResponder {
         let api = MessagesAPI(core: core, account: pathAccount)
         let form = URLEncodedForm.fields(body.readableBytesView)
         let query = URLEncodedForm.fields((request.uri.query ?? "").utf8)
+        if let response = VoiceRoutes.respond(
+            route: route, core: core, account: pathAccount, segments: segments, form: form, query: query, path: path)
+        {
+            return response
+        }
         let result: Result<(HTTPResponse.Status, JSONValue?), TwilioAPIError>
         switch route {
         case .createMessage: result = api.create(form).map { (.created, $0) }
@@ -92,6 +97,7 @@ struct SandboxResponder: HTTPResponder {
         case .updateMessage: result = api.update(sid: String(segments[4].dropLast(5)), form: form, path: path).map { (.ok, $0) }
         case .deleteMessage: result = api.delete(sid: String(segments[4].dropLast(5)), path: path).map { (.noContent, nil) }
         case .fetchAccount: result = .success((.ok, api.accountJSON()))
+        default: return Self.error(.notFound(path))
         }
         switch result {
         case .success((let status, let json)): return Self.json(status, json)

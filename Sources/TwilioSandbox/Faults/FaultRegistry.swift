@@ -104,6 +104,15 @@ enum SandboxRoute: String, Sendable, CaseIterable {
     case updateMessage = "messages.update"
     case deleteMessage = "messages.delete"
     case fetchAccount = "accounts.fetch"
+    case createCall = "calls.create"
+    case listCalls = "calls.list"
+    case fetchCall = "calls.fetch"
+    case updateCall = "calls.update"
+    case deleteCall = "calls.delete"
+    case listRecordings = "recordings.list"
+    case fetchRecording = "recordings.fetch"
+    case fetchRecordingMedia = "recordings.media"
+    case deleteRecording = "recordings.delete"
 
     /// The route of a request, from its method and path; `nil` for paths that are not Twilio API routes.
     static func classify(method: HTTPRequest.Method, path: String) -> SandboxRoute? {
@@ -116,6 +125,16 @@ enum SandboxRoute: String, Sendable, CaseIterable {
         case (5, .get) where segments[3] == "Messages": return .fetchMessage
         case (5, .post) where segments[3] == "Messages": return .updateMessage
         case (5, .delete) where segments[3] == "Messages": return .deleteMessage
+        case (4, .post) where segments[3] == "Calls.json": return .createCall
+        case (4, .get) where segments[3] == "Calls.json": return .listCalls
+        case (5, .get) where segments[3] == "Calls" && segments[4].hasSuffix(".json"): return .fetchCall
+        case (5, .post) where segments[3] == "Calls" && segments[4].hasSuffix(".json"): return .updateCall
+        case (5, .delete) where segments[3] == "Calls" && segments[4].hasSuffix(".json"): return .deleteCall
+        case (6, .get) where segments[3] == "Calls" && segments[5] == "Recordings.json": return .listRecordings
+        case (4, .get) where segments[3] == "Recordings.json": return .listRecordings
+        case (5, .get) where segments[3] == "Recordings":
+            return segments[4].hasSuffix(".json") ? .fetchRecording : .fetchRecordingMedia
+        case (5, .delete) where segments[3] == "Recordings" && segments[4].hasSuffix(".json"): return .deleteRecording
         default: return nil
         }
     }

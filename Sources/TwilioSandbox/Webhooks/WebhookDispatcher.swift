@@ -39,7 +39,8 @@ struct WebhookDelivery: Sendable {
 /// Sends the sandbox's signed webhooks (status callbacks and inbound messages) with its own HTTP
 /// client, retrying a failed delivery once, as Twilio does.
 final class WebhookDispatcher: Sendable {
-    private let clients: WebhookHTTPClients
+    /// Also what calls fetch their TwiML through (``TwiMLFetcher``).
+    let clients: WebhookHTTPClients
     private let authToken: String
     private let deliveries = Mutex<[WebhookDelivery]>([])
     private let logger: Logger

@@ -180,7 +180,13 @@ import Testing
                     HTTPClientRequest(method: .get, url: server.baseURL + "/big", retry: .never, maximumResponseBytes: 1000))
             }
             #expect(error?.message == "the response is larger than the 1000-byte limit")
+            #expect(error?.responseTooLarge == true)
         }
+        // A failure of another kind is not taken for one.
+        let refused = await #expect(throws: HTTPError.self) {
+            try await client.send(HTTPClientRequest(method: .get, url: "http://127.0.0.1:1/closed", retry: .never))
+        }
+        #expect(refused?.responseTooLarge == false)
     }
 }
 

@@ -311,9 +311,13 @@ import TwilioSandbox
             #expect(manifest["component"]?["key"] == "twilio")
             #expect(
                 manifest["actions"]?.arrayValue?.compactMap { $0["key"]?.stringValue } == [
-                    "getSMS", "listMessages", "rawRequest", "sendSMS",
+                    "deleteRecording", "getCall", "getRecording", "getSMS", "listCalls", "listMessages", "listRecordings", "makeCall",
+                    "rawRequest", "sendSMS", "updateCall",
                 ])
-            #expect(manifest["triggers"]?.arrayValue?.compactMap { $0["key"]?.stringValue } == ["webhook", "pollMessages"])
+            #expect(
+                manifest["triggers"]?.arrayValue?.compactMap { $0["key"]?.stringValue } == [
+                    "webhook", "pollMessages", "voiceWebhook", "pollRecordings",
+                ])
             #expect(manifest["dataSources"]?.arrayValue?.compactMap { $0["key"]?.stringValue } == ["selectMessage"])
             let actions = manifest["actions"]?.arrayValue ?? []
             let getSMS = try #require(actions.first { $0["key"] == "getSMS" })
@@ -326,7 +330,14 @@ import TwilioSandbox
                     "page": ["size": "pageSize", "limit": "limit", "cursor": "cursor", "next": "cursor", "more": "hasMore"],
                     "preview": "dryRun", "callback": ["input": "statusCallback", "field": "MessageSid"],
                 ])
-            #expect(actions.filter { $0["reconcile"] != .null }.count == 1)
+            #expect(
+                actions.first { $0["key"] == "makeCall" }?["reconcile"] == [
+                    "action": "listCalls", "inputs": ["to": "to", "from": "from"], "items": "calls", "match": ["to": "to", "from": "from"],
+                    "createdAt": "dateCreated", "id": "sid",
+                    "page": ["size": "pageSize", "limit": "limit", "cursor": "cursor", "next": "cursor", "more": "hasMore"],
+                    "preview": "dryRun", "callback": ["input": "statusCallback", "field": "CallSid"],
+                ])
+            #expect(actions.filter { $0["reconcile"] != .null }.count == 2)
             #expect(getSMS["inputs"]?.arrayValue?.first { $0["key"] == "messageSid" }?["dataSource"] == "selectMessage")
             #expect(getSMS["examplePayload"]?["data"]?["sid"] != nil)
             // Secrets are writeOnly wherever they are declared.
@@ -347,8 +358,9 @@ import TwilioSandbox
             #expect(check.exitCode == 0, "\(check.stderr)")
             let report = try JSONParser.parse(check.stdout)
             #expect((report["schemas"]?.intValue ?? 0) >= 60)
-            #expect(report["examplesAccepted"]?.arrayValue?.count == 7)
-            #expect(report["reconcileRules"] == 1)
+            #expect(report["examplesAccepted"]?.arrayValue?.count == 16)
+            #expect((report["wrongRefused"]?.intValue ?? 0) >= 40)
+            #expect(report["reconcileRules"] == 2)
         }
     }
 
@@ -359,7 +371,7 @@ import TwilioSandbox
             #expect(docs.stdout.contains("## Actions") && docs.stdout.contains("### Send SMS"))
             let valid = try await tool.run(["validate"])
             #expect(valid.exitCode == 0, "\(valid.stderr)")
-            #expect(valid.stdout.contains("is valid: component 'twilio', 2 connections, 2 triggers, 4 actions, 1 data source"))
+            #expect(valid.stdout.contains("is valid: component 'twilio', 2 connections, 4 triggers, 11 actions, 1 data source"))
 
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("broken-\(UUID().uuidString).yaml").path
             defer { try? FileManager.default.removeItem(atPath: file) }

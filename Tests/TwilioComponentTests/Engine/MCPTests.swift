@@ -15,7 +15,14 @@ import TwilioSandbox
             #expect(report["server"] == "twilio")
 
             let tools = try #require(report["tools"]?.objectValue)
-            #expect(tools.keys.sorted() == ["getSMS", "listMessages", "rawRequest", "sendSMS"])
+            #expect(
+                tools.keys.sorted() == [
+                    "deleteRecording", "getCall", "getRecording", "getSMS", "listCalls", "listMessages", "listRecordings", "makeCall",
+                    "rawRequest", "sendSMS", "updateCall",
+                ])
+            #expect(tools["makeCall"]?["annotations"]?["idempotentHint"] == false)
+            #expect(tools["getCall"]?["annotations"]?["readOnlyHint"] == true)
+            #expect(tools["deleteRecording"]?["annotations"]?["destructiveHint"] == true)
             #expect(tools["getSMS"]?["annotations"]?["readOnlyHint"] == true)
             #expect(tools["listMessages"]?["annotations"]?["readOnlyHint"] == true)
             #expect(tools["sendSMS"]?["annotations"]?["idempotentHint"] == false)

@@ -46,11 +46,17 @@ import TwilioSandbox
                 ],
             ]
             let send: JSONValue = ["from": "+15005550006", "to": "+14155550100", "body": "secret scan"]
+            let call: JSONValue = ["from": "+15005550006", "to": "+14155550100", "message": "secret scan"]
+            let unknownRecording: JSONValue = .string("RE" + String(repeating: "0", count: 32))
 
             // twilio-component, one request at a time.
             let sent = try await tool.run("invoke", ["action": "sendSMS", "inputs": send, "connection": tool.authToken, "context": debug])
             let sid = try #require(sent.envelope["data"]?["sid"]?.stringValue)
             collected.add("invoke sendSMS", sent.stdout, sent.stderr)
+            let placed = try await tool.run(
+                "invoke", ["action": "makeCall", "inputs": call, "connection": tool.authToken, "context": debug])
+            let callSid = try #require(placed.envelope["data"]?["sid"]?.stringValue)
+            collected.add("invoke makeCall", placed.stdout, placed.stderr)
             var requests: [(String, JSONValue)] = []
             for connection in [tool.authToken, tool.apiKey, wrongToken, wrongKey, misplaced, unknownField] {
                 requests += [
@@ -63,6 +69,32 @@ import TwilioSandbox
                             "action": "rawRequest",
                             "inputs": ["method": "GET", "url": .string("/Accounts/\(credentials.accountSid).json")],
                             "connection": connection, "context": debug,
+                        ]
+                    ),
+                    ("invoke", ["action": "makeCall", "inputs": call, "connection": connection, "context": debug]),
+                    ("invoke", ["action": "getCall", "inputs": ["callSid": .string(callSid)], "connection": connection, "context": debug]),
+                    ("invoke", ["action": "listCalls", "inputs": ["limit": 3], "connection": connection, "context": debug]),
+                    (
+                        "invoke",
+                        [
+                            "action": "updateCall", "inputs": ["callSid": .string(callSid), "status": "completed"],
+                            "connection": connection,
+                            "context": debug,
+                        ]
+                    ),
+                    ("invoke", ["action": "listRecordings", "inputs": ["limit": 3], "connection": connection, "context": debug]),
+                    (
+                        "invoke",
+                        [
+                            "action": "getRecording", "inputs": ["recordingSid": unknownRecording], "connection": connection,
+                            "context": debug,
+                        ]
+                    ),
+                    (
+                        "invoke",
+                        [
+                            "action": "deleteRecording", "inputs": ["recordingSid": unknownRecording], "connection": connection,
+                            "context": debug,
                         ]
                     ),
                     ("data-source", ["dataSource": "selectMessage", "connection": connection, "context": debug]),
@@ -141,6 +173,10 @@ import TwilioSandbox
                 ["sendSMS", "--inputs-file", examples + "/sendSMS-dry-run.json"],
                 ["getSMS", "--input", "messageSid=\(sid)"],
                 ["listMessages", "--input", "limit=2"],
+                ["makeCall", "--input", "to=+14155550100", "--input", "from=+15005550006", "--input", "message=secret scan"],
+                ["getCall", "--input", "callSid=\(callSid)"],
+                ["listCalls", "--input", "limit=2"],
+                ["listRecordings", "--input", "limit=2"],
                 ["rawRequest", "--inputs-file", examples + "/rawRequest.json"],
                 ["selectMessage"],
                 ["webhook", "--payload", examples + "/webhooks/incoming-sms.json"],

@@ -2,6 +2,10 @@
 
     COMPONENT_FLOW_TASK=flows.on_message uvicorn component_engines.webhooks:app --port 8080
 
+An app serves one webhook trigger (`COMPONENT_WEBHOOK_TRIGGER`, else the manifest's first) with the
+inputs `COMPONENT_WEBHOOK_INPUTS` gives (a JSON object); run one app per trigger, such as one for
+messages and one answering calls.
+
 The app serves one component: `COMPONENT_WEBHOOK_COMPONENT` (a component key), else the one
 configured component (COMPONENT_EXECUTABLES) that has a webhook trigger. Each POST to
 `/webhooks/<anything>` runs its webhook trigger on a warm `serve` (which checks the service's
@@ -20,6 +24,7 @@ that request sent.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 from contextlib import asynccontextmanager
@@ -59,10 +64,13 @@ def webhook_component(settings: Settings, key: str | None = None) -> Component:
 
 
 def create_app(settings: Settings | None = None, flow_task: str | None = None, public_url: str | None = None,
-               trigger: str | None = None, component: str | None = None) -> Starlette:
+               trigger: str | None = None, component: str | None = None,
+               inputs: Mapping[str, Any] | None = None) -> Starlette:
     """The ASGI app. `public_url`: the base URL the service calls (what its signature covers), else
-    the request's own; `trigger`: the webhook trigger's key, else the manifest's first;
-    `component`: the component's key (COMPONENT_WEBHOOK_COMPONENT), else the one with webhooks."""
+    the request's own; `trigger`: the webhook trigger's key (COMPONENT_WEBHOOK_TRIGGER), else the
+    manifest's first; `component`: the component's key (COMPONENT_WEBHOOK_COMPONENT), else the one
+    with webhooks; `inputs`: the trigger's inputs (COMPONENT_WEBHOOK_INPUTS, a JSON object), such
+    as how a voice trigger answers calls."""
     settings = settings or Settings.from_environment()
     flow_task = flow_task or os.environ.get("COMPONENT_FLOW_TASK", "")
     public_url = (public_url or os.environ.get("COMPONENT_PUBLIC_URL", "")).rstrip("/")
@@ -74,6 +82,7 @@ def create_app(settings: Settings | None = None, flow_task: str | None = None, p
         raise ValueError(f"the component has no webhook trigger '{trigger_key}' (it has {webhook_triggers})")
     if not flow_task:
         raise ValueError("set COMPONENT_FLOW_TASK to the Celery task that runs the flow for each webhook")
+    trigger_inputs = dict(inputs if inputs is not None else _inputs_from_environment())
     serve = ServeProcess(receiving.executable, 16)
     client = connect(settings.ledger_url, settings.redis_timeout_s)
     # Only sends: no result backend (not even CELERY_RESULT_BACKEND's, which Celery would read), so
@@ -102,7 +111,10 @@ def create_app(settings: Settings | None = None, flow_task: str | None = None, p
             "invokeUrl": url,
         }
         try:
-            result = await anyio.to_thread.run_sync(serve.call, {"trigger": trigger_key, "payload": payload})
+            call: dict[str, Any] = {"trigger": trigger_key, "payload": payload}
+            if trigger_inputs:
+                call["inputs"] = trigger_inputs
+            result = await anyio.to_thread.run_sync(serve.call, call)
         except ServeLost:
             # A service retries a webhook it got no answer for: let it.
             return Response("the component is restarting; try again", status_code=503, media_type="text/plain")
@@ -161,6 +173,20 @@ def create_app(settings: Settings | None = None, flow_task: str | None = None, p
             await anyio.to_thread.run_sync(serve.close)
 
     return Starlette(routes=[Route("/webhooks/{path:path}", receive, methods=["POST"])], lifespan=lifespan)
+
+
+def _inputs_from_environment() -> Mapping[str, Any]:
+    text = os.environ.get("COMPONENT_WEBHOOK_INPUTS", "").strip()
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"COMPONENT_WEBHOOK_INPUTS is not JSON ({error}); give the trigger's inputs as an object, "
+                         'such as {"answer": "gather", "forwardTo": "+14155550100"}') from None
+    if not isinstance(value, dict):
+        raise ValueError('COMPONENT_WEBHOOK_INPUTS must be a JSON object of the trigger\'s inputs, such as {"answer": "say"}')
+    return value
 
 
 def _retry_later(why: str) -> Response:

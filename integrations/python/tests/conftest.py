@@ -294,16 +294,17 @@ import json, sys, time
 from component_engines.celery import run_all
 requests = json.load(sys.stdin)
 started = time.monotonic()
-answers, unanswered = run_all("sendSMS", [(r["id"], r["inputs"]) for r in requests], timeout=float(sys.argv[1]),
+answers, unanswered = run_all(sys.argv[3], [(r["id"], r["inputs"]) for r in requests], timeout=float(sys.argv[1]),
                               resubmit_after=90, batch=int(sys.argv[2]))
 print(json.dumps({"elapsed": time.monotonic() - started, "answers": answers, "unanswered": unanswered}), flush=True)
 """
 
 
 def run_client(cluster: Cluster, requests: list[dict[str, Any]], timeout: float = 420,
-               batch: int = 1) -> subprocess.Popen[str]:
-    """The client process: `batch` > 1 sends the requests that many to a task (batch tasks)."""
-    process = subprocess.Popen([sys.executable, "-c", CLIENT, str(timeout), str(batch)], env=cluster.environment,
+               batch: int = 1, action: str = "sendSMS") -> subprocess.Popen[str]:
+    """The client process, running `action` for each request: `batch` > 1 sends the requests that
+    many to a task (batch tasks)."""
+    process = subprocess.Popen([sys.executable, "-c", CLIENT, str(timeout), str(batch), action], env=cluster.environment,
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert process.stdin is not None
     process.stdin.write(json.dumps(requests))

@@ -214,3 +214,42 @@ def test_a_broker_outage_loses_no_flow_and_starts_none_twice(cluster: Cluster, t
     finally:
         cluster.stop()
         broker.stop()
+
+
+def test_a_call_is_answered_through_the_receiver(cluster: Cluster) -> None:
+    """The voice trigger behind the webhook app, set up by COMPONENT_WEBHOOK_INPUTS as "press 1 to
+    be put through, else leave a message": someone calls a sandbox number, hears the greeting,
+    presses 1, the forward goes unanswered, and they leave a voicemail. Each step's webhook starts
+    one flow, naming its event."""
+    cluster.start_worker("flows", concurrency=4, include="engine_flows")
+    sandbox = cluster.sandbox
+    inputs = {"answer": "gather", "message": "Thanks for calling Acme.", "gatherPrompt": "Press 1 to talk to us.",
+              "afterGather": "forward", "forwardTo": "+15005559021", "voicemail": True}  # +15005559021 never answers
+    with running_receiver(cluster, COMPONENT_WEBHOOK_TRIGGER="voiceWebhook",
+                          COMPONENT_WEBHOOK_INPUTS=json.dumps(inputs)) as base:
+        call = sandbox.control("POST", "calls/inbound", {
+            "from": "+14155550188", "to": "+15005550006", "url": f"{base}/webhooks/voice"})["call"]
+        sid = call["sid"]
+        sandbox.control("GET", f"calls/{sid}?waitFor=gather&timeout=20")
+        sandbox.control("POST", f"calls/{sid}/digits", {"digits": "1"})
+        ended = sandbox.control("GET", f"calls/{sid}?waitFor=end&timeout=30")
+
+        events = ended["events"]
+        said = [e.get("text") for e in events if e.get("verb") == "Say"]
+        assert said[:2] == ["Thanks for calling Acme.", "Press 1 to talk to us."], events
+        assert any(e.get("verb") == "Gather" and e.get("digits") == "1" for e in events), events
+        assert any(e.get("verb") == "Dial" and e.get("to") == "+15005559021" and e.get("outcome") == "no-answer"
+                   for e in events), events
+        recorded = [e["recordingSid"] for e in events if e.get("verb") == "Record" and e.get("recordingSid")]
+        assert len(recorded) == 1, events
+        assert ended["call"]["status"] == "completed", ended["call"]
+
+        client = redis.Redis.from_url(cluster.redis_url)
+        expected = {"incoming-call": 1, "gather-result": 1, "dial-result": 1, "record-result": 1, "recording-ready": 1}
+        wait_until(lambda: client.llen("test:flows") >= sum(expected.values()), 60, "a flow per step of the call")
+        time.sleep(2)  # a late duplicate would show up here
+        flows = [json.loads(item) for item in client.lrange("test:flows", 0, -1)]
+        assert Counter(flow["event"] for flow in flows) == expected, flows
+        assert len({flow["key"] for flow in flows}) == len(flows), flows
+    print(f"\nvoice webhook: call {sid} answered, 1 pressed, forward unanswered, voicemail {recorded[0]}, "
+          f"{len(flows)} flows")
