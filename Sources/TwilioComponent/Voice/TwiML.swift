@@ -102,19 +102,15 @@ enum TwiMLVerb: Sendable, Equatable {
     }
 }
 
+// The option structs below take Swift's memberwise initialisers: every option defaults to nil
+// (unset, so the attribute is left out).
+
 /// `<Say>`: text spoken to the caller.
 struct TwiMLSay: Sendable, Equatable {
     var text: String
     var voice: String?
     var language: String?
     var loop: Int?
-
-    init(text: String, voice: String? = nil, language: String? = nil, loop: Int? = nil) {
-        self.text = text
-        self.voice = voice
-        self.language = language
-        self.loop = loop
-    }
 }
 
 /// `<Gather>`: collects digits or speech, saying or playing its prompts meanwhile.
@@ -130,24 +126,7 @@ struct TwiMLGather: Sendable, Equatable {
     var speechTimeout: String?
     var actionOnEmptyResult: Bool?
     /// Say, Play and Pause verbs; others are left out.
-    var prompts: [TwiMLVerb]
-
-    init(
-        action: String? = nil, method: String? = nil, input: String? = nil, numDigits: Int? = nil, timeout: Int? = nil,
-        finishOnKey: String? = nil, language: String? = nil, speechTimeout: String? = nil, actionOnEmptyResult: Bool? = nil,
-        prompts: [TwiMLVerb] = []
-    ) {
-        self.action = action
-        self.method = method
-        self.input = input
-        self.numDigits = numDigits
-        self.timeout = timeout
-        self.finishOnKey = finishOnKey
-        self.language = language
-        self.speechTimeout = speechTimeout
-        self.actionOnEmptyResult = actionOnEmptyResult
-        self.prompts = prompts
-    }
+    var prompts: [TwiMLVerb] = []
 }
 
 /// `<Dial>`: connects the caller to another party.
@@ -166,19 +145,6 @@ struct TwiMLDial: Sendable, Equatable {
     var timeLimit: Int?
     /// `do-not-record`, `record-from-answer`, ...
     var record: String?
-
-    init(
-        targets: [Target], timeout: Int? = nil, callerId: String? = nil, action: String? = nil, method: String? = nil,
-        timeLimit: Int? = nil, record: String? = nil
-    ) {
-        self.targets = targets
-        self.timeout = timeout
-        self.callerId = callerId
-        self.action = action
-        self.method = method
-        self.timeLimit = timeLimit
-        self.record = record
-    }
 }
 
 /// `<Record>`: records the caller (a voicemail).
@@ -193,21 +159,4 @@ struct TwiMLRecord: Sendable, Equatable {
     var recordingStatusCallback: String?
     var recordingStatusCallbackEvent: String?
     var trim: String?
-
-    init(
-        action: String? = nil, method: String? = nil, maxLength: Int? = nil, timeout: Int? = nil, finishOnKey: String? = nil,
-        playBeep: Bool? = nil, transcribe: Bool? = nil, recordingStatusCallback: String? = nil,
-        recordingStatusCallbackEvent: String? = nil, trim: String? = nil
-    ) {
-        self.action = action
-        self.method = method
-        self.maxLength = maxLength
-        self.timeout = timeout
-        self.finishOnKey = finishOnKey
-        self.playBeep = playBeep
-        self.transcribe = transcribe
-        self.recordingStatusCallback = recordingStatusCallback
-        self.recordingStatusCallbackEvent = recordingStatusCallbackEvent
-        self.trim = trim
-    }
 }
