@@ -244,6 +244,7 @@ if Context.environment["TWILIO_FUZZ"] == "1" {
         ("fuzz-inputs", ["ComponentCore", "ComponentManifest", "ComponentRuntime", "TwilioComponent"]),
         ("fuzz-webhook", ["ComponentCore", "ComponentHTTP", "ComponentRuntime", "TwilioComponent", .product(name: "Logging", package: "swift-log")]),  // @testable: debug only
         ("fuzz-serve-line", ["ComponentCore", "ComponentHost", "ComponentRuntime"]),
+        ("fuzz-hosts", ["ComponentHTTP", "TwilioComponent"]),  // @testable: debug only
     ]
     package.targets.append(.target(name: "FuzzerDriver", path: "Fuzz/FuzzerDriver"))
     for (name, dependencies) in fuzzTargets {

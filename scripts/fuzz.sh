@@ -7,7 +7,7 @@ set -eu
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 runs="${FUZZ_RUNS:-100000}"
-targets="fuzz-manifest fuzz-inputs fuzz-webhook fuzz-serve-line"
+targets="fuzz-manifest fuzz-inputs fuzz-webhook fuzz-serve-line fuzz-hosts"
 export TWILIO_FUZZ=1
 for target in $targets; do
     swift build --scratch-path .build-fuzz --product "$target" 2>&1 | grep -E "error|warning: unre|Compiling fuzz|Build" || true

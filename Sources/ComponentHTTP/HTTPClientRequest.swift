@@ -1,4 +1,5 @@
 public import ComponentCore
+public import Foundation
 public import HTTPTypes
 
 /// One request for an ``HTTPClient``: what to send (in swift-http-types' vocabulary), how long to
@@ -32,6 +33,10 @@ public struct HTTPClientRequest: Sendable {
     /// (GET, PUT, DELETE are; POST, PATCH are not); an element the manifest declares read-only or
     /// idempotent makes every request of it so.
     public var safeToRepeat: Bool?
+    /// Whether a failed response (its status and body) is final although its status is one that
+    /// is retried (a 429 whose body names a limit that waiting a moment does not lift): it is not
+    /// retried, and its error is permanent (``HTTPError/retryable`` false). `nil`: the status decides.
+    public var isFinalAnswer: (@Sendable (_ status: HTTPResponse.Status, _ body: Data) -> Bool)?
 
     /// The timeouts that apply: the request's, else the defaults.
     public var effectiveTimeouts: HTTPTimeouts { timeouts ?? HTTPTimeouts() }

@@ -45,7 +45,8 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
     public var maybeSent: Bool
     /// Why TLS refused the server, for `tls` errors.
     public var tlsFailure: TLSFailure?
-    /// Whether trying again unchanged cannot help (a proxy whose rules refuse the tunnel).
+    /// Whether trying again unchanged cannot help (a proxy whose rules refuse the tunnel, or an
+    /// answer the request's ``HTTPClientRequest/isFinalAnswer`` calls final).
     public var isPermanent: Bool
     /// Whether the caller's ``HTTPDeadline`` ended the request: it cut the last attempt short,
     /// or left no time for another.
@@ -54,6 +55,12 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
     /// `maximumResponseBytes`), so the transfer was stopped: asking for less, or allowing more,
     /// is what helps.
     public var responseTooLarge = false
+    /// Whether an attempt before the last may have done what the request asked
+    /// (``RetryPolicy/mayHaveTakenEffect(_:)``): it may have been sent and then timed out or lost
+    /// its connection, or it drew a 5xx that does not prove the server did not act. A 404 to a
+    /// retried DELETE means "already gone" only when this is true; after a 429 it means the
+    /// thing was never there.
+    public var earlierAttemptMayHaveTakenEffect = false
 
     /// An error.
     public init(

@@ -33,6 +33,12 @@ final class RequestAttempts<Transport: HTTPTransport> {
     private let serverClock: HTTPServerClock?
     private var attempts = 0
     private var mayHaveBeenSent = false
+    /// Whether an attempt concluded so far may have done what the request asks
+    /// (``RetryPolicy/mayHaveTakenEffect(_:)``).
+    private var anyMayHaveTakenEffect = false
+    /// The same for the attempts before the last one concluded: what its error reports as
+    /// ``HTTPError/earlierAttemptMayHaveTakenEffect``.
+    private var earlierMayHaveTakenEffect = false
     private var attemptStarted: ContinuousClock.Instant
     /// How the previous attempt ended: the request's error if the deadline stops the next one.
     private var lastResult: AttemptResult?
@@ -60,9 +66,11 @@ final class RequestAttempts<Transport: HTTPTransport> {
         if let deadline {
             let remaining = deadline - clock.now
             guard remaining > .zero else {
-                throw HTTPError(
+                var error = HTTPError(
                     kind: .timeout, method: request.method, url: displayURL, attempts: attempts,
                     message: "the overall deadline of \(request.effectiveTimeouts.overall!) passed", maybeSent: maybeSent)
+                error.earlierAttemptMayHaveTakenEffect = anyMayHaveTakenEffect
+                throw error
             }
             next.totalTimeout = min(next.totalTimeout, remaining)
             next.connectTimeout = min(next.connectTimeout, remaining)
@@ -127,7 +135,16 @@ final class RequestAttempts<Transport: HTTPTransport> {
             outcome = .failure(failure)
             if failure.requestMayHaveBeenSent { mayHaveBeenSent = true }
         }
-        let (retry, reason) = policy.shouldRetry(outcome, repeatable: request.isRepeatable, accepted: request.acceptedStatuses)
+        earlierMayHaveTakenEffect = anyMayHaveTakenEffect
+        if RetryPolicy.mayHaveTakenEffect(outcome) { anyMayHaveTakenEffect = true }
+        var (retry, reason) = policy.shouldRetry(outcome, repeatable: request.isRepeatable, accepted: request.acceptedStatuses)
+        let isFinalAnswer =
+            result.response.map { response in
+                !request.acceptedStatuses.contains(response.status.code) && request.isFinalAnswer?(response.status, response.body) == true
+            } ?? false
+        if retry, isFinalAnswer {
+            (retry, reason) = (false, "status \(result.response?.status.code ?? 0) whose body says trying again cannot help")
+        }
         let canRetry = retry && attempts <= policy.maxRetries && !Task.isCancelled
 
         var delay = Duration.zero
@@ -166,6 +183,7 @@ final class RequestAttempts<Transport: HTTPTransport> {
             if let giveUpReason { notes.append(giveUpReason) }
             var error = error(for: result, notes: notes)
             error.endedAtDeadline = cutShort || noTimeBeforeDeadline
+            if isFinalAnswer { error.isPermanent = true }
             throw error
         }
         lastResult = result
@@ -174,18 +192,23 @@ final class RequestAttempts<Transport: HTTPTransport> {
 
     /// The error for a task cancelled while it waited to try again.
     func cancelledWhileWaiting() -> HTTPError {
-        HTTPError(
+        var error = HTTPError(
             kind: .cancelled, method: request.method, url: displayURL, attempts: attempts,
             message: "the request was cancelled while waiting to retry", maybeSent: maybeSent)
+        error.earlierAttemptMayHaveTakenEffect = anyMayHaveTakenEffect
+        return error
     }
 
+    /// The error for `result`, the last attempt concluded.
     private func error(for result: AttemptResult, notes: [String]) -> HTTPError {
         let suffix = notes.map { "; " + $0 }.joined()
         if let response = result.response {
-            return HTTPError(
+            var error = HTTPError(
                 kind: .upstream, method: request.method, url: displayURL, status: response.status, headerFields: response.headerFields,
                 body: response.body, attempts: attempts,
                 message: "the server answered \(response.status.code) (\(response.status.phrase))\(suffix)", maybeSent: maybeSent)
+            error.earlierAttemptMayHaveTakenEffect = earlierMayHaveTakenEffect
+            return error
         }
         let failure = result.failure!
         let kind: HTTPError.Kind
@@ -200,6 +223,7 @@ final class RequestAttempts<Transport: HTTPTransport> {
             kind: kind, method: request.method, url: displayURL, attempts: attempts, curlCode: failure.curlCode,
             message: failure.message + suffix, maybeSent: maybeSent, tlsFailure: failure.tls, isPermanent: failure.isPermanent)
         error.responseTooLarge = failure.responseTooLarge
+        error.earlierAttemptMayHaveTakenEffect = earlierMayHaveTakenEffect
         return error
     }
 

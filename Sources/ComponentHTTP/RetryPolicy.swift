@@ -106,6 +106,21 @@ public struct RetryPolicy: Sendable, Hashable {
     static func retries(permanentFailure: Bool, mayHaveTakenEffect: Bool) -> Bool {
         !permanentFailure && !mayHaveTakenEffect
     }
+
+    /// Whether an attempt that ended with `outcome` may have done what it asked, whatever the
+    /// method: its bytes may have left and nothing the server said proves it did not act. A
+    /// failure after the request may have been sent may have; so may a 5xx, except one that says
+    /// the server did not process the request: a 503 with `Retry-After` (unavailable, come back
+    /// later). A 429 and every other answer below 500 say it did not act.
+    public static func mayHaveTakenEffect(_ outcome: AttemptOutcome) -> Bool {
+        switch outcome {
+        case .response(let status, let headerFields):
+            guard (500..<600).contains(status.code) else { return false }
+            return !(status.code == 503 && headerFields[.retryAfter] != nil)
+        case .failure(let failure):
+            return failure.requestMayHaveBeenSent
+        }
+    }
 }
 
 extension HTTPError {
@@ -116,7 +131,7 @@ extension HTTPError {
     public var retryable: Bool {
         guard !maybeSent else { return false }
         switch kind {
-        case .upstream: return RetryPolicy.retries(status: status?.code ?? 0, mayHaveTakenEffect: false)
+        case .upstream: return !isPermanent && RetryPolicy.retries(status: status?.code ?? 0, mayHaveTakenEffect: false)
         case .network, .timeout: return RetryPolicy.retries(permanentFailure: isPermanent, mayHaveTakenEffect: false)
         case .deadlineExceeded, .cancelled: return true
         case .invalidRequest, .tls: return false

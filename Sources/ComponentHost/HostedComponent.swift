@@ -15,8 +15,9 @@ public enum ManifestSource: Sendable {
 /// credentials when the front end allows it: run-action by default, the engine front end with
 /// `--sandbox`. It keeps its state between runs in a file.
 public protocol ServiceSandbox: Sendable {
-    /// Starts the stand-in with its state in `stateFile` (created when missing).
-    func start(stateFile: String) async throws -> StartedSandbox
+    /// Starts the stand-in with its state in `stateFile` (created when missing); with `reset`, it
+    /// first empties that state and whatever the stand-in keeps beside it.
+    func start(stateFile: String, reset: Bool) async throws -> StartedSandbox
 }
 
 /// A started stand-in: where it listens, the connection it accepts, and how to stop it.
@@ -188,8 +189,7 @@ public struct HostedComponent: Sendable {
 
         // No credentials anywhere: the sandbox stands in, keeping its state between runs.
         let stateFile = Self.sandboxStateFile(request.environment, component: manifest.key)
-        if request.resetsSandbox { try? FileManager.default.removeItem(atPath: stateFile) }
-        let running = try await sandbox.start(stateFile: stateFile)
+        let running = try await sandbox.start(stateFile: stateFile, reset: request.resetsSandbox)
         request.notice(
             "No credentials set (\(connectionHelp)): using the built-in sandbox at \(running.baseURL), which keeps its state in \(stateFile)."
         )

@@ -22,7 +22,7 @@ public struct SandboxExecutable: ServiceSandbox {
 
     /// Starts `twilio-sandbox` (beside this executable, else on `PATH`) on a free loopback port
     /// with `stateFile`, and reads the settings it prints.
-    public func start(stateFile: String) async throws -> StartedSandbox {
+    public func start(stateFile: String, reset: Bool) async throws -> StartedSandbox {
         guard let executable = Self.locate() else {
             throw LaunchError(
                 description:
@@ -39,7 +39,9 @@ public struct SandboxExecutable: ServiceSandbox {
             defer { announce.finish() }
             return try await Subprocess.run(
                 .path(FilePath(executable)),
-                arguments: ["--port", "0", "--state", stateFile, "--step-ms", "1000", "--call-grace-ms", "4000"],
+                arguments: Arguments(
+                    ["--port", "0", "--state", stateFile, "--step-ms", "1000", "--call-grace-ms", "4000"] + (reset ? ["--reset-state"] : [])
+                ),
                 platformOptions: Self.stopOptions, input: .none, output: .sequence, error: .discarded
             ) { execution in
                 // The banner: "TWILIO_API_BASE_URL=...", "TWILIO_ACCOUNT_SID=...", "TWILIO_AUTH_TOKEN=...", ...

@@ -8,7 +8,8 @@ public struct InProcessSandbox: ServiceSandbox {
     public init() {}
 
     /// Starts the sandbox in this process with `stateFile`, advancing messages and calls every second.
-    public func start(stateFile: String) async throws -> StartedSandbox {
+    public func start(stateFile: String, reset: Bool) async throws -> StartedSandbox {
+        if reset { TwilioSandbox.removeState(stateFile: stateFile) }
         let sandbox = try await TwilioSandbox.start(SandboxConfiguration(stateFile: stateFile, lifecycleStep: .seconds(1)))
         let credentials = sandbox.credentials
         return StartedSandbox(

@@ -126,6 +126,7 @@ public enum TwilioSandbox {
         logger.logLevel = configuration.logLevel
         let store = try SandboxStore(stateFile: configuration.stateFile)
         let voiceStore = try VoiceStore(stateFile: configuration.stateFile)
+        let verifyStore = try VerifyStore(stateFile: configuration.stateFile)
         let step =
             Double(configuration.lifecycleStep.components.seconds) + Double(configuration.lifecycleStep.components.attoseconds) / 1e18
         // Bounded before the conversion, which traps on a Duration beyond Int's milliseconds.
@@ -134,7 +135,7 @@ public enum TwilioSandbox {
         let core = SandboxCore(
             credentials: configuration.credentials, store: store, step: step, latency: configuration.latency,
             webhookClient: configuration.webhookClient, clockOffsetMilliseconds: Int((offset / .milliseconds(1)).rounded()),
-            voiceStore: voiceStore, logger: logger)
+            voiceStore: voiceStore, verifyStore: verifyStore, logger: logger)
         do {
             return try await serve(core: core, configuration: configuration, logger: logger)
         } catch {

@@ -8,7 +8,8 @@ import TwilioSandbox
 struct TwilioSandboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "twilio-sandbox",
-        abstract: "Serve Twilio's Messages, Calls and Recordings APIs locally, for trying and testing without an account.",
+        abstract:
+            "Serve Twilio's Messages, Calls, Recordings, Verify and Lookup APIs locally, for trying and testing without an account.",
         discussion: """
             Prints the base URL and the test credentials it accepts, then serves until stopped \
             (Ctrl-C). Point a client at it with TWILIO_API_BASE_URL. Messages move queued → sending → \
@@ -29,6 +30,15 @@ struct TwilioSandboxCommand: AsyncParsableCommand {
             machine. GET /__sandbox/calls/{CA} says what a call did; POST /__sandbox/calls/inbound \
             rings one of the sandbox's numbers and answers with the TwiML its voice URL returns. \
             On SIGTERM, calls still running get --call-grace-ms to end before they are stopped.
+
+            Every product is served at Twilio's own paths on this one address (/2010-04-01/..., \
+            Verify's /v2/Services/..., Lookup's /v2/PhoneNumbers/...), so one base URL points a \
+            client's every Twilio host here. Verify sends no message: the codes it would have sent \
+            are shown only by GET /__sandbox/verifications?to=..., never in the API's answers, and \
+            are kept encrypted in --state. Lookup answers Twilio's documented examples as \
+            documented and every other number the same way each time. Message media, redaction and \
+            the account's incoming numbers (+15005550006, +15017122661; their webhook URLs can be \
+            set) are served too.
 
             With --tls it serves HTTPS, HTTP/2 and HTTP/1.1 by ALPN (HTTP/1.1 only with \
             --no-http2), with a certificate for localhost, 127.0.0.1 and ::1 from a CA it makes \
@@ -62,7 +72,9 @@ struct TwilioSandboxCommand: AsyncParsableCommand {
         help: ArgumentHelp("Keep messages in this file, and calls and recordings in <file>.voice.json, between runs.", valueName: "file"))
     var stateFile: String?
 
-    @Flag(name: .customLong("reset-state"), help: "Start from an empty state file.")
+    @Flag(
+        name: .customLong("reset-state"),
+        help: "Start from empty state: removes the state file and the calls, recordings and Verify records kept beside it.")
     var resetState = false
 
     @Option(name: .customLong("step-ms"), help: "Milliseconds per lifecycle step (0: delivered at once).")
@@ -148,10 +160,7 @@ struct TwilioSandboxCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        if resetState, let stateFile {
-            try? FileManager.default.removeItem(atPath: stateFile)
-            try? FileManager.default.removeItem(atPath: stateFile + ".voice.json")  // the calls and recordings beside it
-        }
+        if resetState, let stateFile { TwilioSandbox.removeState(stateFile: stateFile) }
         let sandbox: RunningSandbox
         do {
             sandbox = try await TwilioSandbox.start(

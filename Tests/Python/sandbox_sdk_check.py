@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qsl
 
 import twilio
-from twilio.base.exceptions import TwilioRestException
+from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
@@ -140,4 +140,91 @@ assert len(recordings) == 1 and recordings[0].source == "OutboundAPI", recording
 recording = token_client.recordings(recordings[0].sid).fetch()
 assert recording.call_sid == call.sid and recording.duration == fetched_call.duration, (recording.duration, fetched_call.duration)
 report["calls"] = {"created": call.sid[:2], "status": fetched_call.status, "hungUp": hung_up.status, "listed": len(listed_calls), "recordings": len(recordings)}
+# Message media, redaction, deletion and incoming phone numbers.
+mms = client.messages.create(to="+14155550100", from_="+15005550006", media_url=["https://example.com/a.png", "https://example.com/b.jpg"])
+media = client.messages(mms.sid).media.list()
+assert [m.content_type for m in media] == ["image/png", "image/jpeg"] and all(m.parent_sid == mms.sid for m in media), media
+one = client.messages(mms.sid).media(media[1].sid).fetch()
+assert one.sid == media[1].sid and one.content_type == "image/jpeg", one
+assert client.messages(mms.sid).media(media[1].sid).delete() is True
+assert [m.sid for m in client.messages(mms.sid).media.list()] == [media[0].sid]
+assert token_client.messages(mms.sid).fetch().num_media == "1"
+assert client.messages(mms.sid).update(body="").body == ""
+assert client.messages(mms.sid).delete() is True
+try:
+    client.messages(mms.sid).media.list()
+    raise AssertionError("a deleted message's media still listed")
+except TwilioException as error:  # a list's page that fails is reported without the status
+    assert "HTTP 404" in str(error) and '"code":20404' in str(error), error
+numbers = client.incoming_phone_numbers.list(phone_number="+15005550006")
+assert [n.phone_number for n in numbers] == ["+15005550006"] and numbers[0].sms_url == "", numbers
+configured = client.incoming_phone_numbers(numbers[0].sid).update(sms_url="https://example.com/sms", voice_url="https://example.com/voice")
+assert (configured.sms_url, configured.voice_url, configured.sms_method) == ("https://example.com/sms", "https://example.com/voice", "POST"), configured
+try:
+    client.incoming_phone_numbers(numbers[0].sid).update(voice_method="PUT")
+    raise AssertionError("an invalid method was accepted")
+except TwilioRestException as error:
+    assert error.status == 400 and error.code == 21403, (error.status, error.code)
+assert token_client.incoming_phone_numbers(numbers[0].sid).fetch().voice_url == "https://example.com/voice"
+report["mediaAndNumbers"] = {"media": len(media), "afterDelete": 1, "numbers": len(client.incoming_phone_numbers.list()), "configured": configured.sms_url}
+
+# Verify and Lookup: each domain pointed at the sandbox, which serves them at Twilio's own paths.
+# The code comes from the sandbox's control endpoint, the only place it is revealed.
+for each in (client, token_client):
+    each.verify.base_url = base
+    each.lookups.base_url = base
+import urllib.parse
+
+
+def sandbox_code(to):
+    with urllib.request.urlopen(f"{base}/__sandbox/verifications?to={urllib.parse.quote(to)}") as answer:
+        return json.loads(answer.read())["verifications"][0]["code"]
+
+
+service = client.verify.v2.services.create(friendly_name="SDK check", code_length=5)
+assert service.sid.startswith("VA") and service.code_length == 5, service
+client.verify.v2.services.create(friendly_name="SDK check 2")
+assert len(client.verify.v2.services.list(page_size=1)) == 2  # follows meta.next_page_url to the sandbox
+verification = client.verify.v2.services(service.sid).verifications.create(to="+14155550130", channel="sms", locale="en")
+assert verification.status == "pending" and verification.sid.startswith("VE") and len(verification.send_code_attempts) == 1, verification
+code = sandbox_code("+14155550130")
+assert len(code) == 5
+wrong = client.verify.v2.services(service.sid).verification_checks.create(to="+14155550130", code="00000" if code != "00000" else "11111")
+assert wrong.status == "pending" and wrong.valid is False, wrong.status
+approved = token_client.verify.v2.services(service.sid).verification_checks.create(verification_sid=verification.sid, code=code)
+assert approved.status == "approved" and approved.valid is True, approved.status
+try:
+    client.verify.v2.services(service.sid).verification_checks.create(to="+14155550130", code=code)
+    raise AssertionError("a check after approval passed")
+except TwilioRestException as error:
+    assert error.status == 404 and error.code == 20404, (error.status, error.code)
+client.verify.v2.services(service.sid).verifications.create(to="+14155550131", channel="call")
+for _ in range(5):
+    client.verify.v2.services(service.sid).verification_checks.create(to="+14155550131", code="99999x")
+try:
+    client.verify.v2.services(service.sid).verification_checks.create(to="+14155550131", code=sandbox_code("+14155550131"))
+    raise AssertionError("a sixth check passed")
+except TwilioRestException as error:
+    assert error.status == 429 and error.code == 60202, (error.status, error.code)
+to_cancel = client.verify.v2.services(service.sid).verifications.create(to="user@example.com", channel="email")
+canceled = client.verify.v2.services(service.sid).verifications(to_cancel.sid).update(status="canceled")
+assert canceled.status == "canceled" and client.verify.v2.services(service.sid).verifications(to_cancel.sid).fetch().status == "canceled"
+try:
+    client.verify.v2.services(service.sid).verifications.create(to="+14155550132", channel="whatsapp")
+    raise AssertionError("WhatsApp without a sender was sent")
+except TwilioRestException as error:
+    assert error.status == 400 and error.code == 60223, (error.status, error.code)
+report["verify"] = {"service": service.sid[:2], "wrong": wrong.status, "approved": approved.status, "afterApproval": 20404, "sixthCheck": 60202, "canceled": canceled.status, "whatsapp": 60223}
+
+looked_up = client.lookups.v2.phone_numbers("+14159929960").fetch(fields="line_type_intelligence,caller_name")
+assert looked_up.valid is True and looked_up.national_format == "(415) 992-9960", looked_up
+national = token_client.lookups.v2.phone_numbers("07772 000001").fetch(country_code="GB", fields="sim_swap")
+assert national.phone_number == "+447772000001" and national.sim_swap["carrier_name"] == "Vodafone UK", national
+invalid = client.lookups.v2.phone_numbers("+141599299600").fetch()
+try:
+    client.lookups.v2.phone_numbers("+14159929960").fetch(fields="carrier")
+    raise AssertionError("an unknown field was accepted")
+except TwilioRestException as error:
+    assert error.status == 400 and error.code == 60200, (error.status, error.code)
+report["lookup"] = {"type": looked_up.line_type_intelligence["type"], "callerName": looked_up.caller_name["caller_name"], "national": national.phone_number, "invalid": invalid.validation_errors}
 print(json.dumps(report))

@@ -33,9 +33,12 @@ import TwilioComponent
                 "# Twilio Component", "## Description", "## Connections", "### Twilio API Key Connection",
                 "### Twilio Auth Token Connection",
                 "## Triggers", "### New Messages", "### New Recordings", "### Voice Webhook", "### Webhook",
-                "## Actions", "### Delete Recording", "### Get Call", "### Get Recording", "### Get SMS", "### List Calls",
-                "### List Recordings", "### List SMS messages", "### Make Call", "### Raw Request", "### Send SMS", "### Update Call",
-                "## Data Sources", "### Select Message",
+                "## Actions", "### Cancel Verification", "### Check Verification", "### Configure Number Webhooks",
+                "### Create Verify Service", "### Delete Message", "### Delete Recording", "### Get Call", "### Get Message Media",
+                "### Get Recording", "### Get SMS", "### List Calls", "### List Message Media", "### List Recordings",
+                "### List SMS messages", "### Lookup Phone Number", "### Make Call", "### Raw Request", "### Redact Message",
+                "### Restore Number Webhooks", "### Send SMS", "### Send Verification", "### Update Call",
+                "## Data Sources", "### Select Message", "### Select Phone Number",
             ])
         #expect(page.contains("Receive and validate webhook requests from Twilio for webhooks you configure. | key: `webhook`"))
         #expect(page.contains("picked from data source `selectMessage`"))

@@ -1,9 +1,12 @@
 import ComponentCore
+import ComponentRuntime
 import Foundation
 import Synchronization
 import TestSupport
 import Testing
 import TwilioSandbox
+
+@testable import TwilioComponent
 
 /// rawRequest end to end: against the sandbox, and against a recording test server (to see the
 /// exact request libcurl sent).
@@ -46,18 +49,103 @@ import TwilioSandbox
         }
     }
 
+    /// Absolute URLs anywhere but the known products' https hosts (or the run's override) are
+    /// refused before any request: the recorder standing in for Twilio sees nothing.
     @Test(arguments: [
         "https://example.com/2010-04-01/Accounts", "http://api.twilio.com/2010-04-01/Accounts.json", "//evil.test/steal",
-        "https://twilio.com.evil.test/x", "ftp://api.twilio.com/x",
+        "https://twilio.com.evil.test/x", "ftp://api.twilio.com/x", "https://evil.twilio.com/v2/Services",
+        "https://studio.twilio.com/v2/Flows", "https://twilio.com.evil.net/x", "https://api.twilio.com@evil.net/x",
+        "https://api.twilio.com:8443/x", "http://verify.twilio.com/v2/Services", "https://lookups.twilio.com.evil.net/v2/PhoneNumbers/x",
     ])
     func refusesAbsoluteURLsToOtherHosts(url: String) async throws {
-        try await withHarness { harness throws in
+        try await withRecorder { harness, server in
             let output = await harness.run(["rawRequest", "--input", "method=GET", "--input", "url=\(url)"])
             #expect(output.exitCode == 2)
             #expect(output.error["input"] == "url")
+            let message = output.error["message"]?.stringValue ?? ""
+            #expect(message.hasPrefix("Input 'url' (URL) points to "), "\(message)")
             #expect(
-                output.error["message"]?.stringValue?.contains(
-                    "rawRequest only sends to https://*.twilio.com, so your credentials never go elsewhere") == true)
+                message.contains(
+                    "which is not one of the Twilio hosts this component sends its credentials to: rawRequest sends only to https://api.twilio.com, https://verify.twilio.com and https://lookups.twilio.com (or their {edge}.{region} hosts), or to the run's base URL."
+                ), "\(message)")
+            #expect(server.requests.isEmpty)
+        }
+    }
+
+    /// The host lock itself: the products' hosts (with or without `{edge}.{region}`) and the run's
+    /// override pass unchanged; paths go to the API's base.
+    @Test func locksAbsoluteURLsToTheProductsHostsAndTheOverride() throws {
+        let account = "AC" + String(repeating: "a", count: 32)
+        func resolve(_ url: String, override: String? = nil) throws -> String {
+            try RawRequest.resolve(url, accountSid: account, apiBaseURL: "https://api.dublin.ie1.twilio.com", override: override)
+        }
+        for url in [
+            "https://api.twilio.com/2010-04-01/Accounts.json", "https://verify.twilio.com/v2/Services",
+            "https://lookups.twilio.com/v2/PhoneNumbers/+14155550100", "https://verify.dublin.ie1.twilio.com/v2/Services",
+            "https://LOOKUPS.sydney.au1.twilio.com/v2/PhoneNumbers/x", "https://api.twilio.com:443/x",
+        ] {
+            #expect(try resolve(url) == url)
+        }
+        // Scheme-relative is https, in full: ServiceClient takes anything starting with `/` for a path.
+        #expect(try resolve("//verify.twilio.com/v2/Services") == "https://verify.twilio.com/v2/Services")
+        // Rebuilt from curl's reading: the port as curl reads it, no fragment.
+        #expect(try resolve("https://api.twilio.com:0443/x?a=1#@evil.net") == "https://api.twilio.com:443/x?a=1")
+        #expect(
+            try resolve("/Accounts/$TWILIO_ACCOUNT_SID.json") == "https://api.dublin.ie1.twilio.com/2010-04-01/Accounts/\(account).json")
+        #expect(try resolve("http://127.0.0.1:9/v2/Services", override: "http://127.0.0.1:9") == "http://127.0.0.1:9/v2/Services")
+        // An override with a path of its own: a URL already on it keeps its path as given.
+        #expect(
+            try resolve("http://127.0.0.1:9/twilio/2010-04-01/Accounts.json", override: "http://127.0.0.1:9/twilio")
+                == "http://127.0.0.1:9/twilio/2010-04-01/Accounts.json")
+        for refused in [
+            ("http://127.0.0.1:10/v2/Services", "http://127.0.0.1:9"), ("https://127.0.0.1:9/x", "http://127.0.0.1:9"),
+            ("http://user@127.0.0.1:9/x", "http://127.0.0.1:9"), ("https://evil.twilio.com/x", nil),
+            ("https://api.ie1.twilio.com/x", nil), ("https://api.twilio.com@evil.net/x", nil),
+            // Authorities another parser could map to a product's host: refused, whatever curl makes of them.
+            ("https://ａpi.twilio.com/x", nil), ("https://api%2etwilio.com/x", nil), ("https://api.twilio%2ecom/x", nil),
+            ("https://api.twilio.com\\@evil.net/x", nil), ("https://evil.net\\.api.twilio.com/x", nil),
+            ("https://evil.net#@api.twilio.com/x", nil), ("https://evil.net?@api.twilio.com/x", nil),
+            ("https://api.twilio.com./x", nil), ("//evil.net/x", nil), ("https://api.twilio.com:0/x", nil),
+            ("https://ａpi.twilio.com/x", "http://127.0.0.1:9"), ("http://127.0.0.1%3a9/x", "http://127.0.0.1:9"),
+        ] {
+            #expect(throws: ComponentError.self, "\(refused)") { try resolve(refused.0, override: refused.1) }
+        }
+    }
+
+    /// With the run's base URL set (a sandbox, a proxy), a product's full URL goes there, path and
+    /// query kept: the override stands for every Twilio host, so rawRequest reaches its Verify and
+    /// Lookup too, and never the real Twilio.
+    @Test func movesProductURLsOntoTheOverride() throws {
+        let account = "AC" + String(repeating: "a", count: 32)
+        func resolve(_ url: String) throws -> String {
+            try RawRequest.resolve(url, accountSid: account, apiBaseURL: "http://127.0.0.1:9", override: "http://127.0.0.1:9/")
+        }
+        #expect(try resolve("https://verify.twilio.com/v2/Services?PageSize=1") == "http://127.0.0.1:9/v2/Services?PageSize=1")
+        #expect(
+            try resolve("https://lookups.dublin.ie1.twilio.com/v2/PhoneNumbers/%2B1415") == "http://127.0.0.1:9/v2/PhoneNumbers/%2B1415")
+        #expect(
+            try resolve("//api.twilio.com/2010-04-01/Accounts/$TWILIO_ACCOUNT_SID.json")
+                == "http://127.0.0.1:9/2010-04-01/Accounts/\(account).json")
+        #expect(try resolve("http://127.0.0.1:9/v2/Services#frag") == "http://127.0.0.1:9/v2/Services")
+    }
+
+    /// End to end: full Verify, Lookup and scheme-relative API URLs arrive at the run's base URL.
+    @Test func fullTwilioURLsReachTheRunsBaseURL() async throws {
+        try await withRecorder { harness, server in
+            let service = "VA" + String(repeating: "a", count: 32)
+            for (url, target) in [
+                ("https://verify.twilio.com/v2/Services/\(service)?PageSize=1", "/v2/Services/\(service)?PageSize=1"),
+                ("https://lookups.twilio.com/v2/PhoneNumbers/%2B14155550100", "/v2/PhoneNumbers/%2B14155550100"),
+                (
+                    "//api.twilio.com/2010-04-01/Accounts/$TWILIO_ACCOUNT_SID.json",
+                    "/2010-04-01/Accounts/\(SandboxCredentials.default.accountSid).json"
+                ),
+            ] {
+                let output = await harness.run(["rawRequest", "--input", "method=GET", "--input", "url=\(url)"])
+                #expect(output.exitCode == 0, "\(url): \(output.stdout)")
+                #expect(server.requests.last?.target == target, "\(url)")
+            }
+            #expect(server.requests.count == 3)
         }
     }
 

@@ -1,3 +1,6 @@
+import ComponentCore
+import ComponentRuntime
+import Logging
 import TestSupport
 import Testing
 
@@ -39,10 +42,51 @@ import Testing
         #expect(TwilioHosts.baseURL(region: nil, edge: "ashburn") == "https://api.ashburn.us1.twilio.com")
         #expect(TwilioHosts.baseURL(region: "ie1", edge: nil) == "https://api.dublin.ie1.twilio.com")
         #expect(TwilioHosts.baseURL(region: "au1", edge: "sydney") == "https://api.sydney.au1.twilio.com")
-        #expect(TwilioHosts.isTwilioHost("api.dublin.ie1.twilio.com"))
-        #expect(TwilioHosts.isTwilioHost("messaging.twilio.com"))
-        #expect(!TwilioHosts.isTwilioHost("twilio.com.evil.test"))
-        #expect(!TwilioHosts.isTwilioHost("eviltwilio.com"))
+    }
+
+    /// Every product's host follows the same rule as the SDKs' `get_hostname`: `{product}.{edge}.{region}.twilio.com`.
+    @Test(arguments: [TwilioHosts.Product.verify, .lookups])
+    func choosesEveryProductsHostTheSameWay(product: TwilioHosts.Product) {
+        let name = product.rawValue
+        #expect(TwilioHosts.baseURL(product, region: nil, edge: nil) == "https://\(name).twilio.com")
+        #expect(TwilioHosts.baseURL(product, region: "US1", edge: nil) == "https://\(name).twilio.com")
+        #expect(TwilioHosts.baseURL(product, region: nil, edge: "ashburn") == "https://\(name).ashburn.us1.twilio.com")
+        #expect(TwilioHosts.baseURL(product, region: "ie1", edge: nil) == "https://\(name).dublin.ie1.twilio.com")
+        #expect(TwilioHosts.baseURL(product, region: "au1", edge: "sydney") == "https://\(name).sydney.au1.twilio.com")
+        #expect(TwilioHosts.baseURL(product, region: "xx9", edge: "") == "https://\(name).ashburn.xx9.twilio.com")
+    }
+
+    /// The client of one invocation: each product on its host for the connection's region and
+    /// edge, and every one of them (api, verify, lookups) on the run's override when it has one.
+    @Test func theClientSendsEachProductToItsHostOrAllToTheOverride() throws {
+        let fields: JSONObject = [
+            "accountSid": .string("AC" + String(repeating: "a", count: 32)), "authToken": "token-1234", "region": "ie1", "edge": "dublin",
+        ]
+        let context = ActionContext(
+            logger: Logger(label: "rules"),
+            connection: ResolvedConnection(key: "authToken", fields: ResolvedInputs(values: fields, secretKeys: ["authToken"])),
+            invocationID: "rules", debug: false, elementKey: "lookupPhoneNumber")
+        let regional = try TwilioAPI(context: context, settings: ServiceSettings())
+        #expect(regional.baseURL(of: .api) == "https://api.dublin.ie1.twilio.com")
+        #expect(regional.baseURL(of: .verify) == "https://verify.dublin.ie1.twilio.com")
+        #expect(regional.baseURL(of: .lookups) == "https://lookups.dublin.ie1.twilio.com")
+        let overridden = try TwilioAPI(context: context, settings: ServiceSettings(baseURL: "http://127.0.0.1:8080/"))
+        for product in TwilioHosts.Product.allCases { #expect(overridden.baseURL(of: product) == "http://127.0.0.1:8080") }
+    }
+
+    @Test func knowsOnlyTheProductsHosts() {
+        #expect(TwilioHosts.product(ofHost: "api.twilio.com") == .api)
+        #expect(TwilioHosts.product(ofHost: "Verify.Twilio.com") == .verify)
+        #expect(TwilioHosts.product(ofHost: "lookups.twilio.com") == .lookups)
+        #expect(TwilioHosts.product(ofHost: "api.dublin.ie1.twilio.com") == .api)
+        #expect(TwilioHosts.product(ofHost: "verify.sao-paulo.br1.twilio.com") == .verify)
+        for host in [
+            "twilio.com", "evil.twilio.com", "studio.twilio.com", "messaging.twilio.com", "twilio.com.evil.net", "eviltwilio.com",
+            "api.twilio.com.evil.net", "api.ie1.twilio.com", "api.a.b.c.twilio.com", "api..us1.twilio.com", "api.-x.us1.twilio.com",
+            "api.dub_lin.ie1.twilio.com", "", "api.twilio.net",
+        ] {
+            #expect(TwilioHosts.product(ofHost: host) == nil, "\(host)")
+        }
     }
 
     @Test func encodesAndSplitsLikeTwilio() {

@@ -403,6 +403,23 @@ import TwilioSandbox
         }
     }
 
+    /// A 429 says Twilio did nothing: a 21220 on the retry after it is the call's state before this
+    /// run asked, an error as at the first attempt.
+    @Test func aHangUpRetriedAfterA429ReportsTheEndedCall() async throws {
+        let posts = TestHTTPServer.script(
+            [.json(429, #"{"code": 20429, "message": "Too Many Requests", "status": 429}"#)],
+            then: .json(400, #"{"code": 21220, "message": "Invalid call state for update", "status": 400}"#))
+        try await withTwilio({ request in
+            // The call has ended, so taking the 21220 for "done" would answer with it.
+            request.method == "POST" ? posts(request) : .json(200, Self.twilioCall(status: "completed"))
+        }) { harness, server in
+            let output = await harness.run(["updateCall"] + Harness.inputs(["callSid": Self.callSid, "status": "completed"]))
+            #expect(output.exitCode == 4, "\(output.stdout)")
+            #expect(output.error["code"] == 21220)
+            #expect(server.requests.map(\.method) == ["POST", "POST"])
+        }
+    }
+
     @Test func updateCallRefusesBadInputsBeforeAnyRequest() async throws {
         try await withTwilio { harness, server in
             let both = await harness.run(
@@ -492,6 +509,29 @@ import TwilioSandbox
             let output = await harness.run(["deleteRecording", "--input", "recordingSid=\(Self.recordingSid)"])
             #expect(output.data == ["sid": .string(Self.recordingSid), "deleted": true, "alreadyGone": false])
             #expect(server.requests.map(\.target) == ["/2010-04-01/Accounts/\(Self.account)/Recordings/\(Self.recordingSid).json"])
+        }
+    }
+
+    /// A 429 says Twilio did nothing, so a 404 on the retry after it means the recording never
+    /// was there (a mistyped SID, another account): an error, not "already gone". After a 500 the
+    /// first DELETE may have removed it.
+    @Test func aDeleteRetriedAfterA429ReportsTheMissingRecording() async throws {
+        let notFound = TestHTTPServer.Action.json(404, #"{"code": 20404, "message": "Not found", "status": 404}"#)
+        try await withTwilio(
+            TestHTTPServer.script([.json(429, #"{"code": 20429, "message": "Too Many Requests", "status": 429}"#)], then: notFound)
+        ) { harness, server in
+            let output = await harness.run(["deleteRecording", "--input", "recordingSid=\(Self.recordingSid)"])
+            #expect(output.exitCode == 4, "\(output.stdout)")
+            #expect(output.error["code"] == 20404)
+            #expect(server.requests.count == 2)
+        }
+        try await withTwilio(
+            TestHTTPServer.script([.json(500, #"{"code": 20500, "message": "Internal Server Error", "status": 500}"#)], then: notFound)
+        ) { harness, server in
+            let output = await harness.run(["deleteRecording", "--input", "recordingSid=\(Self.recordingSid)"])
+            #expect(output.exitCode == 0, "\(output.stdout)")
+            #expect(output.data == ["sid": .string(Self.recordingSid), "deleted": true, "alreadyGone": true])
+            #expect(server.requests.count == 2)
         }
     }
 

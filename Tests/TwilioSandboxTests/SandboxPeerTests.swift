@@ -15,6 +15,10 @@ import TwilioSandbox
             #expect(output.exitCode == 0, "\(output.stderr)")
             let report = try JSONParser.parse(output.stdout)
             #expect(report["checked"]?.arrayValue?.count == 22, "\(output.stdout)")
+            // Message media and incoming phone numbers.
+            #expect(report["mediaAndNumbers"]?.arrayValue?.count == 9, "\(output.stdout)")
+            // Verify v2 and Lookup v2, against their own descriptions.
+            #expect(report["verifyAndLookup"]?.arrayValue?.count == 20, "\(output.stdout)")
         }
     }
 
@@ -33,6 +37,18 @@ import TwilioSandbox
             #expect(report["callbacks"] == ["sending", "sent", "delivered"])
             #expect(report["badCredentials"] == 20003)
             #expect(report["calls"] == ["created": "CA", "status": "completed", "hungUp": "completed", "listed": 1, "recordings": 1])
+            // Message media, redaction, deletion and incoming phone numbers.
+            #expect(report["mediaAndNumbers"] == ["media": 2, "afterDelete": 1, "numbers": 2, "configured": "https://example.com/sms"])
+            // Verify and Lookup, each domain's base_url pointed at the sandbox.
+            #expect(
+                report["verify"] == [
+                    "service": "VA", "wrong": "pending", "approved": "approved", "afterApproval": 20404, "sixthCheck": 60202,
+                    "canceled": "canceled", "whatsapp": 60223,
+                ])
+            #expect(
+                report["lookup"] == [
+                    "type": "nonFixedVoip", "callerName": "Sergio Suarez", "national": "+447772000001", "invalid": ["TOO_LONG"],
+                ])
         }
     }
 }

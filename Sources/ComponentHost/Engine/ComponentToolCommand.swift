@@ -8,7 +8,8 @@ import ComponentRuntime
 /// Where a front end finds its service and connection.
 struct EngineOptions: ParsableArguments {
     @Option(
-        name: .customLong("base-url"), help: ArgumentHelp("Send the component's API requests here (a sandbox, a proxy).", valueName: "url"))
+        name: .customLong("base-url"),
+        help: ArgumentHelp("Send API requests here, for every host of the service (a sandbox, a proxy).", valueName: "url"))
     var baseURL: String?
 
     @Flag(name: .customLong("sandbox"), help: "Use the built-in sandbox when neither the request nor the environment gives a connection.")

@@ -80,7 +80,8 @@ struct RunActionCommand: ParsableCommand {
     var invocationID: String?
 
     @Option(
-        name: .customLong("base-url"), help: ArgumentHelp("Send the component's API requests here (a sandbox, a proxy).", valueName: "url"))
+        name: .customLong("base-url"),
+        help: ArgumentHelp("Send API requests here, for every host of the service (a sandbox, a proxy).", valueName: "url"))
     var baseURL: String?
 
     @Flag(

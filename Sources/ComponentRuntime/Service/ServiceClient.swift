@@ -1,5 +1,6 @@
 public import ComponentCore
 public import ComponentHTTP
+public import Foundation
 public import HTTPTypes
 public import Logging
 
@@ -38,6 +39,10 @@ public struct ServiceClient: Sendable {
     public var repeatable: Bool
     public var logger: Logger?
     public var mapError: ErrorMapping?
+    /// Which failed answers of the service are final although their status is retried (a 429
+    /// whose error code names a limit that waiting does not lift), for requests that say nothing
+    /// (``HTTPClientRequest/isFinalAnswer``).
+    public var isFinalAnswer: (@Sendable (_ status: HTTPResponse.Status, _ body: Data) -> Bool)?
 
     /// A client of the service at `baseURL` (unless `settings` overrides it).
     public init(
@@ -93,6 +98,7 @@ public struct ServiceClient: Sendable {
         if request.timeouts == nil { request.timeouts = settings.timeouts }
         if request.retry == nil { request.retry = settings.retry }
         if repeatable, request.safeToRepeat == nil { request.safeToRepeat = true }
+        if request.isFinalAnswer == nil { request.isFinalAnswer = isFinalAnswer }
         do {
             return try await settings.http.send(request, logger: logger)
         } catch {

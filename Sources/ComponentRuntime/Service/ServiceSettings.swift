@@ -5,8 +5,9 @@ public import ComponentManifest
 /// not to the service's own address), the HTTP client with the run's connections, TLS trust,
 /// proxy and User-Agent, and the timeouts and retry policy of requests that set none.
 public struct ServiceSettings: Sendable {
-    /// A base URL every request goes to instead of the service's own (`--base-url`, a sandbox, a
-    /// recording proxy); `nil` for the service's.
+    /// A base URL every request goes to instead of the service's own, for every host of the
+    /// service (``ServiceClient/hosts``: Twilio's api, verify and lookups alike): `--base-url`, a
+    /// sandbox, a recording proxy; `nil` for the service's.
     public var baseURL: String?
     /// The HTTP client.
     public var http: any HTTPClient

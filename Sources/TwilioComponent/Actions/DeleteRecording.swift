@@ -8,7 +8,8 @@ import HTTPTypes
 /// A DELETE is idempotent, so it is retried after a 5xx, a timeout or a broken connection. When
 /// such a retry finds the recording gone (404), the earlier attempt whose answer was lost may well
 /// have deleted it: the recording is gone either way, which is what was asked, so that is success.
-/// A 404 on the first attempt is an error: nothing this run did removed it, and the SID may be wrong.
+/// Any other 404 is an error (``AlreadyGone``): at the first attempt, or after a 429, nothing
+/// this run did removed it, and the SID may be wrong.
 struct DeleteRecording: ActionHandler {
     struct Input: Decodable, Sendable {
         var recordingSid: String
@@ -22,8 +23,7 @@ struct DeleteRecording: ActionHandler {
             _ = try await api.send(HTTPClientRequest(method: .delete, url: api.accountPath + "/Recordings/\(input.recordingSid).json"))
             return ["sid": .string(input.recordingSid), "deleted": true, "alreadyGone": false]
         } catch {
-            let retried = ((error.cause as? HTTPError)?.attempts ?? 1) > 1
-            guard error.status == 404, retried else { throw error }
+            guard AlreadyGone.isGone(error) else { throw error }
             return ["sid": .string(input.recordingSid), "deleted": true, "alreadyGone": true]
         }
     }

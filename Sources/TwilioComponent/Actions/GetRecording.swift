@@ -25,21 +25,11 @@ struct GetRecording: ActionHandler {
             return .object(output)
         }
         let accept = input.format == "mp3" ? "audio/mpeg" : "audio/wav, audio/x-wav"
-        let request = HTTPClientRequest(
-            method: .get, url: path + "." + input.format, headerFields: [.accept: accept], maximumResponseBytes: input.maxBytes)
-        let media: HTTPClientResponse
-        do {
-            media = try await api.send(request)
-        } catch {
-            guard (error.cause as? HTTPError)?.responseTooLarge == true else { throw error }
-            // The cap is the caller's: say which input sets it, and what else can be done.
-            throw ComponentError.invalidInput(
-                "maxBytes", label: "Max Bytes",
-                message:
-                    "Input 'maxBytes' (Max Bytes) is \(input.maxBytes), and recording \(input.recordingSid) in \(input.format) is larger (\(recording["duration"]?.stringValue ?? "?") s long). Raise Max Bytes, ask for mp3 (about a tenth of wav's size), or use format none and fetch mediaUrl yourself.",
-                owner: "action 'getRecording'")
-        }
-        output["media"] = media.decodedBody(as: .binary)
+        output["media"] = try await api.download(
+            path + "." + input.format, accept: accept, maxBytes: input.maxBytes, owner: "action 'getRecording'",
+            tooLarge:
+                "recording \(input.recordingSid) in \(input.format) is larger (\(recording["duration"]?.stringValue ?? "?") s long). Raise Max Bytes, ask for mp3 (about a tenth of wav's size), or use format none and fetch mediaUrl yourself."
+        )
         return .object(output)
     }
 }

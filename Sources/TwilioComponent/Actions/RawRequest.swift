@@ -5,8 +5,9 @@ import Foundation
 import HTTPTypes
 
 /// `rawRequest`: any Twilio endpoint, with the connection's credentials. The URL is a path under
-/// `https://api.twilio.com/2010-04-01` (or the region's host); an absolute URL must be one of
-/// Twilio's hosts, so the credentials never go anywhere else.
+/// `https://api.twilio.com/2010-04-01` (or the region's host); an absolute URL must be on a host of
+/// a product the component knows (api, verify, lookups) or the run's override, so the credentials
+/// never go anywhere else. With an override, a product's host is replaced by it.
 struct RawRequest: ActionHandler {
     struct Input: Decodable, Sendable {
         var data: JSONValue?
@@ -113,30 +114,64 @@ struct RawRequest: ActionHandler {
     }
 
     /// The full URL: `$TWILIO_ACCOUNT_SID` replaced; a path joined to the API base; an absolute URL
-    /// only to Twilio's hosts (or the configured base URL's).
+    /// only to an https host of a product the component knows (api, verify, lookups, with or
+    /// without `{edge}.{region}`), or to the run's base-URL override, so the credentials go nowhere
+    /// else. With an override, a product's host is replaced by the override's (path and query
+    /// kept): the override stands for every Twilio host, as for the other actions.
     static func resolve(_ raw: String, api: TwilioAPI) throws(ComponentError) -> String {
-        let text = raw.trimmingCharacters(in: .whitespaces).replacingOccurrences(
-            of: "$TWILIO_ACCOUNT_SID", with: api.credentials.accountSid)
+        try resolve(raw, accountSid: api.credentials.accountSid, apiBaseURL: api.baseURL, override: api.settings.baseURL)
+    }
+
+    /// ``resolve(_:api:)`` for an account, the API's base URL and the run's override, if any.
+    ///
+    /// Where the credentials go is decided by libcurl's own reading of the URL (``CurlURL``), the
+    /// parser the transport connects with, and the URL returned is rebuilt from that reading, so
+    /// no other parser's view of the same text matters. An authority with anything but plain
+    /// ASCII, or with `%` or `\`, is refused: no parser gets to map it to another host.
+    static func resolve(_ raw: String, accountSid: String, apiBaseURL: String, override: String?) throws(ComponentError) -> String {
+        let text = raw.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "$TWILIO_ACCOUNT_SID", with: accountSid)
         let isAbsolute = text.hasPrefix("//") || text.range(of: "^[A-Za-z][A-Za-z0-9+.-]*://", options: .regularExpression) != nil
         guard isAbsolute else {
             var path = text.drop(while: { $0 == "/" })
             if path.hasPrefix("2010-04-01/") { path = path.dropFirst("2010-04-01/".count) }  // already the full path
-            return api.baseURL + "/2010-04-01/" + path
+            return apiBaseURL + "/2010-04-01/" + path
         }
-        let components = URLComponents(string: text.hasPrefix("//") ? "https:" + text : text)
-        let host = components?.host ?? ""
-        let allowedOverride =
-            api.settings.baseURL.flatMap { URLComponents(string: $0) }.map { base in
-                base.host == components?.host && base.port == components?.port && base.scheme == components?.scheme
-            } ?? false
-        guard allowedOverride || (components?.scheme?.lowercased() == "https" && TwilioHosts.isTwilioHost(host)) else {
-            throw ComponentError.invalidInput(
-                "url", label: "URL",
-                message:
-                    "Input 'url' (URL) points to \(host.isEmpty ? "an unknown host" : host), which is not Twilio: rawRequest only sends to https://*.twilio.com, so your credentials never go elsewhere. Give a path such as /Accounts/$TWILIO_ACCOUNT_SID/Messages.json.",
-                owner: "action 'rawRequest'")
+        // `//host/path` is https, as the component sends every request.
+        let absolute = text.hasPrefix("//") ? "https:" + text : text
+        let parsed = plainAuthority(absolute) ? CurlURL(absolute) : nil
+        let base = override.map { String($0.reversed().drop(while: { $0 == "/" }).reversed()) }
+        let overrideURL = base.flatMap(CurlURL.init)
+        let pathAndQuery = parsed.map { $0.path + ($0.query.map { "?" + $0 } ?? "") } ?? ""
+        if let parsed, !parsed.hasUserInfo, let overrideURL, let base, parsed.scheme == overrideURL.scheme,
+            parsed.host.lowercased() == overrideURL.host.lowercased(), parsed.port == overrideURL.port
+        {
+            // Already on the override: its path is the one given (the override's own path prefix
+            // is in it already, or not wanted).
+            return overrideURL.scheme + "://" + overrideURL.host + (overrideURL.port.map { ":\($0)" } ?? "") + pathAndQuery
         }
-        return text
+        if let parsed, !parsed.hasUserInfo, parsed.scheme == "https", parsed.port == nil || parsed.port == 443,
+            TwilioHosts.product(ofHost: parsed.host) != nil
+        {
+            guard let base else { return "https://" + parsed.host + (parsed.port.map { ":\($0)" } ?? "") + pathAndQuery }
+            return base + pathAndQuery
+        }
+        let named =
+            parsed == nil
+            ? "a URL whose host cannot be read plainly (only ASCII letters, digits, dots and dashes; no %, \\ or spaces)"
+            : parsed?.hasUserInfo == true ? "a URL with user information (user@host)" : "\(parsed!.scheme)://\(parsed!.host)"
+        throw ComponentError.invalidInput(
+            "url", label: "URL",
+            message:
+                "Input 'url' (URL) points to \(named), which is not one of the Twilio hosts this component sends its credentials to: rawRequest sends only to https://api.twilio.com, https://verify.twilio.com and https://lookups.twilio.com (or their {edge}.{region} hosts), or to the run's base URL. Give a path such as /Accounts/$TWILIO_ACCOUNT_SID/Messages.json, or a full URL on one of those hosts.",
+            owner: "action 'rawRequest'")
+    }
+
+    /// Whether the authority of `url` (after `scheme://`, up to the first `/`, `?` or `#`) is
+    /// printable ASCII without `%` or `\`: nothing a parser could decode or map to another host.
+    static func plainAuthority(_ url: String) -> Bool {
+        guard let start = url.range(of: "://") else { return false }
+        let authority = url[start.upperBound...].prefix(while: { !"/?#".contains($0) })
+        return authority.unicodeScalars.allSatisfy { (0x21...0x7E).contains($0.value) && $0 != "%" && $0 != "\\" }
     }
 
     /// A content type guessed from a file name's extension.

@@ -32,10 +32,10 @@ struct UpdateCall: ActionHandler {
             return CallOutput.map(try await api.json(request))
         } catch {
             // A hang-up retried after its answer was lost finds the call already ended (21220): the
-            // call is over, as asked, so the call as it now is is the answer. Only after a retry:
-            // at the first attempt, the call had ended before this run asked.
-            let retried = ((error.cause as? HTTPError)?.attempts ?? 1) > 1
-            guard input.status != nil, retried, error.code == 21220 else { throw error }
+            // call is over, as asked, so the call as it now is is the answer. Only after an attempt
+            // that may have ended it (``AlreadyGone``): at the first attempt, or after a 429, the
+            // call had ended before this run asked.
+            guard input.status != nil, error.code == 21220, AlreadyGone.earlierAttemptMayHaveDoneIt(error) else { throw error }
             let call = try await api.json(HTTPClientRequest(method: .get, url: api.accountPath + "/Calls/\(input.callSid).json"))
             guard let status = call["status"]?.stringValue, Self.finalStatuses.contains(status) else { throw error }
             return CallOutput.map(call)

@@ -5,8 +5,9 @@ import Foundation
 import HTTPTypes
 import Logging
 
-/// Requests to Twilio's REST API for one invocation: the right host, the connection's credentials,
-/// and Twilio's error bodies read into the classified ``ComponentError``s (``ServiceClient``).
+/// Requests to Twilio for one invocation: the right host of each product (the REST API, Verify,
+/// Lookup; every one replaced by the run's base-URL override when it has one), the connection's
+/// credentials, and Twilio's error bodies read into the classified ``ComponentError``s (``ServiceClient``).
 struct TwilioAPI: Sendable {
     let credentials: TwilioCredentials
     let client: ServiceClient
@@ -14,34 +15,64 @@ struct TwilioAPI: Sendable {
     init(context: ActionContext, settings: ServiceSettings) throws(ComponentError) {
         let credentials = try TwilioCredentials(context.connection)
         self.credentials = credentials
-        client = ServiceClient(
-            name: "Twilio", baseURL: TwilioHosts.baseURL(region: credentials.region, edge: credentials.edge), settings: settings,
+        let hosts = [TwilioHosts.Product.verify, .lookups].map {
+            ($0.rawValue, TwilioHosts.baseURL($0, region: credentials.region, edge: credentials.edge))
+        }
+        var client = ServiceClient(
+            name: "Twilio", baseURL: TwilioHosts.baseURL(.api, region: credentials.region, edge: credentials.edge),
+            hosts: Dictionary(uniqueKeysWithValues: hosts), settings: settings,
             auth: .basic(username: credentials.username, password: credentials.secret), context: context,
             mapError: { error, classified in TwilioErrors.componentError(error, classified, credentials: credentials) })
+        client.isFinalAnswer = TwilioErrors.isFinalAnswer
+        self.client = client
     }
 
     /// `https://api.twilio.com`, the region's host, or the run's override.
     var baseURL: String { client.baseURL }
     var settings: ServiceSettings { client.settings }
 
+    /// Where `product`'s paths go: its host for the connection's region and edge, or the run's
+    /// override (which stands for every Twilio host: api, verify, lookups). Only tests read it,
+    /// to see the hosts the client was built with.
+    func baseURL(of product: TwilioHosts.Product) -> String {
+        product == .api ? client.baseURL : client.hosts[product.rawValue] ?? client.baseURL
+    }
+
     /// `/2010-04-01/Accounts/{AccountSid}`.
     var accountPath: String { "/2010-04-01/Accounts/\(credentials.accountSid)" }
 
     /// Sends `request` (its URL relative to the base unless absolute) with the connection's credentials.
-    func send(_ request: HTTPClientRequest) async throws(ComponentError) -> HTTPClientResponse {
+    /// A path (`/v2/...`) goes to `host`'s base URL.
+    func send(_ request: HTTPClientRequest, host: TwilioHosts.Product = .api) async throws(ComponentError) -> HTTPClientResponse {
+        try requireServed(host)
         var request = request
         // Twilio answers a DELETE with no body at all.
         if request.method != .delete, !request.headerFields.contains(.accept) {
             request.headerFields.append(HTTPField(name: .accept, value: "application/json"))
         }
-        return try await client.send(request)
+        return try await client.send(request, host: host == .api ? nil : host.rawValue)
     }
 
-    /// Sends and parses a JSON response.
-    func json(_ request: HTTPClientRequest) async throws(ComponentError) -> JSONValue {
+    /// Sends and parses a JSON response; a path goes to `host`'s base URL.
+    func json(_ request: HTTPClientRequest, host: TwilioHosts.Product = .api) async throws(ComponentError) -> JSONValue {
+        try requireServed(host)
         var request = request
         if !request.headerFields.contains(.accept) { request.headerFields.append(HTTPField(name: .accept, value: "application/json")) }
-        return try await client.json(request)
+        return try await client.json(request, host: host == .api ? nil : host.rawValue)
+    }
+
+    /// Refuses, before any request, a product that Twilio does not serve in the connection's
+    /// region: its host there does not exist, so every attempt would fail as not sent. The
+    /// override changes nothing: it stands in for Twilio, region and all.
+    func requireServed(_ product: TwilioHosts.Product) throws(ComponentError) {
+        guard !product.isServed(in: credentials.region), let regions = product.regions else { return }
+        let listed = regions.map { $0.uppercased() }.joined(separator: " and ")
+        let region = credentials.region ?? ""
+        throw ComponentError(
+            .connection, code: "region_not_served",
+            message:
+                "Twilio serves \(product.name) only in \(listed), and the \(credentials.connectionKey) connection is in region \(region): use a connection in region \(regions.joined(separator: " or ")) (or with no region, which is US1) for this action, with credentials of that region.",
+            details: ["region": .string(region), "product": .string(product.rawValue)])
     }
 }
 
@@ -69,5 +100,17 @@ enum TwilioErrors {
             if error.endedAtDeadline { component.message += " The request's deadline left no time to try again." }
         }
         return component
+    }
+
+    /// Verify's limits that a retry cannot get past: 60202 (the verification's check attempts are
+    /// used up) and 60203 (its send attempts are). Both come as 429s, which are otherwise retried.
+    static let finalVerifyLimits: Set<Int> = [60202, 60203]
+
+    /// Whether a failed answer is final although its status is retried: a 429 whose Twilio error
+    /// code is one of ``finalVerifyLimits``. The transport then neither retries it nor calls the
+    /// error retryable, so an engine does not retry it either.
+    @Sendable static func isFinalAnswer(_ status: HTTPResponse.Status, _ body: Data) -> Bool {
+        guard status.code == 429, let json = try? JSONParser.parse(body), let code = json["code"]?.intValue else { return false }
+        return finalVerifyLimits.contains(code)
     }
 }

@@ -9,8 +9,9 @@ import NIOCore
 ///
 /// - `GET health`, `GET credentials`
 /// - `GET messages`: every message of every account, most recent first
-/// - `POST reset`: forget messages, calls and recordings, faults, webhook deliveries, configured
-///   failures and added content templates, and set the clock back to the offset the sandbox started with
+/// - `POST reset`: forget messages, calls and recordings, Verify services and verifications, faults, webhook deliveries, configured
+///   failures and added content templates, give every account its starting incoming numbers back,
+///   and set the clock back to the offset the sandbox started with
 /// - `POST faults` `{"route": "messages.create", "count": 1, "fault": {"type": "status", "status": 429, "retryAfter": "1"}}`
 ///   (types: `status`, `delay` and `hold` with `milliseconds`, `gather`, `dropBeforeRead`,
 ///   `refusedStream`, `goaway`, `dropAfterProcessing` with an optional `"scope": "connection"`,
@@ -22,6 +23,8 @@ import NIOCore
 /// - `POST inbound` `{"from", "to", "body", "mediaUrls": [...], "url"}`: someone texts a number; the
 ///   sandbox stores the inbound message and delivers Twilio's signed incoming-message webhook to `url`
 /// - `GET webhooks`: every webhook the sandbox sent, with its parameters and the answer
+/// - `GET verifications` (`?to=+1...`, `?service=VA...`): Verify's verifications, newest first,
+///   with their codes: the only place the sandbox reveals a code
 /// - `POST delivery-failures` `{"number", "status": "undelivered" | "failed" | "delivered", "errorCode"}`
 /// - `POST content` `{"body": "Hi {{1}}", "variables": {"1": "there"}, "friendlyName"}`: a content
 ///   template a send's ContentSid can name; `GET content` lists them (three are built in)
@@ -56,8 +59,11 @@ struct ControlAPI {
             core.deliveryFailures.reset()
             core.traffic.reset()
             core.contents.reset()
+            core.verify.reset()
             core.clock.reset()
             return SandboxResponder.json(.noContent, nil)
+        case (.get, "verifications"):
+            return SandboxResponder.json(.ok, ["verifications": .array(VerifyControl.verifications(core: core, query: query))])
         case (.get, "content"):
             return SandboxResponder.json(.ok, ["contents": .array(core.contents.all.map(\.json))])
         case (.post, "content"):
@@ -170,20 +176,10 @@ struct ControlAPI {
             ("MessageSid", message.sid), ("AccountSid", account), ("From", from), ("ApiVersion", "2010-04-01"),
         ]
         for (index, mediaURL) in media.enumerated() {
-            parameters.append(("MediaContentType\(index)", Self.contentType(of: mediaURL)))
+            parameters.append(("MediaContentType\(index)", MediaContent.contentType(of: mediaURL)))
             parameters.append(("MediaUrl\(index)", mediaURL))
         }
         let delivery = await core.webhooks.deliver(kind: "inbound", url: url, messageSid: message.sid, parameters: parameters)
         return SandboxResponder.json(.ok, ["message": message.json(now: now, step: core.step), "delivery": delivery.json])
-    }
-
-    private static func contentType(of url: String) -> String {
-        switch (url as NSString).pathExtension.lowercased() {
-        case "png": "image/png"
-        case "jpg", "jpeg": "image/jpeg"
-        case "gif": "image/gif"
-        case "pdf": "application/pdf"
-        default: "application/octet-stream"
-        }
     }
 }

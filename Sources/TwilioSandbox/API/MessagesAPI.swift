@@ -1,5 +1,6 @@
 import ComponentCore
 import Foundation
+import HTTPTypes
 
 /// Twilio's Messages resource for one authenticated account, with Twilio's validation and codes.
 struct MessagesAPI {
@@ -185,6 +186,11 @@ struct MessagesAPI {
             let updated = try core.store.update(account: account, sid: sid) { (message: inout StoredMessage) throws(TwilioAPIError) in
                 switch (body, status) {
                 case ("", nil):
+                    // Twilio redacts only a message past its flight: one still to be sent could not be.
+                    let status = message.state(at: now, step: step).status
+                    guard !["accepted", "scheduled", "queued", "sending"].contains(status) else {
+                        throw Self.redactionInFlight(status)
+                    }
                     message.body = ""
                     message.updatedAt = now
                 case (nil, "canceled"?):
@@ -200,6 +206,12 @@ struct MessagesAPI {
         } catch {
             return .failure(error)
         }
+    }
+
+    static func redactionInFlight(_ status: String) -> TwilioAPIError {
+        TwilioAPIError(
+            code: 20009, status: 400,
+            message: "Cannot redact this message before it is complete: it is \(status). Redact it once it is sent, delivered or failed.")
     }
 
     func delete(sid: String, path: String) -> Result<Void, TwilioAPIError> {

@@ -21,12 +21,15 @@ final class SandboxCore: Sendable {
     let logger: Logger
     /// Calls, recordings and what running calls do.
     let voice: VoiceServices
+    /// Verify's services and verifications.
+    let verify: VerifyStore
 
     init(
         credentials: SandboxCredentials, store: SandboxStore, step: Double, latency: ResponseLatency, webhookClient: WebhookClientSettings,
-        clockOffsetMilliseconds: Int = 0, voiceStore: VoiceStore? = nil, logger: Logger
+        clockOffsetMilliseconds: Int = 0, voiceStore: VoiceStore? = nil, verifyStore: VerifyStore? = nil, logger: Logger
     ) {
         self.credentials = credentials
+        self.verify = verifyStore ?? VerifyStore()
         self.voice = VoiceServices(store: voiceStore ?? VoiceStore())
         self.store = store
         self.step = step

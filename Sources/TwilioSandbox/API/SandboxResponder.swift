@@ -6,7 +6,7 @@ import Logging
 import NIOCore
 
 /// Answers every request of the sandbox: Twilio's Messages and Accounts API under `/2010-04-01`,
-/// and the control API under `/__sandbox/` (a path no Twilio API uses).
+/// Verify and Lookup under `/v2` (``VerifyAndLookupRoutes``), and the control API under `/__sandbox/` (a path no Twilio API uses).
 struct SandboxResponder: HTTPResponder {
     typealias Context = BasicRequestContext
 
@@ -75,6 +75,16 @@ struct SandboxResponder: HTTPResponder {
 
     private func handle(route: SandboxRoute, request: Request, path: String, body: ByteBuffer) -> Response {
         let segments = path.split(separator: "/").map(String.init)
+        if route.isVersionTwo {
+            // Verify and Lookup name no account in their paths: it is the credentials' own.
+            switch authenticate(request) {
+            case .failure(let error): return Self.error(error)
+            case .success(let account):
+                return VerifyAndLookupRoutes.respond(
+                    route: route, core: core, account: account, path: path, form: URLEncodedForm.fields(body.readableBytesView),
+                    query: URLEncodedForm.fields((request.uri.query ?? "").utf8))
+            }
+        }
         let pathAccount = route == .fetchAccount ? String(segments[2].dropLast(5)) : segments[2]
         switch authenticate(request) {
         case .failure(let error): return Self.error(error)
@@ -84,6 +94,15 @@ struct SandboxResponder: HTTPResponder {
         let api = MessagesAPI(core: core, account: pathAccount)
         let form = URLEncodedForm.fields(body.readableBytesView)
         let query = URLEncodedForm.fields((request.uri.query ?? "").utf8)
+        if let response = MediaRoutes.respond(route: route, core: core, account: pathAccount, segments: segments, query: query, path: path)
+        {
+            return response
+        }
+        if let response = IncomingNumberRoutes.respond(
+            route: route, core: core, account: pathAccount, segments: segments, form: form, query: query, path: path)
+        {
+            return response
+        }
         if let response = VoiceRoutes.respond(
             route: route, core: core, account: pathAccount, segments: segments, form: form, query: query, path: path)
         {

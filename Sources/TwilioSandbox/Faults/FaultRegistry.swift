@@ -113,10 +113,28 @@ enum SandboxRoute: String, Sendable, CaseIterable {
     case fetchRecording = "recordings.fetch"
     case fetchRecordingMedia = "recordings.media"
     case deleteRecording = "recordings.delete"
+    case createVerifyService = "verify.services.create"
+    case listVerifyServices = "verify.services.list"
+    case fetchVerifyService = "verify.services.fetch"
+    case updateVerifyService = "verify.services.update"
+    case deleteVerifyService = "verify.services.delete"
+    case createVerification = "verify.create"
+    case fetchVerification = "verify.fetch"
+    case updateVerification = "verify.update"
+    case checkVerification = "verify.check"
+    case fetchLookup = "lookup.fetch"
+    case listMedia = "media.list"
+    case fetchMedia = "media.fetch"
+    case fetchMediaContent = "media.content"
+    case deleteMedia = "media.delete"
+    case listNumbers = "numbers.list"
+    case fetchNumber = "numbers.fetch"
+    case updateNumber = "numbers.update"
 
     /// The route of a request, from its method and path; `nil` for paths that are not Twilio API routes.
     static func classify(method: HTTPRequest.Method, path: String) -> SandboxRoute? {
         let segments = path.split(separator: "/", omittingEmptySubsequences: true)
+        if segments.first == "v2" { return classifyVersionTwo(method: method, segments: segments) }
         guard segments.count >= 3, segments[0] == "2010-04-01", segments[1] == "Accounts" else { return nil }
         switch (segments.count, method) {
         case (3, .get): return segments[2].hasSuffix(".json") ? .fetchAccount : nil
@@ -135,6 +153,13 @@ enum SandboxRoute: String, Sendable, CaseIterable {
         case (5, .get) where segments[3] == "Recordings":
             return segments[4].hasSuffix(".json") ? .fetchRecording : .fetchRecordingMedia
         case (5, .delete) where segments[3] == "Recordings" && segments[4].hasSuffix(".json"): return .deleteRecording
+        case (6, .get) where segments[3] == "Messages" && segments[5] == "Media.json": return .listMedia
+        case (7, .get) where segments[3] == "Messages" && segments[5] == "Media":
+            return segments[6].hasSuffix(".json") ? .fetchMedia : .fetchMediaContent
+        case (7, .delete) where segments[3] == "Messages" && segments[5] == "Media" && segments[6].hasSuffix(".json"): return .deleteMedia
+        case (4, .get) where segments[3] == "IncomingPhoneNumbers.json": return .listNumbers
+        case (5, .get) where segments[3] == "IncomingPhoneNumbers" && segments[4].hasSuffix(".json"): return .fetchNumber
+        case (5, .post) where segments[3] == "IncomingPhoneNumbers" && segments[4].hasSuffix(".json"): return .updateNumber
         default: return nil
         }
     }

@@ -10,66 +10,126 @@ public struct SandboxStateError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// Every message of the sandbox, in memory, optionally mirrored to a file after each change.
+/// Every message of the sandbox and every account's incoming numbers, in memory, optionally
+/// mirrored to a file that other processes may share (``SharedStateFile``): each change starts
+/// from the file as it is under the lock and writes it back at once, and each read first takes in
+/// what another process wrote since.
 final class SandboxStore: Sendable {
     private struct State {
         var messages: [StoredMessage] = []
         var indexBySid: [String: Int] = [:]
         var nextSequence = 1
-        var deleted: Set<String> = []
+        /// By account; an account not here has its starting numbers (``StoredIncomingNumber/starting(account:)``).
+        var numbers: [String: [StoredIncomingNumber]] = [:]
+        /// The version of the file this state was read from or written as.
+        var stamp: SharedStateFile.Stamp?
+
+        init() {}
+
+        init(_ contents: FileContents, stamp: SharedStateFile.Stamp?) {
+            for message in contents.messages.sorted(by: { ($0.createdAt, $0.sequence) < ($1.createdAt, $1.sequence) }) {
+                indexBySid[message.sid] = messages.count
+                messages.append(message)
+                nextSequence = max(nextSequence, message.sequence + 1)
+            }
+            numbers = Dictionary(grouping: contents.numbers ?? [], by: \.accountSid)
+            self.stamp = stamp
+        }
+
+        var contents: FileContents {
+            let numbers = numbers.values.joined().sorted { ($0.accountSid, $0.sequence) < ($1.accountSid, $1.sequence) }
+            return FileContents(version: 1, messages: messages, numbers: numbers.isEmpty ? nil : numbers)
+        }
     }
 
     private struct FileContents: Codable {
         var version: Int
         var messages: [StoredMessage]
+        /// Absent in files written before numbers could be changed.
+        var numbers: [StoredIncomingNumber]?
     }
 
     private let state = Mutex(State())
-    private let stateFile: String?
+    private let file: SharedStateFile?
+    /// Serialises this process's changes; the file lock serialises them with other processes'.
     private let writeLock = Mutex(())
 
     /// A store, loading `stateFile` when it exists.
     /// - Throws: ``SandboxStateError`` when the file exists but cannot be read or decoded.
     init(stateFile: String?) throws {
-        self.stateFile = stateFile
-        guard let stateFile, FileManager.default.fileExists(atPath: stateFile) else { return }
-        guard let data = FileManager.default.contents(atPath: stateFile) else {
-            throw SandboxStateError(path: stateFile, reason: "it cannot be read (check its permissions)")
-        }
+        file = stateFile.map(SharedStateFile.init(path:))
+        guard let file, let loaded = try Self.load(file) else { return }
+        state.withLock { $0 = loaded }
+    }
+
+    private static func load(_ file: SharedStateFile) throws(SandboxStateError) -> State? {
+        let stamp = file.stamp()
+        guard let data = try file.contents() else { return nil }
         let contents: FileContents
         do {
             contents = try JSONDecoder().decode(FileContents.self, from: data)
         } catch {
-            throw SandboxStateError(path: stateFile, reason: "it is not a sandbox state file (\(error))")
+            throw SandboxStateError(path: file.path, reason: "it is not a sandbox state file (\(error))")
         }
         guard contents.version == 1 else {
-            throw SandboxStateError(path: stateFile, reason: "it has version \(contents.version), and this sandbox reads version 1")
+            throw SandboxStateError(path: file.path, reason: "it has version \(contents.version), and this sandbox reads version 1")
         }
-        state.withLock { state in
-            for message in contents.messages.sorted(by: { $0.sequence < $1.sequence }) {
-                state.indexBySid[message.sid] = state.messages.count
-                state.messages.append(message)
-                state.nextSequence = max(state.nextSequence, message.sequence + 1)
+        return State(contents, stamp: stamp)
+    }
+
+    /// Takes in the file when another process has written it since this one last read or wrote
+    /// it. A file that has become unreadable is left alone: this process keeps what it has.
+    private func refresh() {
+        guard let file else { return }
+        let seen = state.withLock { $0.stamp }
+        let now = file.stamp()
+        guard now != nil, now != seen, let loaded = try? Self.load(file) else { return }
+        // Only over the version compared: a change this process wrote meanwhile (under the file
+        // lock, without waiting for this read) is newer than what was loaded, and must stay.
+        state.withLock { if $0.stamp == seen { $0 = loaded } }
+    }
+
+    /// Runs `body` on the state as the file holds it now, under the file's lock, and writes the
+    /// file when `body` says it changed something.
+    private func change<T>(_ body: (inout State) -> (T, changed: Bool)) -> T {
+        guard let file else { return state.withLock { body(&$0).0 } }
+        var result: T?
+        writeLock.withLock { _ in
+            file.withLock {
+                refresh()
+                let (outcome, contents) = state.withLock { state -> (T, FileContents?) in
+                    let (outcome, changed) = body(&state)
+                    return (outcome, changed ? state.contents : nil)
+                }
+                result = outcome
+                if let contents, let data = try? JSONEncoder().encode(contents), let stamp = file.write(data) {
+                    state.withLock { $0.stamp = stamp }
+                }
             }
         }
+        return result!
+    }
+
+    /// Reads the state, after taking in what another process wrote.
+    private func read<T>(_ body: (State) -> T) -> T {
+        refresh()
+        return state.withLock { body($0) }
     }
 
     /// Adds a message, giving it the next sequence number.
     func insert(_ make: (Int) -> StoredMessage) -> StoredMessage {
-        let message = state.withLock { state -> StoredMessage in
+        change { state in
             let message = make(state.nextSequence)
             state.nextSequence += 1
             state.indexBySid[message.sid] = state.messages.count
             state.messages.append(message)
-            return message
+            return (message, true)
         }
-        persist()
-        return message
     }
 
     /// The message `sid` of `account`.
     func message(account: String, sid: String) -> StoredMessage? {
-        state.withLock { state in
+        read { state in
             guard let index = state.indexBySid[sid], state.messages[index].accountSid == account else { return nil }
             return state.messages[index]
         }
@@ -79,83 +139,71 @@ final class SandboxStore: Sendable {
     func update(account: String, sid: String, _ change: (inout StoredMessage) throws(TwilioAPIError) -> Void) throws(TwilioAPIError)
         -> StoredMessage?
     {
-        let result = state.withLock { state -> Result<StoredMessage?, TwilioAPIError> in
-            guard let index = state.indexBySid[sid], state.messages[index].accountSid == account else { return .success(nil) }
+        let result = self.change { state -> (Result<StoredMessage?, TwilioAPIError>, changed: Bool) in
+            guard let index = state.indexBySid[sid], state.messages[index].accountSid == account else { return (.success(nil), false) }
             var message = state.messages[index]
             do throws(TwilioAPIError) {
                 try change(&message)
             } catch {
-                return .failure(error)
+                return (.failure(error), false)
             }
             state.messages[index] = message
-            return .success(message)
+            return (.success(message), true)
         }
-        let message = try result.get()
-        if message != nil { persist() }
-        return message
+        return try result.get()
     }
 
     /// Removes the message `sid` of `account`; whether it existed.
     func delete(account: String, sid: String) -> Bool {
-        let removed = state.withLock { state -> Bool in
-            guard let index = state.indexBySid[sid], state.messages[index].accountSid == account else { return false }
+        change { state in
+            guard let index = state.indexBySid[sid], state.messages[index].accountSid == account else { return (false, false) }
             state.messages.remove(at: index)
             state.indexBySid = Dictionary(uniqueKeysWithValues: state.messages.enumerated().map { ($1.sid, $0) })
-            state.deleted.insert(sid)
-            return true
+            return (true, true)
         }
-        if removed { persist() }
-        return removed
     }
 
     /// The messages of `account` (or of every account), most recent first.
     func messages(account: String?) -> [StoredMessage] {
-        let all = state.withLock { state in
+        let all = read { state in
             account.map { account in state.messages.filter { $0.accountSid == account } } ?? state.messages
         }
         return all.reversed()
     }
 
-    /// Forgets every message.
-    func reset() {
-        let sids = state.withLock { state -> [String] in
-            let sids = state.messages.map(\.sid)
-            state = State()
-            return sids
+    // MARK: Incoming numbers
+
+    /// The incoming numbers of `account`, highest sequence first.
+    func numbers(account: String) -> [StoredIncomingNumber] {
+        read { state in
+            (state.numbers[account] ?? StoredIncomingNumber.starting(account: account)).sorted { $0.sequence > $1.sequence }
         }
-        state.withLock { $0.deleted.formUnion(sids) }
-        persist()
     }
 
-    /// Writes the state file (atomically: a temporary file renamed over it). Another process may
-    /// share the file (two run-action commands at once), so under an exclusive lock the file is read
-    /// again and the messages it gained meanwhile are merged in rather than overwritten.
-    private func persist() {
-        guard let stateFile else { return }
-        writeLock.withLock { _ in
-            let directory = (stateFile as NSString).deletingLastPathComponent
-            if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-            let lock = open(stateFile + ".lock", O_CREAT | O_RDWR, 0o644)
-            if lock >= 0 { flock(lock, LOCK_EX) }
-            defer {
-                if lock >= 0 {
-                    flock(lock, LOCK_UN)
-                    close(lock)
-                }
+    /// Changes the number `sid` of `account` with `change`, which may refuse with an error; `nil`
+    /// when the account has no such number.
+    func updateNumber(
+        account: String, sid: String, _ change: (inout StoredIncomingNumber) throws(TwilioAPIError) -> Void
+    ) throws(TwilioAPIError) -> StoredIncomingNumber? {
+        let result = self.change { state -> (Result<StoredIncomingNumber?, TwilioAPIError>, changed: Bool) in
+            var numbers = state.numbers[account] ?? StoredIncomingNumber.starting(account: account)
+            guard let index = numbers.firstIndex(where: { $0.sid == sid }) else { return (.success(nil), false) }
+            do throws(TwilioAPIError) {
+                try change(&numbers[index])
+            } catch {
+                return (.failure(error), false)
             }
-            let onDisk = FileManager.default.contents(atPath: stateFile).flatMap { try? JSONDecoder().decode(FileContents.self, from: $0) }
-            let messages = state.withLock { state -> [StoredMessage] in
-                for message in onDisk?.messages ?? [] where state.indexBySid[message.sid] == nil && !state.deleted.contains(message.sid) {
-                    state.indexBySid[message.sid] = state.messages.count
-                    state.messages.append(message)
-                }
-                state.messages.sort { ($0.createdAt, $0.sequence) < ($1.createdAt, $1.sequence) }
-                state.indexBySid = Dictionary(uniqueKeysWithValues: state.messages.enumerated().map { ($1.sid, $0) })
-                state.nextSequence = (state.messages.map(\.sequence).max() ?? 0) + 1
-                return state.messages
-            }
-            guard let data = try? JSONEncoder().encode(FileContents(version: 1, messages: messages)) else { return }
-            try? data.write(to: URL(fileURLWithPath: stateFile), options: .atomic)
+            state.numbers[account] = numbers
+            return (.success(numbers[index]), true)
+        }
+        return try result.get()
+    }
+
+    /// Forgets every message, and gives every account its starting numbers back, in the file too.
+    func reset() {
+        change { state in
+            state = State()
+            return ((), true)
         }
     }
 }

@@ -34,6 +34,14 @@ struct StoredMessage: Codable, Sendable {
     var canceled: Bool
     var outcome: Outcome
     var numSegments: Int
+    /// The media items left once some are deleted; `nil` while every `mediaURLs` item remains
+    /// (so state files written before media could be deleted read the same).
+    var remainingMedia: [StoredMedia]?
+
+    /// The message's media, in the order of its `MediaUrl`s.
+    var media: [StoredMedia] {
+        remainingMedia ?? mediaURLs.enumerated().map { StoredMedia(messageSid: sid, index: $0.offset, url: $0.element) }
+    }
 
     /// The status history as (status, time) pairs, from creation to the final status.
     func transitions(step: Double) -> [(status: String, at: Double)] {
@@ -99,7 +107,7 @@ struct StoredMessage: Codable, Sendable {
         object["error_message"] = state.errorCode.map { .string(Self.errorMessage($0)) } ?? .null
         object["from"] = from.map(JSONValue.string) ?? .null
         object["messaging_service_sid"] = messagingServiceSid.map(JSONValue.string) ?? .null
-        object["num_media"] = .string(String(mediaURLs.count))
+        object["num_media"] = .string(String(media.count))
         // With a Messaging Service no sender is chosen at first, so Twilio reports "0".
         let segments = messagingServiceSid != nil && ["accepted", "scheduled"].contains(state.status) ? 0 : numSegments
         object["num_segments"] = .string(String(segments))

@@ -36,7 +36,7 @@ final class VoiceStore: Sendable {
     /// A store, loading the file beside `stateFile` when it exists.
     /// - Throws: ``SandboxStateError`` when that file exists but cannot be read or decoded.
     init(stateFile: String?) throws {
-        file = stateFile.map { $0 + ".voice.json" }
+        file = stateFile.map { $0 + StateFiles.voiceSuffix }
         guard let file, FileManager.default.fileExists(atPath: file) else { return }
         guard let data = FileManager.default.contents(atPath: file) else {
             throw SandboxStateError(path: file, reason: "it cannot be read (check its permissions)")

@@ -311,14 +311,17 @@ import TwilioSandbox
             #expect(manifest["component"]?["key"] == "twilio")
             #expect(
                 manifest["actions"]?.arrayValue?.compactMap { $0["key"]?.stringValue } == [
-                    "deleteRecording", "getCall", "getRecording", "getSMS", "listCalls", "listMessages", "listRecordings", "makeCall",
-                    "rawRequest", "sendSMS", "updateCall",
+                    "deleteRecording", "getCall", "getRecording", "getSMS", "listCalls", "listMessages", "listRecordings",
+                    "makeCall", "rawRequest", "sendSMS", "updateCall", "lookupPhoneNumber", "sendVerification",
+                    "checkVerification", "cancelVerification", "createVerifyService", "deleteMessage", "redactMessage",
+                    "listMessageMedia", "getMessageMedia", "configureNumberWebhooks", "restoreNumberWebhooks",
                 ])
             #expect(
                 manifest["triggers"]?.arrayValue?.compactMap { $0["key"]?.stringValue } == [
                     "webhook", "pollMessages", "voiceWebhook", "pollRecordings",
                 ])
-            #expect(manifest["dataSources"]?.arrayValue?.compactMap { $0["key"]?.stringValue } == ["selectMessage"])
+            #expect(
+                manifest["dataSources"]?.arrayValue?.compactMap { $0["key"]?.stringValue } == ["selectMessage", "selectPhoneNumber"])
             let actions = manifest["actions"]?.arrayValue ?? []
             let getSMS = try #require(actions.first { $0["key"] == "getSMS" })
             #expect(getSMS["hints"]?["readOnly"] == true)
@@ -353,12 +356,12 @@ import TwilioSandbox
                     }
                 }
             }
-            #expect(secrets >= 3, "apiSecret, authToken, and the webhook's Auth Token input")
+            #expect(secrets >= 5, "apiSecret, authToken, the webhook's Auth Token input, and the Verify codes")
             let check = try await PythonPeer.run(script: "manifest_schema_check.py", arguments: [], stdin: output.stdout)
             #expect(check.exitCode == 0, "\(check.stderr)")
             let report = try JSONParser.parse(check.stdout)
             #expect((report["schemas"]?.intValue ?? 0) >= 60)
-            #expect(report["examplesAccepted"]?.arrayValue?.count == 16)
+            #expect(report["examplesAccepted"]?.arrayValue?.count == 27)
             #expect((report["wrongRefused"]?.intValue ?? 0) >= 40)
             #expect(report["reconcileRules"] == 2)
         }
@@ -371,7 +374,7 @@ import TwilioSandbox
             #expect(docs.stdout.contains("## Actions") && docs.stdout.contains("### Send SMS"))
             let valid = try await tool.run(["validate"])
             #expect(valid.exitCode == 0, "\(valid.stderr)")
-            #expect(valid.stdout.contains("is valid: component 'twilio', 2 connections, 4 triggers, 11 actions, 1 data source"))
+            #expect(valid.stdout.contains("is valid: component 'twilio', 2 connections, 4 triggers, 22 actions, 2 data sources"))
 
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("broken-\(UUID().uuidString).yaml").path
             defer { try? FileManager.default.removeItem(atPath: file) }

@@ -17,8 +17,10 @@ import TwilioSandbox
             let tools = try #require(report["tools"]?.objectValue)
             #expect(
                 tools.keys.sorted() == [
-                    "deleteRecording", "getCall", "getRecording", "getSMS", "listCalls", "listMessages", "listRecordings", "makeCall",
-                    "rawRequest", "sendSMS", "updateCall",
+                    "cancelVerification", "checkVerification", "configureNumberWebhooks", "createVerifyService", "deleteMessage",
+                    "deleteRecording", "getCall", "getMessageMedia", "getRecording", "getSMS", "listCalls", "listMessageMedia",
+                    "listMessages", "listRecordings", "lookupPhoneNumber", "makeCall", "rawRequest", "redactMessage",
+                    "restoreNumberWebhooks", "sendSMS", "sendVerification", "updateCall",
                 ])
             #expect(tools["makeCall"]?["annotations"]?["idempotentHint"] == false)
             #expect(tools["getCall"]?["annotations"]?["readOnlyHint"] == true)

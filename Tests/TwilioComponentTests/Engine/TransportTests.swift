@@ -209,6 +209,51 @@ import TwilioSandbox
         }
     }
 
+    /// Verify and Lookup, on their own hosts in production, take the same transport when the one
+    /// base URL points every host at the sandbox: HTTPS with the CA of `SSL_CERT_FILE` over
+    /// HTTP/2, through the CONNECT proxy `HTTPS_PROXY` names, and refused once, not retried, when
+    /// the certificate is not trusted.
+    @Test func verifyAndLookupTakeTheSameTLSAndProxy() async throws {
+        try await withEngineTool { tool in
+            let port = Int(tool.baseURL.split(separator: ":").last ?? "") ?? 0
+            func run(_ action: String, _ inputs: JSONValue, _ environment: [String: String?] = [:]) async throws -> EngineTool.Output {
+                try await tool.run(
+                    "invoke", ["action": .string(action), "inputs": inputs, "connection": tool.authToken], environment: environment)
+            }
+            var lookedUp: EngineTool.Output?
+            let counts = try await delta(tool) {
+                lookedUp = try await run("lookupPhoneNumber", ["phoneNumber": "+14155550100", "fields": ["line_type_intelligence"]])
+            }
+            #expect(lookedUp?.exitCode == 0, "\(lookedUp?.stderr ?? "")")
+            #expect(lookedUp?.envelope["data"]?["valid"] == true)
+            #expect(counts == Counts(connections: 1, handshakeFailures: 0, requests: 1))
+            #expect(try await tool.traffic()["requests"]?.objectValue?.keys.sorted() == ["HTTP/2"])
+
+            try await withTinyproxy { proxy in
+                let created = try await run(
+                    "createVerifyService", ["friendlyName": "Over the proxy"], ["HTTPS_PROXY": proxy.url, "NO_PROXY": nil, "no_proxy": nil])
+                #expect(created.exitCode == 0, "\(created.stdout)\(created.stderr)")
+                let service = try #require(created.envelope["data"]?["sid"]?.stringValue)
+                #expect(service.hasPrefix("VA"))
+                let sent = try await run(
+                    "sendVerification", ["serviceSid": .string(service), "to": "+14155550100"],
+                    ["HTTPS_PROXY": proxy.url, "NO_PROXY": nil, "no_proxy": nil])
+                #expect(sent.exitCode == 0, "\(sent.stdout)\(sent.stderr)")
+                #expect(sent.envelope["data"]?["status"] == "pending")
+                #expect(proxy.connectRequests == Array(repeating: "CONNECT 127.0.0.1:\(port) HTTP/1.1", count: 2))
+            }
+
+            var refused: EngineTool.Output?
+            let refusedCounts = try await delta(tool) {
+                refused = try await run("lookupPhoneNumber", ["phoneNumber": "+14155550100"], ["SSL_CERT_FILE": nil])
+            }
+            #expect(refused?.exitCode == 3)
+            #expect(refused?.error["code"] == "tls_certificate_untrusted")
+            #expect(refused?.error["retryable"] == false)
+            #expect(refusedCounts == Counts(connections: 1, handshakeFailures: 1, requests: 0), "one attempt, refused in the handshake")
+        }
+    }
+
     /// `serve --concurrency 200` has 200 requests in flight at once: the sandbox holds each until
     /// all 200 are held (a gather fault), so the peak is 200 however slowly a loaded machine lets
     /// them arrive, and the connections a host may get follow the concurrency (HTTP/1.1 needs one

@@ -234,4 +234,91 @@ import TwilioSandbox
             )
         }
     }
+
+    /// A verification code is a secret like an auth token: through invoke, serve and run-action,
+    /// in debug mode, neither a code Twilio generated nor a custom one appears in any output, log
+    /// or error, whether the check succeeds, fails (wrong code) or is refused (after approval).
+    @Test func noVerificationCodeInAnyOutput() async throws {
+        var collected = Collected()
+        try await withEngineTool { tool in
+            let debug: JSONValue = ["invocationId": "code-scan", "debug": true]
+            func invoke(_ action: String, _ inputs: JSONObject, label: String) async throws -> JSONValue {
+                let output = try await tool.run(
+                    "invoke", ["action": .string(action), "inputs": .object(inputs), "connection": tool.authToken, "context": debug])
+                collected.add("invoke \(label)", output.stdout, output.stderr)
+                return output.envelope
+            }
+            let service = try await invoke(
+                "createVerifyService", ["friendlyName": "Scan", "codeLength": 10, "customCodeEnabled": true], label: "createVerifyService")
+            let serviceSid = try #require(service["data"]?["sid"]?.stringValue, "\(service)")
+            // Ten-digit codes, so no SID, port or timestamp holds one by chance.
+            let customCodes = ["7391046285", "8264019375", "5820417396"]
+            var codes: [String] = customCodes
+            func checks(to: String, code: String) -> [JSONObject] {
+                let wrong = code == "0000000000" ? "1111111111" : "0000000000"
+                codes.append(wrong)
+                return [
+                    ["serviceSid": .string(serviceSid), "to": .string(to), "code": .string(wrong)],
+                    ["serviceSid": .string(serviceSid), "to": .string(to), "code": .string(code)],
+                    ["serviceSid": .string(serviceSid), "to": .string(to), "code": .string(code)],
+                ]
+            }
+
+            // invoke
+            _ = try await invoke("sendVerification", ["serviceSid": .string(serviceSid), "to": "+14155550151"], label: "sendVerification")
+            let invokeCode = try await tool.verificationCode(to: "+14155550151")
+            codes.append(invokeCode)
+            for inputs in checks(to: "+14155550151", code: invokeCode) {
+                _ = try await invoke("checkVerification", inputs, label: "checkVerification")
+            }
+            let custom = try await invoke(
+                "sendVerification", ["serviceSid": .string(serviceSid), "to": "+14155550152", "customCode": .string(customCodes[0])],
+                label: "sendVerification customCode")
+            #expect(custom["data"]?["status"] == "pending", "\(custom)")
+            _ = try await invoke(
+                "sendVerification", ["serviceSid": .string(serviceSid), "to": "+14155550153", "customCode": "12"],
+                label: "refused customCode")
+
+            // serve
+            _ = try await invoke("sendVerification", ["serviceSid": .string(serviceSid), "to": "+14155550161"], label: "sendVerification")
+            let serveCode = try await tool.verificationCode(to: "+14155550161")
+            codes.append(serveCode)
+            var requests = checks(to: "+14155550161", code: serveCode).map { ("checkVerification", $0) }
+            requests.append(
+                ("sendVerification", ["serviceSid": .string(serviceSid), "to": "+14155550162", "customCode": .string(customCodes[1])]))
+            let lines =
+                requests.enumerated().map { index, request in
+                    JSONWriter.string(from: [
+                        "id": .integer(index), "action": .string(request.0), "inputs": .object(request.1), "context": debug,
+                    ])
+                }.joined(separator: "\n") + "\n"
+            let served = try await ProcessRunner.run(EngineTool.path, ["serve"], environment: tool.credentialEnvironment, stdin: lines)
+            #expect(served.stdout.split(separator: "\n").count == requests.count)
+            #expect(served.stdout.contains("\"approved\"") && served.stdout.contains("20404"), "\(served.stdout)")
+            collected.add("serve", served.stdout, served.stderr)
+
+            // run-action
+            let runAction = ProcessRunner.product("run-action")
+            func run(_ action: String, _ inputs: JSONObject) async throws {
+                let arguments = inputs.pairs.flatMap { ["--input", "\($0.key)=\($0.value.stringValue ?? "")"] }
+                let output = try await ProcessRunner.run(
+                    runAction, [action, "--debug"] + arguments, environment: tool.credentialEnvironment)
+                collected.add("run-action \(action)", output.stdout, output.stderr)
+            }
+            try await run("sendVerification", ["serviceSid": .string(serviceSid), "to": "+14155550171"])
+            let runCode = try await tool.verificationCode(to: "+14155550171")
+            codes.append(runCode)
+            for inputs in checks(to: "+14155550171", code: runCode) { try await run("checkVerification", inputs) }
+            try await run(
+                "sendVerification", ["serviceSid": .string(serviceSid), "to": "+14155550172", "customCode": .string(customCodes[2])])
+
+            #expect(collected.outputs.contains { $0.text.contains(" debug ") }, "debug logs were written")
+            #expect(collected.outputs.contains { $0.text.contains("\"approved\"") }, "the right codes were accepted")
+            var leaks: [String] = []
+            for output in collected.outputs {
+                for code in Set(codes) where output.text.contains(code) { leaks.append("\(output.label): \(code)") }
+            }
+            #expect(leaks.isEmpty, "\(leaks)")
+        }
+    }
 }

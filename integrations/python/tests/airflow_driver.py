@@ -86,7 +86,7 @@ run("third", 3)
 text_in("+14155550197", "third reply")  # so that this run's sensor need not wait
 run("badInput", 4, {"recipients": ["+14155550100", "call me"]})
 canary_run = canary.test(logical_date=pendulum.datetime(2026, 3, 5, tz="UTC"))
-steps["canary"] = outcome(canary_run, ["auth_token", "api_key"])
+steps["canary"] = outcome(canary_run, ["auth_token", "api_key", "verify_service", "send_code", "check_code"])
 
 # Last, so that its message leaves the counts above as they were: operators of two components.
 two = dags.get_dag("two_components")

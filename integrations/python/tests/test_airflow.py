@@ -172,6 +172,12 @@ def test_no_task_log_shows_a_secret(dag_runs: dict[str, Any]) -> None:
     # The canary logged both connections' fields: each secret was there, masked.
     canary = [line for line in task_log.splitlines() if "with fields" in line]
     assert len(canary) == 2 and all("***" in line for line in canary), canary
+    # A one-time code rendered from a template is masked too, wherever it would show.
+    assert dag_runs["steps"]["canary"]["xcom"]["check_code"]["status"] in ("pending", "approved")
+    for path, text in dag_runs["logs"].items():
+        assert "918273" not in text, f"{path} shows the verification code"
+    checked = [line for line in task_log.splitlines() if "checking a code with inputs" in line]
+    assert len(checked) == 1 and "'code': '***'" in checked[0], checked
 
 
 def test_an_airflow_connection_maps_onto_the_manifests_connections() -> None:

@@ -24,8 +24,10 @@ def test_every_action_and_data_source_is_a_task_named_from_the_manifest(redis_ur
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={"COMPONENT_EXECUTABLE": COMPONENT, "CELERY_BROKER_URL": redis_url, "PATH": "/usr/bin:/bin"})
     elements = [f"twilio.{key}" for key in (
-        "deleteRecording", "getCall", "getRecording", "getSMS", "listCalls", "listMessages", "listRecordings", "makeCall",
-        "rawRequest", "selectMessage", "sendSMS", "updateCall")]
+        "cancelVerification", "checkVerification", "configureNumberWebhooks", "createVerifyService", "deleteMessage",
+        "deleteRecording", "getCall", "getMessageMedia", "getRecording", "getSMS", "listCalls", "listMessageMedia",
+        "listMessages", "listRecordings", "lookupPhoneNumber", "makeCall", "rawRequest", "redactMessage",
+        "restoreNumberWebhooks", "selectMessage", "selectPhoneNumber", "sendSMS", "sendVerification", "updateCall")]
     # Each also as a batch task (many requests to a task).
     assert json.loads(out.stdout) == sorted(elements + [f"{name}.batch" for name in elements])
 

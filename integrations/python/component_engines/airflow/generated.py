@@ -87,6 +87,27 @@ class ElementInputs:
         except InputError as error:
             raise ValueError(f"{self.task_id}: {error}") from None
 
+    def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
+        """Renders as Airflow does, then registers the value of every secret input (a one-time
+        code, say) with Airflow's secret masker, before Airflow stores, shows or logs the rendered
+        fields: a template can only be masked once it has a value."""
+        super().render_template_fields(context, jinja_env)  # type: ignore[misc]
+        mask_secret_inputs(self.element.inputs, self.all_inputs())
+
+
+def mask_secret_inputs(definitions: Iterable[Mapping[str, Any]], values: Mapping[str, Any]) -> None:
+    """Registers each value given to an input its manifest marks secret (a connection's token, an
+    action's one-time code) with Airflow's masker, in this process and the task's supervisor."""
+    from airflow.sdk.log import mask_secret
+
+    for field in definitions:
+        value = values.get(str(field.get("key")))
+        if field.get("secret") and value not in (None, ""):
+            # No name: Airflow ignores a named secret unless the name looks sensitive to it
+            # ("token", "password"), and "code" or "apiKey" need not. A list (a batch) or a mapping
+            # is given as it is, so that the masker registers each value in it.
+            mask_secret(value if isinstance(value, (list, tuple, dict)) else str(value))
+
 
 def element_class(base: ElementClass, element: Element, component_key: str, suffix: str, argument: str,
                   doc: str) -> ElementClass:

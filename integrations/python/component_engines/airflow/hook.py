@@ -31,7 +31,7 @@ from airflow.sdk.log import mask_secret
 from ..component import Component, ComponentUnavailable, Element, Envelope, Manifest
 from ..runner import Runner, build_runner
 from .connection import account_input, connection_request, shown_url
-from .generated import class_name, lazy_classes
+from .generated import class_name, lazy_classes, mask_secret_inputs
 from .loaded import component as configured, components, settings
 
 
@@ -119,10 +119,7 @@ class ComponentHook(BaseHook):
             raise AirflowException(str(error)) from None
         for source in manifest.connections:
             if source["key"] == request["key"]:
-                for field in source.get("inputs", []):
-                    value = request["fields"].get(field["key"])
-                    if field.get("secret") and value:
-                        mask_secret(str(value), name=field["key"])
+                mask_secret_inputs(source.get("inputs", []), request["fields"])
         base_url = (conn.host or "").strip() or None
         if base_url and "://" not in base_url:
             base_url = f"{conn.schema or 'https'}://{base_url}" + (f":{conn.port}" if conn.port else "")
@@ -136,7 +133,7 @@ class ComponentHook(BaseHook):
                 current = settings()
                 password = urllib.parse.urlsplit(current.ledger_url).password
                 if password:
-                    mask_secret(password, name="COMPONENT_LEDGER_URL")
+                    mask_secret(password)  # unnamed: a named secret is kept only under a "sensitive" name
                 shared = account_input(self.manifest)
                 self._runner = build_runner(
                     self.component(), current, concurrency=self.concurrency, connection=request,
