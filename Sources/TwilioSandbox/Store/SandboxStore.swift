@@ -42,7 +42,7 @@ final class SandboxStore: Sendable {
         }
     }
 
-    private struct FileContents: Codable {
+    private struct FileContents: Codable, VersionedState {
         var version: Int
         var messages: [StoredMessage]
         /// Absent in files written before numbers could be changed.
@@ -63,17 +63,7 @@ final class SandboxStore: Sendable {
     }
 
     private static func load(_ file: SharedStateFile) throws(SandboxStateError) -> State? {
-        let stamp = file.stamp()
-        guard let data = try file.contents() else { return nil }
-        let contents: FileContents
-        do {
-            contents = try JSONDecoder().decode(FileContents.self, from: data)
-        } catch {
-            throw SandboxStateError(path: file.path, reason: "it is not a sandbox state file (\(error))")
-        }
-        guard contents.version == 1 else {
-            throw SandboxStateError(path: file.path, reason: "it has version \(contents.version), and this sandbox reads version 1")
-        }
+        guard let (contents, stamp) = try file.decoded(FileContents.self, what: "a sandbox state file") else { return nil }
         return State(contents, stamp: stamp)
     }
 

@@ -5,6 +5,11 @@ import Foundation
 /// on `<path>.lock`, starting from what the file holds then, so no process writes back a stale
 /// copy of what another changed or deleted. Writes are atomic (a temporary file renamed over it),
 /// so a reader without the lock sees the old file or the new one, never half of one.
+/// What a state file holds: a version, then the records.
+protocol VersionedState: Decodable {
+    var version: Int { get }
+}
+
 struct SharedStateFile: Sendable {
     /// Which version of the file was last seen: a rename gives a new inode, a write a new time.
     struct Stamp: Sendable, Equatable {
@@ -46,6 +51,24 @@ struct SharedStateFile: Sendable {
             throw SandboxStateError(path: path, reason: "it cannot be read (check its permissions)")
         }
         return data
+    }
+
+    /// The file decoded as `Contents`, with the stamp of the version read (taken first, so a write
+    /// in between makes it older than the contents, never newer); `nil` when there is no file.
+    /// - Throws: ``SandboxStateError`` when it cannot be read, is not `what`, or is not version 1.
+    func decoded<Contents: VersionedState>(_: Contents.Type, what: String) throws(SandboxStateError) -> (Contents, Stamp?)? {
+        let stamp = stamp()
+        guard let data = try contents() else { return nil }
+        let decoded: Contents
+        do {
+            decoded = try JSONDecoder().decode(Contents.self, from: data)
+        } catch {
+            throw SandboxStateError(path: path, reason: "it is not \(what) (\(error))")
+        }
+        guard decoded.version == 1 else {
+            throw SandboxStateError(path: path, reason: "it has version \(decoded.version), and this sandbox reads version 1")
+        }
+        return (decoded, stamp)
     }
 
     /// Replaces the file with `data`; the stamp of what was written, or `nil` when it could not be.

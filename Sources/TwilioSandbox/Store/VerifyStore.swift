@@ -29,7 +29,7 @@ final class VerifyStore: Sendable {
         }
     }
 
-    private struct FileContents: Codable {
+    private struct FileContents: Codable, VersionedState {
         var version: Int
         var services: [StoredVerifyService]
         /// Each with its code sealed.
@@ -70,17 +70,7 @@ final class VerifyStore: Sendable {
     }
 
     private static func load(_ file: SharedStateFile, key: SymmetricKey) throws(SandboxStateError) -> State? {
-        let stamp = file.stamp()
-        guard let data = try file.contents() else { return nil }
-        let contents: FileContents
-        do {
-            contents = try JSONDecoder().decode(FileContents.self, from: data)
-        } catch {
-            throw SandboxStateError(path: file.path, reason: "it is not a sandbox Verify state file (\(error))")
-        }
-        guard contents.version == 1 else {
-            throw SandboxStateError(path: file.path, reason: "it has version \(contents.version), and this sandbox reads version 1")
-        }
+        guard let (contents, stamp) = try file.decoded(FileContents.self, what: "a sandbox Verify state file") else { return nil }
         var state = State()
         state.services = contents.services.sorted { $0.sequence < $1.sequence }
         for verification in contents.verifications.sorted(by: { $0.sequence < $1.sequence }) {

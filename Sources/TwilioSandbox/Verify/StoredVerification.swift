@@ -43,8 +43,8 @@ struct StoredVerification: Sendable, Codable, Equatable {
         (status == "pending" || status == "max_attempts_reached") && now < expiresAt
     }
 
-    /// The resource as Twilio writes it (never with the code).
-    func json(base: String) -> JSONValue {
+    /// The fields a Verification and a VerificationCheck share, in Twilio's order (never the code).
+    private var sharedHead: JSONObject {
         var object = JSONObject()
         object["sid"] = .string(sid)
         object["service_sid"] = .string(serviceSid)
@@ -53,6 +53,12 @@ struct StoredVerification: Sendable, Codable, Equatable {
         object["channel"] = .string(channel)
         object["status"] = .string(status)
         object["valid"] = .bool(status == "approved")
+        return object
+    }
+
+    /// The resource as Twilio writes it (never with the code).
+    func json(base: String) -> JSONValue {
+        var object = sharedHead
         object["lookup"] = carrier.map { ["carrier": $0] } ?? .object(JSONObject())
         object["amount"] = amount.map(JSONValue.string) ?? .null
         object["payee"] = payee.map(JSONValue.string) ?? .null
@@ -73,14 +79,7 @@ struct StoredVerification: Sendable, Codable, Equatable {
 
     /// The answer to a check, as Twilio writes a VerificationCheck (never with the code).
     func checkJSON() -> JSONValue {
-        var object = JSONObject()
-        object["sid"] = .string(sid)
-        object["service_sid"] = .string(serviceSid)
-        object["account_sid"] = .string(accountSid)
-        object["to"] = .string(to)
-        object["channel"] = .string(channel)
-        object["status"] = .string(status)
-        object["valid"] = .bool(status == "approved")
+        var object = sharedHead
         object["amount"] = amount.map(JSONValue.string) ?? .null
         object["payee"] = payee.map(JSONValue.string) ?? .null
         object["date_created"] = .string(VerifyDate.string(fromUnixSeconds: createdAt))
