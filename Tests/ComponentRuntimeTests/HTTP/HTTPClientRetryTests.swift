@@ -20,7 +20,9 @@ import Testing
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
-    @Test func timeoutsFireWithinTwentyPercent() async throws {
+    /// The bounds tell a timeout from the 5 s answer and from firing early; a loaded machine
+    /// schedules late, so they are not a measure of precision.
+    @Test func aTimeoutEndsTheAttemptLongBeforeTheAnswer() async throws {
         try await withTestServer(handler: { _ in .delay(.seconds(5), then: .respond(status: 200)) }) { server in
             let clock = ContinuousClock()
             let started = clock.now
@@ -31,7 +33,7 @@ import Testing
             }
             let elapsed = seconds(clock.now - started)
             #expect(error?.kind == .timeout)
-            #expect(elapsed >= 0.8 && elapsed <= 1.2, "took \(elapsed) s for a 1 s timeout")
+            #expect(elapsed >= 0.8 && elapsed < 3, "took \(elapsed) s for a 1 s timeout; the answer was 5 s away")
             let thrown = try #require(error)
             #expect(ComponentError(thrown).kind == .timeout)
         }
@@ -50,7 +52,7 @@ import Testing
             }
             let elapsed = seconds(clock.now - started)
             #expect(error?.kind == .timeout)
-            #expect(elapsed >= 1.2 && elapsed <= 1.8, "took \(elapsed) s for a 1.5 s deadline")
+            #expect(elapsed >= 1.2 && elapsed < 3.5, "took \(elapsed) s for a 1.5 s deadline; one attempt alone would take 5 s")
         }
     }
 
@@ -99,7 +101,7 @@ import Testing
             let elapsed = seconds(clock.now - started)
             #expect(response.status == 201)
             #expect(response.attempts == 2)
-            #expect(elapsed >= 1.0 && elapsed < 1.6, "took \(elapsed) s")
+            #expect(elapsed >= 1.0 && elapsed < 3, "took \(elapsed) s to honour a Retry-After of 1 s")
             let arrivals = server.requests.map(\.receivedAt)
             #expect(arrivals.count == 2)
             #expect(seconds(arrivals[1] - arrivals[0]) >= 0.95)

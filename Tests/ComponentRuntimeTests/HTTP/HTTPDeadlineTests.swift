@@ -55,7 +55,7 @@ import Testing
             #expect(error?.maybeSent == true, "the POST was read before the deadline ended it")
             #expect(error?.endedAtDeadline == true)
             #expect(error?.message.contains("the attempt was cut short at the request's deadline") == true, "\(String(describing: error))")
-            #expect(elapsed >= 0.6 && elapsed <= 1.2, "took \(elapsed) s for a deadline 0.8 s away")
+            #expect(elapsed >= 0.6 && elapsed < 3, "took \(elapsed) s for a deadline 0.8 s away; the answer was 5 s away")
             #expect(server.requests.count == 1)
         }
     }
@@ -71,7 +71,7 @@ import Testing
             #expect(error?.kind == .upstream && error?.status == .tooManyRequests)
             #expect(error?.attempts == 1 && error?.maybeSent == false && error?.endedAtDeadline == true)
             #expect(error?.message.contains("the request's deadline (") == true && error?.message.contains("leaves no time") == true)
-            #expect(elapsed < 0.5, "waited \(elapsed) s instead of ending at once")
+            #expect(elapsed < 1.2, "waited \(elapsed) s instead of ending at once; the deadline was 1.5 s away")
             #expect(server.requests.count == 1)
             let classified = ComponentError(try #require(error))
             #expect(classified.code == "http_429" && classified.retryable && classified.details?["retryAfter"]?.doubleValue == 5)
@@ -91,7 +91,7 @@ import Testing
                 }
                 let elapsed = seconds(clock.now - started)
                 #expect(error?.kind == .timeout)
-                #expect(elapsed >= 0.45 && elapsed <= 1.0, "overall \(overall), deadline in \(deadline) ms: took \(elapsed) s")
+                #expect(elapsed >= 0.45 && elapsed < 2, "overall \(overall), deadline in \(deadline) ms: took \(elapsed) s")
             }
         }
     }
