@@ -1,5 +1,5 @@
 # Entry points; README.md names `make test`. Each target installs what it needs first.
-.PHONY: deps test-deps build run test test-engines test-examples format lint fuzz docs engine-example release install uninstall dist dist-check bench bench-manifest bench-http bench-sandbox clean
+.PHONY: deps test-deps build run test test-engines test-examples format lint fuzz docs engine-example release install uninstall dist dist-check bench bench-manifest bench-http bench-sandbox clean test-airflow-cluster wheel wheel-check
 
 deps:
 	@./scripts/install-deps.sh
@@ -49,6 +49,8 @@ test: test-deps
 	swift test
 	$(MAKE) --no-print-directory test-examples
 	$(MAKE) --no-print-directory test-engines
+# The provider under a real Airflow cluster with a worker killed: about 2 minutes, so it fits here.
+	$(MAKE) --no-print-directory test-airflow-cluster
 	./scripts/fuzz.sh
 
 # The SendGrid component (examples/sendgrid), its own package on the kit's products, built in its
@@ -68,11 +70,22 @@ test-engines: test-deps
 	swift build --package-path examples/sendgrid --product sendgrid-component
 	cd integrations/python && "$$(../../scripts/engines-env.sh)" -m pytest -p no:cacheprovider -n 3 tests
 
+# The Airflow provider as deployed (integrations/python/tests/test_airflow_cluster.py): PostgreSQL,
+# the scheduler, DAG processor, triggerer and API server, and two Celery workers on redis-server,
+# from .venv-airflow with the provider installed from the platform wheel of the debug executable; a
+# worker is killed mid-batch. Its own target: test-engines' pytest run skips it (it takes minutes).
+test-airflow-cluster: test-deps
+	swift build --product twilio-component
+	swift build --product twilio-sandbox
+	cd integrations/python && AIRFLOW_CLUSTER_TEST=1 AIRFLOW_CLUSTER_PYTHON="$$(../../scripts/airflow-cluster-env.sh)" \
+		"$$(../../scripts/engines-env.sh)" -m pytest -p no:cacheprovider tests/test_airflow_cluster.py
+
 # The build users run, installed and shipped: optimized, with the Swift runtime linked in (a
 # shorter cold start, and no Swift toolchain needed where it runs), in .build-static. Debug
 # sections are stripped on install; the symbol table stays, so crash reports name functions.
 RELEASE_BUILD = swift build -c release --static-swift-stdlib --scratch-path .build-static
-EXECUTABLES = twilio-component run-action twilio-sandbox
+# twilio-mcp serves `twilio-component mcp` (it links the MCP SDK and full Foundation; twilio-component does not).
+EXECUTABLES = twilio-component twilio-mcp run-action twilio-sandbox
 PREFIX ?= /usr/local
 VERSION := $(shell sed -n 's/^version: "\(.*\)"/\1/p' component.yaml)
 DIST_NAME = twilio-component-$(VERSION)-linux-$(shell uname -m)
@@ -80,7 +93,7 @@ DIST_NAME = twilio-component-$(VERSION)-linux-$(shell uname -m)
 release: deps
 	@for product in $(EXECUTABLES); do $(RELEASE_BUILD) --product $$product || exit 1; done
 
-# Installs the three executables into $(PREFIX)/bin (without root: make install PREFIX=$$HOME/.local).
+# Installs the executables into $(PREFIX)/bin (without root: make install PREFIX=$$HOME/.local).
 install: release
 	install -d "$(DESTDIR)$(PREFIX)/bin"
 	@for product in $(EXECUTABLES); do \
@@ -109,6 +122,20 @@ dist: deps
 # Swift): --version, manifest, and an invoke through its own twilio-sandbox.
 dist-check: dist
 	./scripts/dist-check.sh .build-dist/$(DIST_NAME).tar.gz
+
+# The platform wheel of component-engines in .build-wheel: the Python package with the release
+# twilio-component and its manifest inside, tagged manylinux by auditwheel (libyaml grafted in,
+# libcurl4 the system's), and the pure-Python sdist beside it (scripts/build-wheel.py, its tools in
+# .venv-wheel). wheel-check installs it into new venvs, alone and with Airflow (scripts/wheel-check.sh).
+WHEEL_DIR = .build-wheel
+
+wheel: deps
+	$(RELEASE_BUILD) --product twilio-component
+	rm -rf $(WHEEL_DIR)
+	./scripts/build-wheel.py --executable .build-static/release/twilio-component --out $(WHEEL_DIR) --sdist
+
+wheel-check: wheel
+	./scripts/wheel-check.sh $(WHEEL_DIR)
 
 # The component beside its peers (the twilio package, curl), written to docs/benchmarks.md and .svg.
 # It measures the executables as make install installs them (into .build-static/installed); the

@@ -23,11 +23,12 @@ let package = Package(
         .executable(name: "twilio-sandbox", targets: ["twilio-sandbox"]),
         .executable(name: "run-action", targets: ["run-action"]),
         .executable(name: "twilio-component", targets: ["twilio-component"]),
+        .executable(name: "twilio-mcp", targets: ["twilio-mcp"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),  // 4.x: no Foundation (3.x imports it)
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.24.0"),
@@ -38,7 +39,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
-        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        // Without its default trait SubprocessFoundation, which imports Foundation.
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2", traits: []),
         .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
@@ -78,6 +80,15 @@ let package = Package(
                 "ComponentRuntime", "ComponentCore", "ComponentManifest", "ComponentHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // `mcp` in-process, on the MCP SDK, which needs full Foundation: kept out of ComponentHost so
+        // that an engine executable can link FoundationEssentials only and hand `mcp` to a sibling.
+        .target(
+            name: "ComponentMCP",
+            dependencies: [
+                "ComponentHost", "ComponentRuntime", "ComponentCore", "ComponentManifest",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "MCP", package: "swift-sdk"),
             ]
         ),
@@ -86,7 +97,7 @@ let package = Package(
         .target(
             name: "ComponentKit",
             dependencies: [
-                "ComponentCore", "ComponentHTTP", "ComponentHost", "ComponentManifest", "ComponentRuntime",
+                "ComponentCore", "ComponentHTTP", "ComponentHost", "ComponentMCP", "ComponentManifest", "ComponentRuntime",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -146,7 +157,10 @@ let package = Package(
         ),
         .target(name: "TwilioInProcessSandbox", dependencies: ["ComponentCore", "ComponentHost", "ComponentRuntime", "TwilioSandbox"]),
         .executableTarget(name: "run-action", dependencies: ["ComponentHost", "TwilioHost", "TwilioInProcessSandbox"]),
+        // Lean: FoundationEssentials only, no ICU (Tests/TwilioComponentTests/Engine/LeanExecutableTests.swift);
+        // its `mcp` runs twilio-mcp, the same front end with the MCP server in-process.
         .executableTarget(name: "twilio-component", dependencies: ["ComponentHost", "TwilioHost"]),
+        .executableTarget(name: "twilio-mcp", dependencies: ["ComponentHost", "ComponentMCP", "TwilioHost"]),
 
         // Build tools
         .executableTarget(name: "embed-manifest"),
@@ -202,7 +216,7 @@ let package = Package(
             dependencies: [
                 "TwilioComponent", "TwilioHost", "TwilioInProcessSandbox", "TwilioSandbox", "ComponentHost", "ComponentRuntime",
                 "ComponentCore", "ComponentManifest", "ComponentHTTP", "TestSupport", "run-action",
-                "twilio-component", "twilio-sandbox", "fixture-component",
+                "twilio-component", "twilio-mcp", "twilio-sandbox", "fixture-component",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 // The HTTPS webhook receiver (Support/TLSReceiver.swift), on the sandbox's server stack.
@@ -235,22 +249,28 @@ for target in package.targets where target.type != .system && target.type != .pl
 if Context.environment["TWILIO_FUZZ"] == "1" {
     let sanitizers = ["-sanitize=fuzzer,address"]
     // Optimized, so that 100,000 inputs run in a minute or two; the checks stay on.
-    let underTest = ["ComponentCore", "ComponentYAML", "ComponentManifest", "ComponentHTTP", "ComponentRuntime", "ComponentHost", "TwilioComponent"]
+    let underTest = [
+        "ComponentCore", "ComponentYAML", "ComponentManifest", "ComponentHTTP", "ComponentRuntime", "ComponentHost", "TwilioComponent",
+    ]
     for target in package.targets where underTest.contains(target.name) {
         target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(sanitizers + ["-O"])]
     }
     let fuzzTargets: [(String, [Target.Dependency])] = [
         ("fuzz-manifest", ["ComponentManifest", "ComponentRuntime"]),
         ("fuzz-inputs", ["ComponentCore", "ComponentManifest", "ComponentRuntime", "TwilioComponent"]),
-        ("fuzz-webhook", ["ComponentCore", "ComponentHTTP", "ComponentRuntime", "TwilioComponent", .product(name: "Logging", package: "swift-log")]),  // @testable: debug only
+        (
+            "fuzz-webhook",
+            ["ComponentCore", "ComponentHTTP", "ComponentRuntime", "TwilioComponent", .product(name: "Logging", package: "swift-log")]
+        ),  // @testable: debug only
         ("fuzz-serve-line", ["ComponentCore", "ComponentHost", "ComponentRuntime"]),
         ("fuzz-hosts", ["ComponentHTTP", "TwilioComponent"]),  // @testable: debug only
     ]
     package.targets.append(.target(name: "FuzzerDriver", path: "Fuzz/FuzzerDriver"))
     for (name, dependencies) in fuzzTargets {
-        package.targets.append(.executableTarget(
-            name: name, dependencies: dependencies + ["FuzzerDriver"], path: "Fuzz/\(name)",
-            swiftSettings: [.unsafeFlags(sanitizers + ["-O", "-parse-as-library"])],
-            linkerSettings: [.unsafeFlags(sanitizers)]))
+        package.targets.append(
+            .executableTarget(
+                name: name, dependencies: dependencies + ["FuzzerDriver"], path: "Fuzz/\(name)",
+                swiftSettings: [.unsafeFlags(sanitizers + ["-O", "-parse-as-library"])],
+                linkerSettings: [.unsafeFlags(sanitizers)]))
     }
 }

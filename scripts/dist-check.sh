@@ -37,7 +37,7 @@ mount -t proc proc "$root/proc" || fail "cannot mount /proc in $root"
 trap 'umount "$root/proc" 2>/dev/null || true' EXIT
 trap 'exit 130' INT TERM
 in_root() { chroot "$root" env -i HOME=/tmp PATH=/opt/twilio-component/bin:/usr/bin:/bin "$@"; }
-for executable in twilio-component run-action twilio-sandbox; do
+for executable in twilio-component twilio-mcp run-action twilio-sandbox; do
     missing=$(in_root ldd "/opt/twilio-component/bin/$executable" | grep "not found" || true)
     [ -z "$missing" ] || fail "$executable needs libraries the root lacks: $missing"
 done

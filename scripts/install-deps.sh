@@ -3,8 +3,10 @@
 # pkg-config); with --test also what the test suite starts or calls: tinyproxy (the CONNECT proxy
 # the HTTPS_PROXY tests go through), openssl (certificate hashes for SSL_CERT_DIR), python3-venv
 # (the Python peers' virtual environment), redis-server (the broker of the Celery adapter's
-# tests); with --bench what make bench runs beside the component: valgrind (instruction counts)
-# and the curl tool. Package.swift names the same libraries as the system-library providers.
+# tests), postgresql-15 (the metadata database of the real-Airflow cluster test), strace (what
+# wheel-check.sh sees Airflow run); with --bench
+# what make bench runs beside the component: valgrind (instruction counts) and the curl tool.
+# Package.swift names the same libraries as the system-library providers.
 set -eu
 missing=""
 if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists libcurl yaml-0.1; then
@@ -19,6 +21,8 @@ if [ "${1:-}" = "--test" ]; then
     command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
     python3 -c "import ensurepip, venv" >/dev/null 2>&1 || missing="$missing python3-venv"
     command -v redis-server >/dev/null 2>&1 || missing="$missing redis-server"
+    [ -x /usr/lib/postgresql/15/bin/postgres ] || missing="$missing postgresql-15"  # the Airflow cluster's database
+    command -v strace >/dev/null 2>&1 || missing="$missing strace"  # wheel-check: Airflow runs no executable
 fi
 [ -n "$missing" ] || exit 0
 echo "Installing$missing ..." >&2

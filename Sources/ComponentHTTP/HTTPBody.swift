@@ -1,5 +1,5 @@
 public import ComponentCore
-public import Foundation
+public import FoundationEssentials
 
 /// What a request carries.
 public enum HTTPBody: Sendable, Hashable {

@@ -1,5 +1,5 @@
 public import ComponentCore
-public import Foundation
+public import FoundationEssentials
 public import HTTPTypes
 
 /// One request for an ``HTTPClient``: what to send (in swift-http-types' vocabulary), how long to

@@ -1,5 +1,5 @@
 public import ComponentCore
-public import Foundation
+public import FoundationEssentials
 public import HTTPTypes
 
 /// What an ``HTTPClient`` hands back: the status and header fields (swift-http-types' vocabulary),

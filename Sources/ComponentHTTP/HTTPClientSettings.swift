@@ -1,5 +1,5 @@
 import ComponentCore
-import Foundation
+import FoundationEssentials
 
 /// What every request of a connection pool shares: whom TLS trusts, which proxy carries the
 /// requests, and how many connections a host may get.
@@ -131,7 +131,7 @@ public struct HTTPProxySettings: Sendable, Hashable {
     /// The proxy a request to `url` goes through, or `nil` to connect directly.
     public func proxy(for url: String) -> Proxy? {
         guard https != nil || http != nil else { return nil }
-        guard let scheme = url.range(of: "://") else { return nil }
+        guard let scheme = url.firstRange(of: "://") else { return nil }
         let proxy = url[..<scheme.lowerBound].lowercased() == "https" ? https : http
         guard let proxy else { return nil }
         return isExempt(host: Self.host(of: url)) ? nil : proxy
@@ -152,7 +152,7 @@ public struct HTTPProxySettings: Sendable, Hashable {
 
     /// The host of a URL, without user info, port or IPv6 brackets.
     static func host(of url: String) -> String {
-        guard let scheme = url.range(of: "://") else { return "" }
+        guard let scheme = url.firstRange(of: "://") else { return "" }
         var authority = url[scheme.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
         if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
         if authority.hasPrefix("["), let close = authority.firstIndex(of: "]") {

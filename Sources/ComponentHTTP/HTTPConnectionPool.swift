@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Where a client's transfers run and its connections are kept: one libcurl multi handle on its
 /// own thread, with the ``HTTPClientSettings`` every request through it shares. Clients sharing a

@@ -1,5 +1,5 @@
 import ComponentCore
-public import Foundation
+public import FoundationEssentials
 
 /// HTTP dates (RFC 9110 §5.6.7): `Sun, 06 Nov 1994 08:49:37 GMT`, plus the obsolete RFC 850 and
 /// asctime forms, and numeric offsets such as `+0000` (RFC 5322), which some APIs write.

@@ -1,5 +1,5 @@
 public import ComponentCore
-public import Foundation
+public import FoundationEssentials
 
 /// The wall-clock time at or after which no HTTP attempt may start: an engine's deadline for a
 /// whole request, set around an invocation with ``HTTPDeadline/$current`` and read by

@@ -1,5 +1,5 @@
 public import ComponentCore
-public import Foundation
+public import FoundationEssentials
 public import HTTPTypes
 
 /// A request that failed: no response, or a response outside the accepted statuses after every
@@ -95,7 +95,7 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
     /// `url` without a `user:password@` part.
     public static func strippingCredentials(_ url: String) -> String {
         guard url.utf8.contains(UInt8(ascii: "@")) else { return url }  // no user info: the usual case, found fast
-        guard let scheme = url.range(of: "://") else { return url }
+        guard let scheme = url.firstRange(of: "://") else { return url }
         let rest = url[scheme.upperBound...]
         let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
         guard let at = rest[..<authorityEnd].lastIndex(of: "@") else { return url }

@@ -1,4 +1,4 @@
-public import Foundation
+public import FoundationEssentials
 public import HTTPTypes
 
 /// Performs one attempt of a request and nothing more: no retry, no wait, no decision.

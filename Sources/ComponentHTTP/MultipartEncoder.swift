@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Writes a `multipart/form-data` body (RFC 7578) in Swift, so its bytes are known before the
 /// transfer starts and are sent exactly like any other body.

@@ -1,5 +1,6 @@
 import ComponentCore
-public import Foundation
+public import FoundationEssentials
+import Glibc
 public import HTTPTypes
 
 /// When to send a request again, and how long to wait first.

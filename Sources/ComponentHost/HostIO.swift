@@ -1,5 +1,6 @@
 import ComponentCore
-import Foundation
+import FoundationEssentials
+import Glibc
 public import Logging
 
 /// Where a front end writes: standard output for results, standard error for everything else.

@@ -1,7 +1,7 @@
 public import ComponentHTTP
 public import ComponentManifest
 public import ComponentRuntime
-import Foundation
+import FoundationEssentials
 
 /// Where a hosted component's manifest comes from.
 public enum ManifestSource: Sendable {
@@ -107,6 +107,9 @@ public struct HostedComponent: Sendable {
     /// How a run finds its connection when the request gives none, in the component's own words
     /// (its environment variables), for help texts and notices.
     public var connectionHelp: String
+    /// Who serves `mcp`: `nil` says this executable serves no MCP. ComponentKit's `ComponentMain`
+    /// serves it in-process; a lean executable hands it to a sibling (``MCPService/sibling(_:)``).
+    public var mcp: MCPService?
 
     /// A hosted component; `commandName` is the executable's own name unless given.
     public init(
@@ -218,7 +221,7 @@ public struct HostedComponent: Sendable {
     static func sandboxStateFile(_ environment: [String: String], component key: String) -> String {
         let cache =
             environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.cache"
+            ?? (environment["HOME"] ?? FileManager.default.homeDirectoryForCurrentUser.path) + "/.cache"
         return cache + "/\(key)-component/sandbox-state.json"
     }
 

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// How a front end's process ends once its answer is written.
 enum ProcessExit {

@@ -153,13 +153,17 @@ public struct ActionDefinition: ManifestElement {
     public var hints: ActionHints
     /// How to tell afterwards whether a run that may have reached the service took effect.
     public var reconcile: ReconcileRule?
+    /// The top-level keys of the result (`sid`, `status`) an engine keeps when it keeps results
+    /// small, such as a batch's; none: it keeps the whole result.
+    public var summary: [String]?
     public var locations: FieldLocations
     public static var kindName: String { "action" }
 
     /// An action.
     public init(
         key: String, label: String, description: String? = nil, inputs: [InputDefinition] = [], examplePayload: JSONValue? = nil,
-        hints: ActionHints = ActionHints(), reconcile: ReconcileRule? = nil, locations: FieldLocations = FieldLocations()
+        hints: ActionHints = ActionHints(), reconcile: ReconcileRule? = nil, summary: [String]? = nil,
+        locations: FieldLocations = FieldLocations()
     ) {
         self.key = key
         self.label = label
@@ -168,6 +172,7 @@ public struct ActionDefinition: ManifestElement {
         self.examplePayload = examplePayload
         self.hints = hints
         self.reconcile = reconcile
+        self.summary = summary
         self.locations = locations
     }
 }

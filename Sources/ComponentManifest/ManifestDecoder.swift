@@ -109,7 +109,9 @@ struct ManifestDecoder {
     static let displayFields: [StaticString] = ["label", "description", "category", "iconPath", "longDescription"]
     static let connectionFields: [StaticString] = ["key", "label", "description", "notes", "inputs"]
     static let noteFields: [StaticString] = ["title", "text"]
-    static let actionFields: [StaticString] = ["key", "label", "description", "inputs", "examplePayload", "hints", "reconcile"]
+    static let actionFields: [StaticString] = [
+        "key", "label", "description", "inputs", "examplePayload", "hints", "reconcile", "summary",
+    ]
     static let reconcileFields: [StaticString] = ["action", "inputs", "items", "match", "createdAt", "id", "page", "preview", "callback"]
     static let pageFields: [StaticString] = ["size", "limit", "cursor", "next", "more"]
     static let callbackFields: [StaticString] = ["input", "field"]
@@ -207,9 +209,53 @@ struct ManifestDecoder {
             reconcile = decodeReconcile(
                 node, of: "The 'reconcile' of \(parts.name.prefix(1).lowercased() + parts.name.dropFirst())", locations: &parts.locations)
         }
+        var summary: [String]?
+        if let node = parts.fields["summary"]?.value, !node.isNull {
+            summary = decodeSummary(parts.fields, of: lowercasedFirst(parts.name), locations: &parts.locations)
+        }
         return ActionDefinition(
             key: parts.key, label: parts.label, description: parts.description, inputs: parts.inputs,
-            examplePayload: parts.examplePayload, hints: hints, reconcile: reconcile, locations: parts.locations)
+            examplePayload: parts.examplePayload, hints: hints, reconcile: reconcile, summary: summary, locations: parts.locations)
+    }
+
+    /// An action's `summary`: a list of single words (result keys), each kept one recorded as
+    /// `summary.<index in the kept list>`, so the validator's errors point at its own line; none when
+    /// it is not a list (which `list` reports) or when every entry was dropped (each reported here).
+    mutating func decodeSummary(_ fields: Fields, of owner: String, locations: inout FieldLocations) -> [String]? {
+        var kept = 0
+        let keys = list(fields, "summary", what: "'summary' of \(owner)") { decoder, node, _ -> String? in
+            guard let key = node.scalarValue, !node.isNull else {
+                decoder.diagnostics.append(
+                    Diagnostic(
+                        .error,
+                        "Each entry of 'summary' in \(owner) must be a key of its result (a single word such as 'sid'), not \(node.kindDescription).",
+                        at: decoder.location(node.mark)))
+                return nil
+            }
+            guard !key.isEmpty, key.utf8.allSatisfy(Self.isWordByte) else {
+                decoder.diagnostics.append(
+                    Diagnostic(
+                        .error,
+                        "The 'summary' of \(owner) lists '\(key)', which is not a single word: list top-level keys of its result, made of letters, digits and '_' (such as 'sid').",
+                        at: decoder.location(node.mark)))
+                return nil
+            }
+            locations.record("summary.\(kept)", line: node.mark.line, column: node.mark.column)
+            kept += 1
+            return key
+        }
+        guard let entries = fields["summary"]?.value.elements, keys.isEmpty == entries.isEmpty else { return nil }
+        return keys
+    }
+
+    /// `[A-Za-z0-9_]`, what a summary key is made of (docs/manifest.md).
+    static func isWordByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+            UInt8(ascii: "_"):
+            true
+        default: false
+        }
     }
 
     mutating func decodeReconcile(_ node: YAMLNode, of what: String, locations: inout FieldLocations) -> ReconcileRule? {

@@ -56,9 +56,39 @@ private struct ManifestValidator {
         for action in manifest.actions {
             checkElement(action, envelope: "data", allowed: ["data"])
             if let rule = action.reconcile { checkReconcile(rule, of: action) }
+            if let summary = action.summary { checkSummary(summary, of: action) }
         }
         for trigger in manifest.triggers { checkElement(trigger, envelope: "payload", allowed: ["payload", "response", "state"]) }
         for dataSource in manifest.dataSources { checkElement(dataSource, envelope: "result", allowed: ["result"]) }
+    }
+
+    /// A summary lists top-level keys of the action's example result, each once: what an engine
+    /// keeps of a result when it keeps it small, so a key the result lacks would be kept as nothing.
+    mutating func checkSummary(_ summary: [String], of action: ActionDefinition) {
+        let owner = "The 'summary' of action '\(action.key)'"
+        guard !summary.isEmpty else {
+            error(
+                "\(owner) is empty; list the keys of its result an engine keeps (such as 'summary: [sid, status]'), or remove it.",
+                at: action.locations["summary"])
+            return
+        }
+        guard case .object(let result)? = action.examplePayload?["data"] else {
+            error(
+                "\(owner) lists keys of its result, but its example result ('examplePayload: {data: ...}') is not an object; give an example whose 'data' has those keys, or remove 'summary'.",
+                at: action.locations["summary"])
+            return
+        }
+        let known = result.keys.sorted()
+        var seen: Set<String> = []
+        for (index, key) in summary.enumerated() {
+            if !seen.insert(key).inserted {
+                error("\(owner) lists '\(key)' twice; list each key once.", at: action.locations["summary.\(index)"])
+            } else if result[key] == nil {
+                error(
+                    "\(owner) lists '\(key)', which is not a top-level key of its example result.\(Suggestion.didYouMean(key, among: known)) List keys its 'examplePayload.data' has.",
+                    at: action.locations["summary.\(index)"])
+            }
+        }
     }
 
     /// A reconcile rule must list with a read-only action of the manifest, from inputs both actions

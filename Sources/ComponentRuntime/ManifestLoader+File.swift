@@ -1,12 +1,13 @@
+import ComponentCore
 public import ComponentManifest
-import Foundation
+import FoundationEssentials
 
 extension ManifestLoader {
     /// Loads the manifest at `path`; `displayName` is the file name used in diagnostics
     /// (defaults to the last path component).
     /// - Throws: ``ManifestError`` when the file cannot be read or the manifest has errors.
     public static func load(contentsOf path: String, displayName: String? = nil) throws(ManifestError) -> LoadedManifest {
-        let name = displayName ?? (path as NSString).lastPathComponent
+        let name = displayName ?? PathText.lastComponent(path)
         guard let data = FileManager.default.contents(atPath: path) else {
             let reason =
                 FileManager.default.fileExists(atPath: path) ? "it cannot be read (check its permissions)" : "there is no such file"

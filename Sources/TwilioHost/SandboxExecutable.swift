@@ -1,7 +1,7 @@
 public import ComponentHost
 import ComponentCore
 import ComponentRuntime
-import Foundation
+import FoundationEssentials
 import Subprocess
 
 #if canImport(System)
@@ -30,7 +30,7 @@ public struct SandboxExecutable: ServiceSandbox {
             )
         }
         try FileManager.default.createDirectory(
-            atPath: (stateFile as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            atPath: PathText.deletingLastComponent(stateFile), withIntermediateDirectories: true)
         let (banner, announce) = AsyncStream.makeStream(of: [String: String].self)
         // Subprocess keeps the child only as long as its `run`: that runs in this task until `stop`.
         // Calls it placed get 4 s to end once stopped (within the 5 s before SIGKILL), so that a
@@ -48,7 +48,7 @@ public struct SandboxExecutable: ServiceSandbox {
                 var settings: [String: String] = [:]
                 // Read to the end, so that the sandbox never blocks on a full pipe once it is ready.
                 for try await line in execution.standardOutput.strings(bufferingPolicy: .unbounded) {
-                    let line = line.trimmingCharacters(in: .whitespaces)
+                    let line = line.trimmingSpaces()
                     if line.hasPrefix("TWILIO_"), let equals = line.firstIndex(of: "=") {
                         settings[String(line[..<equals])] = String(line[line.index(after: equals)...])
                         if Self.bannerKeys.allSatisfy({ settings[$0] != nil }) {
@@ -88,14 +88,6 @@ public struct SandboxExecutable: ServiceSandbox {
     }()
 
     static func locate() -> String? {
-        let beside = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent(
-            "twilio-sandbox"
-        ).path
-        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
-        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
-            let candidate = "\(directory)/twilio-sandbox"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
+        SiblingExecutable.locate("twilio-sandbox")
     }
 }

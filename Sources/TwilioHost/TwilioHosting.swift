@@ -2,7 +2,7 @@ import ComponentCore
 import ComponentHTTP
 public import ComponentHost
 public import ComponentRuntime
-import Foundation
+import FoundationEssentials
 import TwilioComponent
 
 /// Wires the Twilio component into the host front ends: where its manifest is, how handlers reach

@@ -125,7 +125,7 @@ import Testing
     @Test func theManifestGivesTheVersionAndCanBeSwapped() async throws {
         let version = try await fixture.run(["--version"])
         #expect(version.exitCode == 0)
-        #expect(version.stdout.hasPrefix("fixture-component 0.1.0\nprotocol 1.3\n"))
+        #expect(version.stdout.hasPrefix("fixture-component 0.1.0\nprotocol 1.4\n"))
         let text = try String(contentsOfFile: FixtureManifestFile.path, encoding: .utf8)
             .replacingOccurrences(of: "version: \"0.1.0\"", with: "version: \"0.2.0\"\nretry: {attempts: 5, engineAttempts: 2}")
         let swapped = try temporaryFile(text, suffix: ".yaml")

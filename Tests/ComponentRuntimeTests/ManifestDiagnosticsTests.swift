@@ -74,7 +74,7 @@ import Testing
         #expect(
             diagnostics(replacing("    label: Greet", with: "    lable: Greet")) == [
                 "component.yaml:15:5: error: Action 'greet' is missing the required field 'label'; add 'label:' (the name people see).",
-                "component.yaml:16:5: error: Unknown field 'lable' in this action. Did you mean 'label'? The fields allowed here are: key, label, description, inputs, examplePayload, hints, reconcile.",
+                "component.yaml:16:5: error: Unknown field 'lable' in this action. Did you mean 'label'? The fields allowed here are: key, label, description, inputs, examplePayload, hints, reconcile, summary.",
             ])
     }
 
@@ -338,6 +338,69 @@ import Testing
             ])
     }
 
+    /// `greet` returning `{sid, status, body}`, its `summary` written as `list`.
+    func summarizing(_ list: String, data: String = "{sid: SM1, status: sent, body: hello}") -> String {
+        replacing(
+            "    examplePayload:\n      data: hello", with: "    summary: \(list)\n    examplePayload:\n      data: \(data)")
+    }
+
+    @Test func aSummaryIsCheckedAgainstTheExampleAndExported() throws {
+        let text = summarizing("[sid, status]")
+        #expect(diagnostics(text) == [])
+        let manifest = try ManifestLoader.load(text: text, file: "component.yaml").manifest
+        #expect(manifest.action("greet")?.summary == ["sid", "status"])
+        let exported = ManifestExport.json(manifest)
+        #expect(exported["actions"]?.arrayValue?.first { $0["key"] == "greet" }?["summary"] == ["sid", "status"])
+        let plain = ManifestExport.json(try ManifestLoader.load(text: Self.valid, file: "component.yaml").manifest)
+        #expect(plain["actions"]?.arrayValue?.first?["summary"] == .null)
+    }
+
+    @Test func aSummaryListsKeysOfTheExampleResult() {
+        #expect(
+            diagnostics(summarizing("[sid, staus]")) == [
+                "component.yaml:25:20: error: The 'summary' of action 'greet' lists 'staus', which is not a top-level key of its example result. Did you mean 'status'? List keys its 'examplePayload.data' has."
+            ])
+        #expect(
+            diagnostics(summarizing("[sid, {status: sent}]")) == [
+                "component.yaml:25:20: error: Each entry of 'summary' in action 'greet' must be a key of its result (a single word such as 'sid'), not a mapping."
+            ])
+        #expect(
+            diagnostics(summarizing("sid")) == [
+                "component.yaml:25:14: error: The 'summary' of action 'greet' must be a list (each item starting with '- '), not a single value."
+            ])
+        #expect(
+            diagnostics(summarizing("[sid, sid]")) == [
+                "component.yaml:25:20: error: The 'summary' of action 'greet' lists 'sid' twice; list each key once."
+            ])
+        #expect(
+            diagnostics(summarizing("[sid]", data: "hello")) == [
+                "component.yaml:25:14: error: The 'summary' of action 'greet' lists keys of its result, but its example result ('examplePayload: {data: ...}') is not an object; give an example whose 'data' has those keys, or remove 'summary'."
+            ])
+        #expect(
+            diagnostics(summarizing("[]")) == [
+                "component.yaml:25:14: error: The 'summary' of action 'greet' is empty; list the keys of its result an engine keeps (such as 'summary: [sid, status]'), or remove it."
+            ])
+    }
+
+    /// An entry dropped for its kind does not shift the locations of those after it, and each entry
+    /// must be one word.
+    @Test func aSummaryEntryIsReportedAtItsOwnPlace() {
+        #expect(
+            diagnostics(summarizing("[{a: b}, staus]")) == [
+                "component.yaml:25:15: error: Each entry of 'summary' in action 'greet' must be a key of its result (a single word such as 'sid'), not a mapping.",
+                "component.yaml:25:23: error: The 'summary' of action 'greet' lists 'staus', which is not a top-level key of its example result. Did you mean 'status'? List keys its 'examplePayload.data' has.",
+            ])
+        #expect(
+            diagnostics(summarizing("[sid, message body, status.code]")) == [
+                "component.yaml:25:20: error: The 'summary' of action 'greet' lists 'message body', which is not a single word: list top-level keys of its result, made of letters, digits and '_' (such as 'sid').",
+                "component.yaml:25:34: error: The 'summary' of action 'greet' lists 'status.code', which is not a single word: list top-level keys of its result, made of letters, digits and '_' (such as 'sid').",
+            ])
+        #expect(
+            diagnostics(summarizing("[[sid]]")) == [
+                "component.yaml:25:15: error: Each entry of 'summary' in action 'greet' must be a key of its result (a single word such as 'sid'), not a list."
+            ])
+    }
+
     /// `greet`, with a boolean `dry` and a `callbackUrl` input, reconciled through `find`, which
     /// pages; `rule` adds lines to the rule.
     func reconcilingWithPaging(_ extra: [String]) -> String {
@@ -373,7 +436,7 @@ import Testing
         #expect(rule.preview == "dry")
         #expect(rule.callback == ReconcileCallback(input: "callbackUrl", field: "GreetingSid"))
         let exported = ManifestExport.json(manifest)
-        #expect(exported["protocolVersion"] == "1.3")
+        #expect(exported["protocolVersion"] == "1.4")
         let greet = exported["actions"]?.arrayValue?.first { $0["key"] == "greet" }
         #expect(
             greet?["reconcile"] == [

@@ -58,4 +58,54 @@ import Testing
         }
         #expect(compared > 5000)
     }
+
+    /// Beyond the subset, `Regex` as compiled by ``CompiledRegex`` answers as ICU does, `$`, `\b`
+    /// and lookahead included, on ASCII text with and without a final line terminator.
+    @Test func fullPatternsAgreeWithICU() throws {
+        let patterns =
+            Self.outside + [
+                #"\b\d\b"#, #"^a+\z"#, #"a(?!\n)"#, #"^[a-z]+$"#, #"(?m)^b$"#, "[$]", #"\$"#, #"^[]$]+$"#, #"[^]a]"#, #"\Qa$\E$"#,
+                #"x$|(?m)^b$"#,
+            ]
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("ab05.$ \n".unicodeScalars)
+        var compared = 0
+        for pattern in patterns {
+            guard let regex = try? NSRegularExpression(pattern: pattern) else {
+                #expect(PatternCache.problem(pattern) != nil, "ICU rejects \(pattern), so must validation")
+                continue
+            }
+            #expect(PatternCache.problem(pattern) == nil, "\(pattern)")
+            var bodies = [
+                "", "a", "aaa", "abc", "5", "35", "3.5", ".5.", "$", "a$", "b", "a\nb", "a\nb\nc", "0" + String(repeating: "a", count: 32),
+            ]
+            for _ in 0..<200 {
+                let length = Int.random(in: 0...8, using: &generator)
+                bodies.append(String(String.UnicodeScalarView((0..<length).map { _ in alphabet.randomElement(using: &generator)! })))
+            }
+            for body in bodies {
+                for ending in ["", "\n", "\r\n", "\r"] {
+                    let text = body + ending
+                    let expected = regex.firstMatch(in: text, range: NSRange(text.startIndex..<text.endIndex, in: text)) != nil
+                    #expect(PatternCache.matches(text, pattern: pattern) == expected, "\(pattern) on \(text.debugDescription)")
+                    compared += 1
+                }
+            }
+        }
+        #expect(compared > 10_000)
+    }
+
+    @Test func translatesDollarsAndLeadingBrackets() {
+        #expect(CompiledRegex.translated("^a$") == #"^a\Z"#)
+        #expect(CompiledRegex.translated(#"a\$"#) == #"a\$"#)
+        #expect(CompiledRegex.translated("[$]$") == #"[$]\Z"#)
+        #expect(CompiledRegex.translated("[]$]$") == #"[\]$]\Z"#)
+        #expect(CompiledRegex.translated("[^]$]$") == #"[^\]$]\Z"#)
+        #expect(CompiledRegex.translated(#"[\]$]$"#) == #"[\]$]\Z"#)
+        #expect(CompiledRegex.translated(#"\Q$\E$"#) == #"\Q$\E\Z"#)
+        #expect(CompiledRegex.translated("(?m)^a$") == "(?m)^a$")
+        #expect(CompiledRegex.translated("(?im:a$)") == "(?im:a$)")
+        #expect(CompiledRegex.translated("(?i)a$") == #"(?i)a\Z"#)
+        #expect(CompiledRegex.translated("a$|(?m)^b$") == #"a\Z|(?m)^b$"#)
+    }
 }

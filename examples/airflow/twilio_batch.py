@@ -48,6 +48,8 @@ def twilio_batch() -> None:
 
     @task.sensor(poke_interval=1, timeout=600, mode="poke")
     def wait_for_delivery(results: list[dict[str, Any]]) -> PokeReturnValue:
+        # Each entry's `data` holds the message's `sid` and `status` (sendSMS's `summary` in the
+        # manifest); `full_results=True` on the operator would keep the whole message.
         messages = [(entry["input"], entry["data"]["sid"]) for entry in results if "data" in entry]
         hook = ComponentHook()
         try:
@@ -67,9 +69,10 @@ def twilio_batch() -> None:
         print(f"delivered {len(statuses) - len(undelivered)} of {len(statuses)}")
         return undelivered
 
-    # A run with no new text in 5 minutes skips the report rather than failing.
+    # Waits on the triggerer, holding no worker slot; a run with no new text in 5 minutes skips the
+    # report rather than failing.
     replies = TwilioPollMessagesSensor(task_id="replies", to="{{ params['from'] }}", poke_interval=2, timeout=300,
-                                       soft_fail=True)
+                                       soft_fail=True, deferrable=True)
 
     @task
     def report_replies(payload: dict[str, Any]) -> list[str]:

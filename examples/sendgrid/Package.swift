@@ -16,7 +16,7 @@ let package = Package(
     ],
     dependencies: [
         .package(name: "twilio-component", path: "../.."),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),  // as the kit: 4.x imports no Foundation
     ],
     targets: [
         .target(

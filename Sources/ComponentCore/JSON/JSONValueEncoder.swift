@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Encodes `Encodable` values into a ``JSONValue``, keeping keys in the order they are encoded.
 ///

@@ -1,4 +1,4 @@
-public import Foundation
+public import FoundationEssentials
 
 /// ISO 8601 dates and timestamps, read and written without `DateFormatter` (which is slow to
 /// create and depends on locale settings).

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import HTTPTypes
 
 /// Everything one attempt needs, prepared by the caller and handed to the event loop's thread.

@@ -1,6 +1,7 @@
 internal import CCurl
 internal import CCurlShims
-import Foundation
+import ComponentCore
+import FoundationEssentials
 import HTTPTypes
 import Synchronization
 
@@ -52,9 +53,7 @@ final class CurlEventLoop: @unchecked Sendable {
         // HTTP/2: requests to one host share a connection's streams (libcurl's default, said here).
         _ = CCurlShims_multi_setopt_long(multi, CURLMOPT_PIPELINING, CCurlShims_pipe_multiplex())
         // The thread keeps the loop alive until shutdown() ends it.
-        let thread = Thread { self.run() }
-        thread.name = "libcurl event loop"
-        thread.start()
+        DetachedThread.start(name: "curl-events", purpose: "the libcurl event loop") { self.run() }
     }
 
     /// Ends the loop: transfers in flight end as cancelled, connections close, the thread exits.

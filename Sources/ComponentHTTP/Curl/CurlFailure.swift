@@ -1,6 +1,6 @@
 internal import CCurl
 internal import CCurlShims
-import Foundation
+import FoundationEssentials
 
 /// Classifies a failed libcurl transfer: its kind, whether the request may have left, whether
 /// trying again can help, and a message that says what to do.

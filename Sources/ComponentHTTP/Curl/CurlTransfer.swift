@@ -1,7 +1,7 @@
 internal import CCurl
 internal import CCurlShims
 import ComponentCore
-import Foundation
+import FoundationEssentials
 import HTTPTypes
 
 /// One attempt in progress on the event loop's thread: the easy handle, the request body being

@@ -1,5 +1,5 @@
 import ComponentCore
-import Foundation
+import FoundationEssentials
 import HTTPTypes
 public import Logging
 

@@ -1,6 +1,6 @@
 internal import CCurl
 internal import CCurlShims
-import Foundation
+import FoundationEssentials
 
 /// A libcurl call that failed while a transfer was being set up.
 struct CurlSetupError: Error, CustomStringConvertible {

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// What proves an HTTP/2 server did not process a request: the two signals of RFC 9113 that
 /// promise it, as read off libcurl's log of each transfer (libcurl 7.88 offers no other way to

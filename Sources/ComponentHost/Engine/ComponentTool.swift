@@ -2,7 +2,8 @@ import ArgumentParser
 import ComponentCore
 import ComponentManifest
 import ComponentRuntime
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The engine-facing executable of a component: `manifest`, `invoke`,
 /// `trigger`, `data-source`, `check`, `serve`, `mcp`, `docs`, `validate`. See `docs/protocol.md`.
@@ -65,7 +66,11 @@ public enum ComponentTool {
         }
         switch command {
         case let command as MCPCommand:
-            return await MCPBridge.run(component, target: command.engine.target, environment: environment, io: io)
+            guard let mcp = component.mcp else {
+                io.writeErr("error: \(component.commandName) serves no MCP: run the component's MCP executable instead.\n")
+                return usageExitCode
+            }
+            return await mcp.serve(component, command.engine.target, arguments, environment, io)
         case is DocsCommand:
             guard let loaded = loadManifest(component, path: nil, io: io) else { return invalidManifestExitCode }
             io.writeOut(renderDocs(loaded.manifest, generator: "\(component.commandName) docs"))
@@ -192,6 +197,21 @@ public enum ComponentTool {
         var description: String
     }
 
+    /// Standard input to its end.
+    static func readStandardInput() throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            guard count >= 0 else {
+                throw RequestReadError(description: "standard input cannot be read: \(String(cString: strerror(errno))).")
+            }
+            if count == 0 { return bytes }
+            bytes += chunk[..<count]
+        }
+    }
+
     /// The request's bytes from `file`, or from standard input (nothing, for a check, when it is a terminal).
     static func readRequest(_ file: String?, allowEmpty: Bool) throws -> [UInt8] {
         if let file {
@@ -201,6 +221,6 @@ public enum ComponentTool {
             return [UInt8](data)
         }
         if allowEmpty, isatty(STDIN_FILENO) == 1 { return [] }
-        return [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+        return try readStandardInput()
     }
 }

@@ -192,7 +192,8 @@ struct MCPCommand: ParsableCommand {
                 Each action is a tool whose input schema is the action's inputs, without its connection: \
                 the connection comes from the environment (\(HostIdentity.current.connectionHelp)) or, with --sandbox, from \
                 the built-in sandbox. A call returns the result envelope as structured content, with \
-                isError set when it failed.
+                isError set when it failed. An executable that links no MCP server runs the one \
+                beside it that does, with the same arguments.
                 """)
     }
 

@@ -1,9 +1,9 @@
 import ArgumentParser
 
 /// Where a front end finds its service and connection: `--base-url` and `--sandbox`.
-struct EngineTarget: Equatable, Sendable {
-    var baseURL: String?
-    var sandbox = false
+package struct EngineTarget: Equatable, Sendable {
+    package var baseURL: String?
+    package var sandbox = false
 }
 
 /// The engine front end's command line, parsed: what ``ComponentTool`` runs.

@@ -224,3 +224,10 @@ public struct EngineRequestError: Error, Sendable {
     /// What is wrong, as a `protocol` error.
     public var error: ComponentError
 }
+
+extension EngineRequest {
+    /// A request to run `action` with `inputs` on the session's connection (what an MCP tool call is).
+    package init(action: String, inputs: JSONObject) {
+        self.init(id: .null, kind: .action, element: action, inputs: inputs, connection: nil, invocationID: nil, debug: false)
+    }
+}

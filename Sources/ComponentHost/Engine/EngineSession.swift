@@ -1,13 +1,13 @@
 import ComponentCore
-import ComponentManifest
-import ComponentRuntime
+package import ComponentManifest
+package import ComponentRuntime
 import Logging
 
 /// The component loaded to answer engine requests: its manifest, one runner (so one HTTP client,
 /// whose connections are reused from request to request) and the services settled on at start.
-final class EngineSession: Sendable {
+package final class EngineSession: Sendable {
     let runner: ComponentRunner
-    let services: HostServices
+    package let services: HostServices
     let logger: Logger
 
     private init(runner: ComponentRunner, services: HostServices, logger: Logger) {
@@ -17,15 +17,15 @@ final class EngineSession: Sendable {
     }
 
     /// Why a session could not start, with the exit code to end with.
-    struct StartFailure: Error {
-        var message: String
-        var exitCode: Int32
+    package struct StartFailure: Error {
+        package var message: String
+        package var exitCode: Int32
     }
 
     /// Loads the component's manifest and settles its services: the connection and base URL from
     /// the target or the environment, or the built-in sandbox when `target.sandbox` allows it,
     /// and an HTTP connection pool for up to `concurrency` requests at once.
-    static func start(
+    package static func start(
         _ component: HostedComponent, target: EngineTarget, environment: [String: String], io: HostIO, label: String, concurrency: Int = 1
     ) async throws(StartFailure) -> EngineSession {
         let loaded: LoadedManifest
@@ -56,10 +56,10 @@ final class EngineSession: Sendable {
     }
 
     /// The component's manifest.
-    var manifest: ComponentManifest { runner.manifest }
+    package var manifest: ComponentManifest { runner.manifest }
 
     /// Runs `request` and returns its result; never throws.
-    func respond(_ request: EngineRequest) async -> InvocationResult {
+    package func respond(_ request: EngineRequest) async -> InvocationResult {
         let connection = connection(for: request)
         switch request.kind {
         case .check:
@@ -95,7 +95,7 @@ final class EngineSession: Sendable {
     }
 
     /// Stops what the services started (a built-in sandbox).
-    func stop() async {
+    package func stop() async {
         await services.stop()
     }
 }

@@ -1,5 +1,7 @@
+import ComponentCore
 import Dispatch
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Reads a file descriptor line by line on a thread of its own, at most `window` lines ahead of
 /// the lines released, so that a client writing faster than requests finish is held back by the
@@ -32,7 +34,7 @@ final class LineReader: Sendable {
 
     /// Starts reading.
     func start() {
-        Thread.detachNewThread { [self] in readLoop() }
+        DetachedThread.start(name: "read-requests", purpose: "reading requests") { [self] in readLoop() }
     }
 
     /// Gives back the slot of a line whose request is finished.

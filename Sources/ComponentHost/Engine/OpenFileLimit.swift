@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// How many connections this process can keep open. Over HTTP/1.1 every request in flight needs
 /// a connection of its own, so `serve --concurrency 1000` needs a thousand descriptors, more than

@@ -1,6 +1,7 @@
 import ComponentCore
 import ComponentRuntime
-import Foundation
+import FoundationEssentials
+import Glibc
 import Synchronization
 
 /// `serve`: JSON-lines requests on standard input, answered on standard output as they finish,

@@ -1,4 +1,6 @@
-import Foundation
+import ComponentCore
+import FoundationEssentials
+import Glibc
 
 /// SIGTERM turned into a call on a thread of its own.
 ///
@@ -14,7 +16,7 @@ enum TerminationSignal {
         _ = fcntl(ends[1], F_SETFL, O_NONBLOCK)  // a burst of signals must never block the handler
         terminationPipeWriteEnd = ends[1]
         let readEnd = ends[0]
-        Thread.detachNewThread {
+        DetachedThread.start(name: "wait-sigterm", purpose: "waiting for SIGTERM") {
             var byte: UInt8 = 0
             while true {
                 let count = read(readEnd, &byte, 1)

@@ -1,7 +1,7 @@
 import ComponentCore
 import ComponentManifest
 import ComponentRuntime
-import Foundation
+import FoundationEssentials
 
 /// A command line or request file that cannot be used; exit code 64.
 struct UsageError: Error, CustomStringConvertible {

@@ -2,7 +2,8 @@ import ArgumentParser
 import ComponentCore
 import ComponentManifest
 import ComponentRuntime
-import Foundation
+import FoundationEssentials
+import Glibc
 import Logging
 
 /// The `run-action` harness: runs one action of a component from the command line and prints

@@ -1,16 +1,16 @@
-import Foundation
 import Synchronization
 
 /// Compiled `pattern` regular expressions, shared process-wide: a manifest's patterns are few and
 /// are checked on every invocation, so each is compiled once. Patterns within ``SimplePattern``'s
-/// subset are matched without ICU, whose regular expressions cost a cold process milliseconds to
-/// start; the rest (and text ``SimplePattern`` leaves to ICU) use `NSRegularExpression`.
+/// subset are matched by hand, which costs a cold process nothing; the rest (and text
+/// ``SimplePattern`` leaves to a full engine) use the standard library's `Regex`, made to answer
+/// as ICU does (``CompiledRegex``), with no Foundation or ICU to link.
 package enum PatternCache {
     private static let cache = Mutex<[String: Entry]>([:])
 
     private struct Entry {
         var simple: SimplePattern?
-        var regex: Result<NSRegularExpression, PatternError>?
+        var regex: Result<CompiledRegex, PatternError>?
     }
 
     private static func entry(_ pattern: String) -> Entry {
@@ -23,11 +23,11 @@ package enum PatternCache {
     }
 
     /// The compiled expression, or the reason `pattern` is not a valid regular expression.
-    static func regex(_ pattern: String) -> Result<NSRegularExpression, PatternError> {
+    static func regex(_ pattern: String) -> Result<CompiledRegex, PatternError> {
         if let compiled = entry(pattern).regex { return compiled }
-        let compiled: Result<NSRegularExpression, PatternError>
+        let compiled: Result<CompiledRegex, PatternError>
         do {
-            compiled = .success(try NSRegularExpression(pattern: pattern))
+            compiled = .success(try CompiledRegex(pattern))
         } catch {
             compiled = .failure(PatternError(reason: "it is not a valid regular expression"))
         }
@@ -37,7 +37,7 @@ package enum PatternCache {
 
     /// Why `pattern` is not a valid regular expression, or `nil` when it is.
     static func problem(_ pattern: String) -> PatternError? {
-        if entry(pattern).simple != nil { return nil }  // the subset is valid ICU syntax
+        if entry(pattern).simple != nil { return nil }  // `Regex` (and ICU) accept all of the subset
         if case .failure(let problem) = regex(pattern) { return problem }
         return nil
     }
@@ -47,8 +47,7 @@ package enum PatternCache {
     package static func matches(_ text: String, pattern: String) -> Bool {
         if let simple = entry(pattern).simple, let answer = simple.matches(text) { return answer }
         guard case .success(let regex) = regex(pattern) else { return false }
-        let range = NSRange(text.startIndex..<text.endIndex, in: text)
-        return regex.firstMatch(in: text, options: [], range: range) != nil
+        return regex.matches(text)
     }
 
     struct PatternError: Error {

@@ -1,13 +1,13 @@
 /// A matcher for the anchored patterns manifests use most (`^AC[0-9a-fA-F]{32}$`,
-/// `^(SM|MM)[0-9a-fA-F]{32}$`, `^[1-9][0-9]{0,2}$`), so that checking an input does not load ICU's
-/// regular expression engine, whose first use costs a cold process milliseconds.
+/// `^(SM|MM)[0-9a-fA-F]{32}$`, `^[1-9][0-9]{0,2}$`), so that checking an input does not compile a
+/// full regular expression, which costs a cold process milliseconds.
 ///
-/// It accepts a strict subset of ICU's syntax: `^`, then literals (escaped or not special),
+/// It accepts a strict subset of the syntax: `^`, then literals (escaped or not special),
 /// `\d`, classes of characters and ranges (optionally negated), groups of literal alternatives,
 /// each optionally quantified with `?`, `*`, `+`, `{n}`, `{m,}` or `{m,n}`, then `$`. Anything else
-/// returns `nil` and is left to `NSRegularExpression`; within the subset both give the same
-/// answer (a test compares them). Text ending in a line terminator also goes to ICU, where `$` may
-/// match before it.
+/// returns `nil` and is left to the standard library's `Regex`; within the subset both give the
+/// same answer (a test compares them). Text ending in a line terminator also goes to `Regex`,
+/// where `$` may match before it.
 struct SimplePattern: Sendable {
     enum Atom: Sendable {
         /// One scalar in (or, negated, out of) these closed ranges.

@@ -1,6 +1,7 @@
 public import ComponentCore
 import ComponentHTTP
-import Foundation
+import FoundationEssentials
+import Glibc
 public import Logging
 import Synchronization
 
@@ -102,11 +103,38 @@ public struct SecretScrubber: Sendable {
     /// `text` with every secret replaced.
     public func scrub(_ text: String) -> String {
         guard containsSecret(text) else { return text }
+        // Bytes, as the search: `replacing` compares Characters, and would miss an ASCII secret
+        // whose last letter a combining mark (U+0301) joins into one Character with it.
+        if allASCII { return Self.replacing(needleBytes, in: text) }
         var result = text
         for needle in needles where result.contains(needle) {
-            result = result.replacingOccurrences(of: needle, with: Secret.redacted)
+            result = result.replacing(needle, with: Secret.redacted)
         }
         return result
+    }
+
+    /// `text` with every occurrence of each of `needles` (ASCII, longest first) replaced, byte by byte.
+    static func replacing(_ needles: [[UInt8]], in text: String) -> String {
+        var bytes = Array(text.utf8)
+        let redacted = Array(Secret.redacted.utf8)
+        for needle in needles {
+            var result: [UInt8] = []
+            result.reserveCapacity(bytes.count)
+            var offset = 0
+            while offset < bytes.count {
+                if bytes[offset] == needle[0], bytes.count - offset >= needle.count,
+                    bytes[offset..<(offset + needle.count)].elementsEqual(needle)
+                {
+                    result.append(contentsOf: redacted)
+                    offset += needle.count
+                } else {
+                    result.append(bytes[offset])
+                    offset += 1
+                }
+            }
+            bytes = result
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Whether any string or key in `value` holds a secret.

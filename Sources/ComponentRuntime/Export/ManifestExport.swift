@@ -6,7 +6,7 @@ public import ComponentManifest
 public enum ManifestExport {
     /// The version of the process protocol (`docs/protocol.md`); a new major version means a
     /// change an engine must adapt to, a new minor one only adds fields.
-    public static let protocolVersion = "1.3"
+    public static let protocolVersion = "1.4"
 
     /// The export of `manifest`.
     public static func json(_ manifest: ComponentManifest, version: String? = nil) -> JSONValue {
@@ -38,6 +38,7 @@ public enum ManifestExport {
             hints["destructive"] = action.hints.destructive.map(JSONValue.bool) ?? .null
             object["hints"] = .object(hints)
             object["reconcile"] = action.reconcile.map(Self.reconcile) ?? .null
+            object["summary"] = action.summary.map { .array($0.map(JSONValue.string)) } ?? .null
             return .object(object)
         }
         let dataSources: [JSONValue] = manifest.dataSources.map { dataSource in

@@ -1,7 +1,7 @@
 public import ComponentCore
 public import ComponentHTTP
 public import ComponentManifest
-import Foundation
+import FoundationEssentials
 public import Logging
 
 /// One request to run an element of a component.
@@ -198,7 +198,7 @@ public final class ComponentRunner: Sendable {
 
     private func unknownElement(_ key: String, kind: String, keys: [String]) -> ComponentError {
         ComponentError(
-            .protocol, code: .string("unknown_" + kind.replacingOccurrences(of: " ", with: "_")),
+            .protocol, code: .string("unknown_" + kind.replacing(" ", with: "_")),
             message:
                 "Unknown \(kind) '\(key)'.\(Suggestion.didYouMean(key, among: keys)) This component's \(kind)s are: \(keys.isEmpty ? "none" : keys.joined(separator: ", "))."
         )

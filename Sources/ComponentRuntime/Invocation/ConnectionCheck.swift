@@ -1,7 +1,7 @@
 public import ComponentCore
 public import ComponentHTTP
 import ComponentManifest
-import Foundation
+import FoundationEssentials
 public import Logging
 
 /// How a component tests a connection: one cheap request through the same authentication path its

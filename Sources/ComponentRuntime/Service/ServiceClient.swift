@@ -1,6 +1,6 @@
 public import ComponentCore
 public import ComponentHTTP
-public import Foundation
+public import FoundationEssentials
 public import HTTPTypes
 public import Logging
 

@@ -1,6 +1,6 @@
 public import ComponentCore
 import ComponentHTTP
-public import Foundation
+public import FoundationEssentials
 
 /// A webhook request as the engine hands it to a trigger (docs/triggers.md): `headers`, `body`
 /// (`{data, contentType}`), `rawBody` (`{data}` as a Node `Buffer` JSON, bytes, or text),
@@ -130,7 +130,7 @@ public struct WebhookRequest: Sendable {
 
     /// The single value of a header, any case; `nil` when absent.
     public static func header(_ name: String, in headers: [(name: String, value: JSONValue)]) -> String? {
-        for header in headers where header.name.caseInsensitiveCompare(name) == .orderedSame {
+        for header in headers where header.name.equalsIgnoringCase(name) {
             if let text = header.value.stringValue { return text }
             if let first = header.value.arrayValue?.first?.stringValue { return first }
         }
@@ -140,9 +140,9 @@ public struct WebhookRequest: Sendable {
     /// Every value given for a header, any case: several keys, a list, or values joined by commas.
     public func values(of name: String) -> [String] {
         var values: [String] = []
-        for header in headers where header.name.caseInsensitiveCompare(name) == .orderedSame {
+        for header in headers where header.name.equalsIgnoringCase(name) {
             switch header.value {
-            case .string(let text): values += text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            case .string(let text): values += text.split(separator: ",").map { $0.trimmingSpaces() }
             case .array(let list): values += list.compactMap(\.stringValue)
             default: break
             }

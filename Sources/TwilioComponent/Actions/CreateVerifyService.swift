@@ -1,7 +1,7 @@
 import ComponentCore
 import ComponentHTTP
 import ComponentRuntime
-import Foundation
+import FoundationEssentials
 import HTTPTypes
 
 /// `createVerifyService`: creates a Verify service, the set-up step of a verification flow: its
@@ -32,7 +32,7 @@ struct CreateVerifyService: ActionHandler {
     /// The form, in Twilio's parameter order, after every input is checked.
     static func form(for input: Input) throws(ComponentError) -> [(String, String)] {
         var checks = CallInputChecks(owner: "action 'createVerifyService'")
-        let name = input.friendlyName.trimmingCharacters(in: .whitespaces)
+        let name = input.friendlyName.trimmingSpaces()
         if name.isEmpty {
             checks.problem("friendlyName", "Friendly Name", "is empty; give the name your users see in the messages, such as Acme.")
         } else if name.count > 32 {

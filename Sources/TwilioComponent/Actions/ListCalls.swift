@@ -1,7 +1,7 @@
 import ComponentCore
 import ComponentHTTP
 import ComponentRuntime
-import Foundation
+import FoundationEssentials
 
 /// `listCalls`: calls, most recent first, page by page, streamed as listMessages streams messages.
 struct ListCalls: ActionHandler {

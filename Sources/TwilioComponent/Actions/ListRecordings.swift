@@ -1,7 +1,7 @@
 import ComponentCore
 import ComponentHTTP
 import ComponentRuntime
-import Foundation
+import FoundationEssentials
 
 /// `listRecordings`: the account's recordings (or one call's), most recent first, page by page.
 struct ListRecordings: ActionHandler {

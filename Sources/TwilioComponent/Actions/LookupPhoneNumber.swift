@@ -1,7 +1,7 @@
 import ComponentCore
 import ComponentHTTP
 import ComponentRuntime
-import Foundation
+import FoundationEssentials
 import HTTPTypes
 
 /// `lookupPhoneNumber`: what Lookup v2 knows of a phone number: whether it is valid, its E.164
@@ -45,7 +45,7 @@ struct LookupPhoneNumber: ActionHandler {
     /// The number as it goes in the path, and the query, after every input is checked.
     static func request(for input: Input) throws(ComponentError) -> (number: String, query: [(String, String)]) {
         var checks = CallInputChecks(owner: "action 'lookupPhoneNumber'")
-        let raw = input.phoneNumber.trimmingCharacters(in: .whitespaces)
+        let raw = input.phoneNumber.trimmingSpaces()
         let country = input.countryCode.flatMap { $0.isEmpty ? nil : $0.uppercased() }
         var number = raw
         if raw.hasPrefix("+") {

@@ -1,7 +1,7 @@
 import ComponentCore
 import ComponentHTTP
 import ComponentRuntime
-import Foundation
+import FoundationEssentials
 import HTTPTypes
 
 /// `rawRequest`: any Twilio endpoint, with the connection's credentials. The URL is a path under
@@ -129,8 +129,8 @@ struct RawRequest: ActionHandler {
     /// no other parser's view of the same text matters. An authority with anything but plain
     /// ASCII, or with `%` or `\`, is refused: no parser gets to map it to another host.
     static func resolve(_ raw: String, accountSid: String, apiBaseURL: String, override: String?) throws(ComponentError) -> String {
-        let text = raw.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "$TWILIO_ACCOUNT_SID", with: accountSid)
-        let isAbsolute = text.hasPrefix("//") || text.range(of: "^[A-Za-z][A-Za-z0-9+.-]*://", options: .regularExpression) != nil
+        let text = raw.trimmingSpaces().replacing("$TWILIO_ACCOUNT_SID", with: accountSid)
+        let isAbsolute = text.hasPrefix("//") || startsWithScheme(text)
         guard isAbsolute else {
             var path = text.drop(while: { $0 == "/" })
             if path.hasPrefix("2010-04-01/") { path = path.dropFirst("2010-04-01/".count) }  // already the full path
@@ -166,17 +166,31 @@ struct RawRequest: ActionHandler {
             owner: "action 'rawRequest'")
     }
 
+    /// Whether `text` starts with `scheme://` (`^[A-Za-z][A-Za-z0-9+.-]*://`, RFC 3986's scheme).
+    static func startsWithScheme(_ text: String) -> Bool {
+        func isLetter(_ byte: UInt8) -> Bool { (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z") }
+        func isSchemeByte(_ byte: UInt8) -> Bool {
+            isLetter(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "+")
+                || byte == UInt8(ascii: ".")
+                || byte == UInt8(ascii: "-")
+        }
+        let bytes = text.utf8
+        guard let first = bytes.first, isLetter(first) else { return false }
+        let rest = bytes.dropFirst().drop(while: isSchemeByte)
+        return rest.starts(with: "://".utf8)
+    }
+
     /// Whether the authority of `url` (after `scheme://`, up to the first `/`, `?` or `#`) is
     /// printable ASCII without `%` or `\`: nothing a parser could decode or map to another host.
     static func plainAuthority(_ url: String) -> Bool {
-        guard let start = url.range(of: "://") else { return false }
+        guard let start = url.firstRange(of: "://") else { return false }
         let authority = url[start.upperBound...].prefix(while: { !"/?#".contains($0) })
         return authority.unicodeScalars.allSatisfy { (0x21...0x7E).contains($0.value) && $0 != "%" && $0 != "\\" }
     }
 
     /// A content type guessed from a file name's extension.
     static func contentType(forFileName name: String) -> String {
-        switch (name as NSString).pathExtension.lowercased() {
+        switch PathText.pathExtension(name).lowercased() {
         case "txt": "text/plain"
         case "json": "application/json"
         case "csv": "text/csv"

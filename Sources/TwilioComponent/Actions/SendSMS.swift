@@ -1,7 +1,7 @@
 import ComponentCore
 import ComponentHTTP
 import ComponentRuntime
-import Foundation
+import FoundationEssentials
 import HTTPTypes
 
 /// `sendSMS`: one message, never sent twice. Addresses are normalised and every input checked

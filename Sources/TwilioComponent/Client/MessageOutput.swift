@@ -1,6 +1,6 @@
 import ComponentCore
 import ComponentHTTP
-import Foundation
+import FoundationEssentials
 
 /// Twilio's message JSON (snake_case, RFC 2822 dates) in the shape the component returns: the 20
 /// camelCase keys in the documented order, dates as ISO 8601 UTC with milliseconds, nulls kept,

@@ -1,7 +1,7 @@
 import ComponentCore
 import ComponentHTTP
 import ComponentRuntime
-import Foundation
+import FoundationEssentials
 import HTTPTypes
 
 /// An incoming number's webhook settings, as configureNumberWebhooks and restoreNumberWebhooks
@@ -70,7 +70,7 @@ enum NumberWebhooks {
 
     /// The `phoneNumber` input as a PN SID or an E.164 number, noting a problem when it is neither.
     static func numberReference(_ value: String, defaultCountryCode: String, checks: inout CallInputChecks) -> String {
-        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        let trimmed = value.trimmingSpaces()
         if isPhoneNumberSid(trimmed) { return trimmed }
         let reason: String
         if let channel = PhoneNumberNormalizer.channel(of: trimmed) {

@@ -1,7 +1,7 @@
 import ComponentCore
 import ComponentHTTP
 import ComponentRuntime
-import Foundation
+import FoundationEssentials
 import HTTPTypes
 import Logging
 
@@ -87,7 +87,7 @@ enum TwilioErrors {
         let detail = body?["detail"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
         component.code = code.map(JSONValue.integer) ?? component.code
         component.moreInfo = body?["more_info"]?.stringValue
-        let summary = [message, detail].compactMap { $0?.trimmingCharacters(in: CharacterSet(charactersIn: ". ")) }.joined(separator: ": ")
+        let summary = [message, detail].compactMap { $0?.trimming { $0 == "." || $0 == " " } }.joined(separator: ": ")
         let described = summary.isEmpty ? "status \(status)" : summary
         if status == 401 || code == 20003 || code == 20008 {
             component.kind = .connection

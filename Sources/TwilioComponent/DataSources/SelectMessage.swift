@@ -1,7 +1,7 @@
 import ComponentCore
 import ComponentHTTP
 import ComponentRuntime
-import Foundation
+import FoundationEssentials
 
 /// `selectMessage`: a picklist of recent messages for engines that offer dropdowns. Each element
 /// is `{"key": <SID>, "label": "2026-11-29 10:15 → +14155550100: first words…"}`; the key is the
@@ -34,7 +34,7 @@ struct SelectMessage: DataSourceHandler {
     /// "date time → to: first words…", the date being when it was sent (or created, while queued).
     static func label(_ message: JSONValue) -> String {
         let date = (message["date_sent"]?.stringValue ?? message["date_created"]?.stringValue).flatMap(HTTPDate.parse)
-        let when = date.map { ISO8601Timestamp.string(from: $0).prefix(16).replacingOccurrences(of: "T", with: " ") } ?? "unsent"
+        let when = date.map { ISO8601Timestamp.string(from: $0).prefix(16).replacing("T", with: " ") } ?? "unsent"
         let to = message["to"]?.stringValue ?? "?"
         return "\(when) → \(to): \(preview(message["body"]?.stringValue ?? ""))"
     }

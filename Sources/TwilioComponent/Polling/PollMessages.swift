@@ -1,7 +1,7 @@
 import ComponentCore
 import ComponentHTTP
 import ComponentRuntime
-import Foundation
+import FoundationEssentials
 import Logging
 
 /// `pollMessages` ("New Messages"): on each scheduled run, the messages sent since the cursor in

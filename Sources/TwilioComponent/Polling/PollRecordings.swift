@@ -1,6 +1,6 @@
 import ComponentCore
 import ComponentRuntime
-import Foundation
+import FoundationEssentials
 import Logging
 
 /// `pollRecordings` ("New Recordings"): on each scheduled run, the recordings made since the
@@ -37,7 +37,7 @@ struct PollRecordings: TriggerHandler {
         let isFirstRun = stored == nil
         let previous = stored ?? PollingCursor(since: Int(now().timeIntervalSince1970.rounded(.down)))
         var filters = [("DateCreated>", PollingCursor.timestamp(previous.since))]
-        if let callSid = input.callSid?.trimmingCharacters(in: .whitespaces), !callSid.isEmpty {
+        if let callSid = input.callSid?.trimmingSpaces(), !callSid.isEmpty {
             filters.append(("CallSid", callSid))
         }
         let listed = try await api.recordings(filters: filters)

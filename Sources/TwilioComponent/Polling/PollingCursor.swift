@@ -1,7 +1,7 @@
 import ComponentCore
 import ComponentHTTP
 import ComponentRuntime
-import Foundation
+import FoundationEssentials
 
 /// Where a polling trigger resumes: a whole second (Unix time) and the SIDs already returned from
 /// it. In the state as `{"since": "2026-11-29T10:00:00Z", "seenAtSince": ["SM…", …]}`.
@@ -74,7 +74,7 @@ struct PollingCursor: Equatable {
 
     /// `YYYY-MM-DDTHH:MM:SSZ`, the form Twilio's `DateSent` filters take.
     static func timestamp(_ second: Int) -> String {
-        ISO8601Timestamp.string(from: Date(timeIntervalSince1970: Double(second))).replacingOccurrences(of: ".000Z", with: "Z")
+        ISO8601Timestamp.string(from: Date(timeIntervalSince1970: Double(second))).replacing(".000Z", with: "Z")
     }
 
     static func invalid(_ reason: String, trigger: String) -> ComponentError {

@@ -1,4 +1,5 @@
-import Foundation
+import ComponentCore
+import FoundationEssentials
 
 /// The `To` of a verification as Verify takes it: a phone number in E.164 for the sms, call and
 /// whatsapp channels (Verify does not guess a country), an email address for the email channel.
@@ -18,7 +19,7 @@ enum VerifyAddress {
 
     /// `raw` trimmed when it looks like an email address (one `@`, a dotted domain, no spaces).
     static func email(_ raw: String) -> String? {
-        let text = raw.trimmingCharacters(in: .whitespaces)
+        let text = raw.trimmingSpaces()
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
             !text.contains(where: \.isWhitespace)

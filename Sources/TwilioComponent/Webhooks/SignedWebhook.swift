@@ -1,7 +1,7 @@
 import ComponentCore
 import ComponentHTTP
 import ComponentRuntime
-import Foundation
+import FoundationEssentials
 import HTTPTypes
 
 /// A Twilio webhook read from the engine's payload and, unless switched off, shown to come from
@@ -129,7 +129,7 @@ struct SignedWebhook {
     static func algorithm(_ request: WebhookRequest) -> TwilioSignatureValidator.Algorithm {
         guard let settings = WebhookRequest.header("X-Twilio-Webhooks-Signature-Settings", in: request.headers) else { return .sha1 }
         for part in settings.split(separator: ",") {
-            let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingSpaces() }
             if pair.count == 2, pair[0] == "algorithm", let algorithm = TwilioSignatureValidator.Algorithm(rawValue: pair[1]) {
                 return algorithm
             }

@@ -1,6 +1,7 @@
 import ComponentHTTP
 import Crypto
-public import Foundation
+public import FoundationEssentials
+import Glibc
 
 /// Checks `X-Twilio-Signature` the way Twilio computes it and its `RequestValidator` checks it:
 ///
@@ -210,7 +211,10 @@ public struct TwilioSignatureValidator {
     }
 
     static func hex(_ digest: some Sequence<UInt8>) -> String {
-        digest.map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        for byte in digest { text += [digits[Int(byte >> 4)], digits[Int(byte & 15)]] }
+        return String(decoding: text, as: UTF8.self)
     }
 }
 

@@ -1,7 +1,7 @@
 import ComponentCore
 import ComponentHTTP
 import ComponentRuntime
-import Foundation
+import FoundationEssentials
 
 /// The TwiML `voiceWebhook` answers each event with, built from its inputs with ``TwiMLResponse``
 /// (escaped and valid by construction). The callbacks it asks Twilio for (a gather's result, a
@@ -154,7 +154,7 @@ struct VoiceAnswer {
         guard let text else { return nil }
         var kept = String.UnicodeScalarView()
         for scalar in text.unicodeScalars where Self.isXMLCharacter(scalar) { kept.append(scalar) }
-        let trimmed = String(kept).trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = String(kept).trimmingWhitespace()
         return trimmed.isEmpty ? nil : trimmed
     }
 

@@ -1,6 +1,6 @@
 import ComponentCore
 import ComponentRuntime
-import Foundation
+import FoundationEssentials
 
 /// The `voiceWebhook` trigger: a call to one of the account's numbers (its Voice URL), a call
 /// status callback, and the callbacks its own TwiML asks for (a gather's result, a dial's outcome,

@@ -1,6 +1,6 @@
 import ComponentCore
 import ComponentRuntime
-import Foundation
+import FoundationEssentials
 
 /// The `webhook` trigger: receives Twilio's webhook (an incoming message, a status callback),
 /// checks `X-Twilio-Signature`, parses the form body into `body.data`, and answers with TwiML.

@@ -307,7 +307,7 @@ import TwilioSandbox
             let output = try await tool.run(["manifest", "--compact"])
             #expect(output.exitCode == 0, "\(output.stderr)")
             let manifest = output.envelope
-            #expect(manifest["protocolVersion"] == "1.3")
+            #expect(manifest["protocolVersion"] == "1.4")
             #expect(manifest["component"]?["key"] == "twilio")
             #expect(
                 manifest["actions"]?.arrayValue?.compactMap { $0["key"]?.stringValue } == [

@@ -18,6 +18,8 @@ from typing import Any, Iterator, Mapping, Sequence
 
 from jsonschema import Draft202012Validator
 
+from . import bundled
+
 log = logging.getLogger("component_engines")
 
 #: The protocol major version this package speaks; a manifest with another major is refused.
@@ -277,10 +279,12 @@ class Components:
 
     @classmethod
     def load(cls, executables: Sequence[str], environment: Mapping[str, str] | None = None) -> "Components":
-        """Runs each executable's `manifest` (the only time a process runs it for that)."""
+        """Runs each executable's `manifest` (the only time a process runs it for that). A name the
+        installed wheel carries is its binary, with its packaged manifest (bundled.py): nothing runs,
+        unless the environment gives the component another manifest."""
         items: list[Component] = []
         for executable in executables:
-            component = Component(executable, Manifest.load(executable, environment))
+            component = _load(executable, environment)
             twin = next((other for other in items if other.key == component.key), None)
             if twin is not None:
                 raise ComponentUnavailable(
@@ -340,6 +344,20 @@ class Components:
             raise KeyError(f"no configured component has an {what} '{name}' (components: {', '.join(self.keys) or 'none'})")
         raise KeyError(f"the {what} '{name}' is in {' and '.join(owner.key for owner, _ in found)}: name the component "
                        f"(component=..., or '<component>.{name}')")
+
+
+def _load(executable: str, environment: Mapping[str, str] | None) -> Component:
+    """The component `executable` names: the wheel's own, else the executable on the PATH or at that path."""
+    carried = bundled.find(executable)
+    if carried is None:
+        return Component(executable, Manifest.load(executable, environment))
+    if bundled.manifest_overridden(os.environ if environment is None else environment, carried.component_key()):
+        return Component(carried.executable, Manifest.load(carried.executable, environment))
+    try:
+        return Component(carried.executable, Manifest.parse(carried.manifest()))
+    except (OSError, KeyError, TypeError) as error:
+        raise ComponentUnavailable(f"the manifest packaged with '{executable}' cannot be used ({error}); reinstall "
+                                   f"{bundled.DISTRIBUTION}") from error
 
 
 #: How long past a request's deadline its answer may take before the child counts as hung: the

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping
 
+from . import bundled
 from .component import ComponentUnavailable
 
 
@@ -64,9 +65,11 @@ def _int(environment: Mapping[str, str], name: str, default: int, minimum: int =
 
 
 def executables(environment: Mapping[str, str]) -> tuple[str, ...]:
-    """`COMPONENT_EXECUTABLES` split on `os.pathsep`, else `COMPONENT_EXECUTABLE` as a list of one:
-    no default, since which components a process hosts is the operator's to say."""
+    """`COMPONENT_EXECUTABLES` split on `os.pathsep`, else `COMPONENT_EXECUTABLE` as a list of one,
+    else the executables the installed wheel carries (none from the sdist or the source tree)."""
     listed = environment.get("COMPONENT_EXECUTABLES", "").strip() or environment.get("COMPONENT_EXECUTABLE", "").strip()
+    if not listed:
+        return bundled.names()
     return tuple(dict.fromkeys(part.strip() for part in listed.split(os.pathsep) if part.strip()))
 
 

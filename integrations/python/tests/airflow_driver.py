@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 import time
 from typing import Any
 
@@ -90,11 +91,75 @@ steps["canary"] = outcome(canary_run, ["auth_token", "api_key", "verify_service"
 
 # Last, so that its message leaves the counts above as they were: operators of two components.
 two = dags.get_dag("two_components")
-TWO = ["sms", "second", "second_by_key", "read_back"]
+TWO = ["sms", "second", "second_by_key", "read_back", "full"]
 two_date = pendulum.datetime(2026, 3, 6, tz="UTC")
 for name in ("two", "twoAgain"):  # the same logical date again: cleared and re-run
     two_run = two.test(logical_date=two_date, run_after=two_date)
     steps[name] = {**outcome(two_run, TWO), "outboundAfter": len(outbound())}
+
+# Deferrable sensors. The first run has no state: its trigger fires at once. In the second, the
+# trigger is already polling (it used up the scripted failures of the listing, and said it polls
+# again) when the text comes in, and the sensor resumes with it.
+deferred = dags.get_dag("deferred_replies")
+DEFERRED = ["reply", "refused"]
+
+
+def text_in_once_polling(found: dict[str, Any]) -> None:
+    deadline = time.monotonic() + 120
+    while control("GET", "faults")["pending"] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    found["faultsUsedAfter"] = round(time.monotonic() - found["started"], 1)
+    time.sleep(1.5)  # a poll or two that finds nothing
+    text_in("+14155550196", "deferred reply")
+    found["textedAfter"] = round(time.monotonic() - found["started"], 1)
+
+
+for name, day in (("deferredFirst", 7), ("deferredSecond", 8)):
+    found: dict[str, Any] = {"started": time.monotonic()}
+    injector = None
+    if name == "deferredSecond":
+        # Three 503s: one poll's every attempt, a retryable error for the trigger to retry.
+        control("POST", "faults", {"route": "messages.list", "count": 3, "fault": {"type": "status", "status": 503}})
+        injector = threading.Thread(target=text_in_once_polling, args=(found,))
+        injector.start()
+    date = pendulum.datetime(2026, 3, day, tz="UTC")
+    deferred_run = deferred.test(logical_date=date, run_after=date)
+    if injector is not None:
+        injector.join(timeout=180)
+    steps[name] = {**outcome(deferred_run, DEFERRED), "seconds": round(time.monotonic() - found.pop("started"), 1),
+                   **found}
+
+# A sensor whose `done_when` wants a "stop": the text before it is read (the trigger fires), is not
+# done, and the sensor defers again from the state after it; "stop" comes once the listing was
+# asked three times (scripted pass-through faults count them), so in the second deferral.
+until = dags.get_dag("deferred_until_stop")
+
+
+def stop_after_three_listings() -> None:
+    deadline = time.monotonic() + 120
+    while control("GET", "faults")["pending"] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    text_in("+14155550195", "stop")
+
+
+for name, day in (("untilFirst", 9), ("untilStop", 10)):
+    injector = None
+    if name == "untilStop":
+        text_in("+14155550195", "not yet")
+        control("POST", "faults", {"route": "messages.list", "count": 3, "fault": {"type": "pass"}})
+        injector = threading.Thread(target=stop_after_three_listings)
+        injector.start()
+    date = pendulum.datetime(2026, 3, day, tz="UTC")
+    until_run = until.test(logical_date=date, run_after=date)
+    if injector is not None:
+        injector.join(timeout=180)
+    steps[name] = outcome(until_run, ["until_stop"])
+
+# Airflow's connection test (the UI's and the API's "Test" button), through the providers manager's hook.
+from airflow.models.connection import Connection  # noqa: E402
+
+steps["testConnection"] = {conn_id: list(Connection.get_connection_from_secrets(conn_id).test_connection())
+                           for conn_id in ("twilio_default", "twilio_api_key", "twilio_wrong_token")}
 
 bad = DagBag(dag_folder=bad_folder)
 steps["parse"] = {"importErrors": {os.path.basename(path): text for path, text in bad.import_errors.items()}}

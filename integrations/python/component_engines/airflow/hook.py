@@ -20,6 +20,7 @@ import concurrent.futures
 import contextlib
 import functools
 import threading
+import time
 import urllib.parse
 from typing import Any, ClassVar, Iterator, Mapping, Sequence
 
@@ -28,11 +29,12 @@ from airflow.sdk import BaseHook
 from airflow.sdk.exceptions import AirflowException
 from airflow.sdk.log import mask_secret
 
-from ..component import Component, ComponentUnavailable, Element, Envelope, Manifest
+from ..component import Component, ComponentUnavailable, Element, Envelope, Manifest, ServeLost, ServeProcess
 from ..runner import Runner, build_runner
 from .connection import account_input, connection_request, shown_url
 from .generated import class_name, lazy_classes, mask_secret_inputs
 from .loaded import component as configured, components, settings
+from .messages import describe
 
 
 class ComponentHook(BaseHook):
@@ -164,6 +166,52 @@ class ComponentHook(BaseHook):
         with _failures():
             return self.get_conn().run_repeatable(trigger, inputs, invocation_id, {"state": state})
 
+    def run_alone(self, element: Element | None, inputs: Mapping[str, Any] | None = None,
+                  invocation_id: str | None = None, **fields: Any) -> Envelope:
+        """One read-only request in a one-shot process of its own, with this hook's connection and
+        none of the ledger's machinery (no Redis): the connection's `check` (`element` None), or one
+        run of a polling trigger or data source (`fields`: a trigger's `state`). Raises `ServeLost`
+        when the process died or hung before answering, `ComponentUnavailable` when it cannot start,
+        `ValueError` for an element that is not read-only."""
+        read_only(element)  # before the connection is read
+        child, request = self.one_shot(element, inputs, invocation_id, self.connection(), **fields)
+        return child.call_alone(request)
+
+    def one_shot(self, element: Element | None, inputs: Mapping[str, Any] | None, invocation_id: str | None,
+                 connection: tuple[dict[str, Any], str | None], **fields: Any) -> tuple[ServeProcess, dict[str, Any]]:
+        """The one-shot child and the request `run_alone` runs, with `connection` as `connection()`
+        gave it (read once by a caller that polls), its deadline from now."""
+        read_only(element)
+        request_connection, base_url = connection
+        component = self.component(element)
+        own = settings().component(component.key)
+        base_url = base_url or own.base_url
+        child = ServeProcess(component.executable, 1, arguments=("--base-url", base_url) if base_url else ())
+        deadline_ms = int(time.time() * 1000) + own.request_ms
+        if element is None:
+            return child, {"check": True, "connection": request_connection, "context": {"deadline": deadline_ms}}
+        return child, element.request(inputs or {}, invocation_id, request_connection, deadline_ms=deadline_ms,
+                                      **fields)
+
+    def test_connection(self) -> tuple[bool, str]:
+        """Airflow's connection test (the UI's and the API's "Test"): the component's `check`, which
+        makes the request every action makes first with these credentials. The message says what
+        failed and what to do; the component keeps secrets out of it. It names no connection id:
+        the API server tests a copy of the connection under an id of its own."""
+        try:
+            envelope = self.run_alone(None)
+        except AirflowException as error:  # the fields fit none of the component's connections
+            return False, str(error)
+        except (ComponentUnavailable, ServeLost, ValueError) as error:
+            return False, f"could not run the component's check: {error}"
+        error = envelope.get("error")
+        if error:
+            return False, describe(error)
+        data = envelope.get("data") or {}
+        details = data.get("details") or {}
+        shown = ", ".join(str(value) for value in details.values() if isinstance(value, (str, int)) and value != "")
+        return True, f"the {data.get('connection')} connection works" + (f" ({shown})" if shown else "")
+
     def close(self) -> None:
         with self._lock:
             runner, self._runner = self._runner, None
@@ -182,6 +230,14 @@ def _failures() -> Iterator[None]:
             "COMPONENT_LEDGER_URL to the Redis database that keeps each request id to one effect") from None
     except ComponentUnavailable as error:
         raise AirflowException(str(error)) from None
+
+
+def read_only(element: Element | None) -> None:
+    """Refuses an element a one-shot process must not run: an action that is not read-only would
+    take effect again on every retry, with no ledger to keep its request id to one effect."""
+    if element is not None and not element.read_only:
+        raise ValueError(f"run_alone runs only read-only elements (the connection's check, polling triggers, data "
+                         f"sources), not '{element.key}'; use run(), which keeps a request id to one effect")
 
 
 def default_conn_id(manifest: Manifest) -> str:

@@ -9,7 +9,10 @@ the task with the component's message, and one that is not `retryable` is not re
 
 A list given to an input that takes one value (`to=[...]`) sends a batch inside the one task: one
 request per item, at the component's concurrency, each with its own request id derived from the
-DAG run, the task and the item, so clearing and re-running the task takes no effect twice.
+DAG run, the task and the item, so clearing and re-running the task takes no effect twice. The
+batch's XCom is one entry per item, `{"input", "requestId", "data"}` or `{"input", "requestId",
+"error"}`, its `data` kept small: only the keys the manifest's `summary` lists for the action
+(`sid`, `status`), unless `full_results=True` (or the action has no `summary`).
 """
 
 from __future__ import annotations
@@ -22,10 +25,11 @@ from typing import Any, ClassVar, Mapping, Sequence
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
-from ..component import Envelope, InputError
+from ..component import Element, Envelope, InputError, Manifest
 from .generated import ElementInputs, element_classes, fan_out_input, lazy_classes
 from .hook import ComponentHook
 from .loaded import components
+from .messages import describe
 
 log = logging.getLogger("component_engines.airflow")
 
@@ -43,15 +47,26 @@ def batch(key: str | None, inputs: Mapping[str, Any], request_id: str) -> list[t
     return requests
 
 
-def describe(error: Mapping[str, Any]) -> str:
-    where = f" (input '{error['input']}')" if error.get("input") else ""
-    code = f" [{error.get('code')}]" if error.get("code") not in (None, "") else ""
-    return f"{error.get('message')}{where}{code}"
+def summary_keys(manifest: Manifest, element: Element) -> tuple[str, ...] | None:
+    """The keys of an action's result its manifest's `summary` lists (protocol 1.4), else None."""
+    for action in manifest.raw.get("actions", []):
+        if action.get("key") == element.key:
+            keys = action.get("summary")
+            return tuple(str(key) for key in keys) if isinstance(keys, list) and keys else None
+    return None
+
+
+def summarized(data: Any, keys: Sequence[str] | None) -> Any:
+    """A result reduced to the `summary` keys it has; whole when there are none, or it is not an object."""
+    if keys is None or not isinstance(data, dict):
+        return data
+    return {key: data[key] for key in keys if key in data}
 
 
 class ComponentActionOperator(ElementInputs, BaseOperator):
     """Runs an action or data source (`action=`) with `inputs`: of the component `component=`, else
-    of the one configured component that has it."""
+    of the one configured component that has it. `full_results=True`: a batch's entries keep
+    each whole result, not only its `summary` keys."""
 
     template_fields: Sequence[str] = ("inputs", "request_id")
     template_fields_renderers: ClassVar[dict[str, str]] = {"inputs": "json"}
@@ -59,7 +74,7 @@ class ComponentActionOperator(ElementInputs, BaseOperator):
 
     def __init__(self, *, action: str, component: str | None = None, inputs: Mapping[str, Any] | None = None,
                  conn_id: str | None = None, request_id: str | None = None, fail_on_error: bool = True,
-                 concurrency: int | None = None, **kwargs: Any) -> None:
+                 concurrency: int | None = None, full_results: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         try:
             owner, self.element = components().element(action, component)
@@ -73,6 +88,8 @@ class ComponentActionOperator(ElementInputs, BaseOperator):
         self.request_id = request_id
         self.fail_on_error = fail_on_error
         self.concurrency = concurrency
+        self.full_results = full_results
+        self.kept_keys = None if full_results else summary_keys(owner.manifest, self.element)
         self.check_inputs()
 
     def default_request_id(self, context: Mapping[str, Any]) -> str:
@@ -107,7 +124,8 @@ class ComponentActionOperator(ElementInputs, BaseOperator):
         results = []
         for (inputs, request_id), envelope in zip(requests, envelopes):
             entry: dict[str, Any] = {"input": inputs[key], "requestId": request_id}
-            entry.update({"error": envelope["error"]} if "error" in envelope else {"data": envelope.get("data")})
+            entry.update({"error": envelope["error"]} if "error" in envelope
+                         else {"data": summarized(envelope.get("data"), self.kept_keys)})
             results.append(entry)
         failed = [entry for entry in results if "error" in entry]
         log.info("%s: %d of %d requests succeeded", self.element.key, len(results) - len(failed), len(results))

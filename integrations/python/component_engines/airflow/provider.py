@@ -64,6 +64,7 @@ def get_provider_info() -> dict[str, Any]:
         "hooks": [{"integration-name": "Component", "python-modules": ["component_engines.airflow.hook"]}],
         "operators": [{"integration-name": "Component", "python-modules": ["component_engines.airflow.operators"]}],
         "sensors": [{"integration-name": "Component", "python-modules": ["component_engines.airflow.sensors"]}],
+        "triggers": [{"integration-name": "Component", "python-modules": ["component_engines.airflow.triggers"]}],
     }
     try:
         # The same read the operators use, so a process that parses DAGs runs each `manifest` once.

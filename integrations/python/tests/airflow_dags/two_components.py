@@ -1,7 +1,7 @@
 """Operators of two components in one DAG: Twilio's generated send, the second component's
 generated operator (conftest's `second_component`, named by SECOND_COMPONENT), the same action by
-key through `ComponentActionOperator(component=...)`, and a hook that finds its component from the
-element it runs."""
+key through `ComponentActionOperator(component=...)`, a hook that finds its component from the
+element it runs, and a batch with `full_results=True`."""
 
 from __future__ import annotations
 
@@ -21,6 +21,9 @@ SECOND = json.loads(os.environ.get("SECOND_COMPONENT") or "{}")
 @dag(schedule=None, start_date=pendulum.datetime(2026, 1, 1, tz="UTC"), catchup=False)
 def two_components() -> None:
     sms = TwilioSendSMSOperator(task_id="sms", from_="+15005550006", to="+14155550143", body="one DAG, two components")
+    # A batch whose XCom keeps each whole result, not only the manifest's summary keys.
+    TwilioSendSMSOperator(task_id="full", from_="+15005550006", to=["+14155550144", "+14155550145"],
+                          body="whole results", full_results=True)
     getattr(provider, SECOND["operator"])(task_id="second", **SECOND["arguments"])
     ComponentActionOperator(task_id="second_by_key", component=SECOND["key"], action=SECOND["action"],
                             inputs=SECOND["inputs"])

@@ -1,9 +1,17 @@
 import ComponentCore
+public import ComponentHost
 import ComponentManifest
 import ComponentRuntime
 import Foundation
 import Logging
 import MCP
+
+extension MCPService {
+    /// `mcp` served in this process, on the MCP SDK (which links full Foundation).
+    public static let inProcess = MCPService { component, target, _, environment, io in
+        await MCPBridge.run(component, target: target, environment: environment, io: io)
+    }
+}
 
 /// `mcp`: the component's actions as MCP tools over standard input and output, with the official
 /// MCP Swift SDK. A tool's input schema is its action's, without the connection input: the
@@ -60,8 +68,7 @@ enum MCPBridge {
     static func call(_ parameters: CallTool.Parameters, session: EngineSession) async -> CallTool.Result {
         var inputs = JSONObject()
         for (key, argument) in (parameters.arguments ?? [:]).sorted(by: { $0.key < $1.key }) { inputs[key] = json(argument) }
-        let request = EngineRequest(
-            id: .null, kind: .action, element: parameters.name, inputs: inputs, connection: nil, invocationID: nil, debug: false)
+        let request = EngineRequest(action: parameters.name, inputs: inputs)
         let result = await session.respond(request)
         return CallTool.Result(
             content: [.text(text: JSONWriter.string(from: result.envelope), annotations: nil, _meta: nil)],
