@@ -453,7 +453,7 @@ class ServeProcess:
             except (BrokenPipeError, OSError) as error:
                 self._pending.pop(request_id, None)
                 raise ServeLost(f"'serve' stopped reading requests: {error}") from error
-        wait = _answer_wait(request, timeout)
+        wait = answer_wait(request, timeout)
         try:
             return future.result(timeout=wait)
         except concurrent.futures.TimeoutError:
@@ -483,22 +483,16 @@ class ServeProcess:
         request suspected of ending `serve` cannot take other requests with it. Raises `ServeLost`
         when that process dies or hangs (it is killed after the request's deadline) before
         answering."""
-        kind = next((kind for kind in ONE_SHOT if kind in request), "action")
+        command = one_shot_command(request)
         try:
             completed = subprocess.run(
-                [self.executable, ONE_SHOT[kind], *self.arguments], input=json.dumps(dict(request)),
-                capture_output=True, text=True, env=self.environment, timeout=_answer_wait(request, timeout), check=False)
+                [self.executable, command, *self.arguments], input=json.dumps(dict(request)),
+                capture_output=True, text=True, env=self.environment, timeout=answer_wait(request, timeout), check=False)
         except subprocess.TimeoutExpired as error:
-            raise ServeLost(f"'{ONE_SHOT[kind]}' gave no answer by the request's deadline and was killed") from error
+            raise ServeLost(f"'{command}' gave no answer by the request's deadline and was killed") from error
         except OSError as error:
-            raise ComponentUnavailable(f"cannot start '{self.executable} {ONE_SHOT[kind]}': {error}") from error
-        lines = completed.stdout.strip().splitlines()
-        if completed.returncode < 0 or not lines:
-            raise ServeLost(f"'{ONE_SHOT[kind]}' ended (exit {completed.returncode}) before answering")
-        try:
-            return dict(json.loads(lines[-1]))
-        except json.JSONDecodeError as error:
-            raise ServeLost(f"'{ONE_SHOT[kind]}' wrote no result: {lines[-1][:200]}") from error
+            raise ComponentUnavailable(f"cannot start '{self.executable} {command}': {error}") from error
+        return one_shot_answer(command, completed.returncode, completed.stdout)
 
     def close(self, timeout: float = 60) -> None:
         """End of input: the child finishes what it holds and exits."""
@@ -517,10 +511,26 @@ class ServeProcess:
             process.wait()
 
 
-def _answer_wait(request: Mapping[str, Any], timeout: float) -> float:
+def answer_wait(request: Mapping[str, Any], timeout: float) -> float:
     """How long to wait for the answer to `request`: until its deadline plus the time an answer
     takes to write, else `timeout`."""
     deadline = (request.get("context") or {}).get("deadline")
     if isinstance(deadline, int):
         return max(0.0, deadline / 1000 - time.time()) + HUNG_AFTER_DEADLINE_S
     return timeout
+
+
+def one_shot_command(request: Mapping[str, Any]) -> str:
+    """The one-shot subcommand that runs `request` in a process of its own (`invoke`, `trigger`, ...)."""
+    return ONE_SHOT[next((kind for kind in ONE_SHOT if kind in request), "action")]
+
+
+def one_shot_answer(command: str, returncode: int | None, stdout: str) -> Envelope:
+    """The envelope a one-shot process printed last; `ServeLost` when it died or wrote none."""
+    lines = stdout.strip().splitlines()
+    if returncode is None or returncode < 0 or not lines:
+        raise ServeLost(f"'{command}' ended (exit {returncode}) before answering")
+    try:
+        return dict(json.loads(lines[-1]))
+    except json.JSONDecodeError as error:
+        raise ServeLost(f"'{command}' wrote no result: {lines[-1][:200]}") from error

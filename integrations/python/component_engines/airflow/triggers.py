@@ -17,14 +17,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import time
 from typing import Any, AsyncIterator, Mapping
 
 from airflow.sdk.exceptions import AirflowException
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from ..component import (HUNG_AFTER_DEADLINE_S, ONE_SHOT, ComponentUnavailable, Element, Envelope, ServeLost,
-                         ServeProcess)
+from ..component import (ComponentUnavailable, Element, Envelope, ServeLost, ServeProcess, answer_wait,
+                         one_shot_answer, one_shot_command)
 from ..runner import error_envelope
 from .hook import ComponentHook
 from .messages import describe
@@ -45,17 +44,16 @@ async def call_alone(child: ServeProcess, request: Mapping[str, Any]) -> Envelop
     """`ServeProcess.call_alone` for an event loop: the one-shot process is awaited, not waited on
     in a thread, and killed when the awaiting task is cancelled (a cancelled trigger leaves no
     child running) or when it has not answered by the request's deadline."""
-    command = ONE_SHOT[next((kind for kind in ONE_SHOT if kind in request), "action")]
+    command = one_shot_command(request)
     try:
         process = await asyncio.create_subprocess_exec(
             child.executable, command, *child.arguments, stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, env=child.environment)
     except OSError as error:
         raise ComponentUnavailable(f"cannot start '{child.executable} {command}': {error}") from error
-    deadline = (request.get("context") or {}).get("deadline")
-    wait = max(0.0, deadline / 1000 - time.time()) + HUNG_AFTER_DEADLINE_S if isinstance(deadline, int) else 300.0
     try:
-        stdout, _ = await asyncio.wait_for(process.communicate(json.dumps(dict(request)).encode()), wait)
+        stdout, _ = await asyncio.wait_for(process.communicate(json.dumps(dict(request)).encode()),
+                                           answer_wait(request, 300.0))
     except TimeoutError as error:
         raise ServeLost(f"'{command}' gave no answer by the request's deadline and was killed") from error
     finally:
@@ -63,13 +61,7 @@ async def call_alone(child: ServeProcess, request: Mapping[str, Any]) -> Envelop
             with contextlib.suppress(ProcessLookupError):
                 process.kill()
             await asyncio.shield(process.wait())
-    lines = stdout.decode(errors="replace").strip().splitlines()
-    if process.returncode is None or process.returncode < 0 or not lines:
-        raise ServeLost(f"'{command}' ended (exit {process.returncode}) before answering")
-    try:
-        return dict(json.loads(lines[-1]))
-    except json.JSONDecodeError as error:
-        raise ServeLost(f"'{command}' wrote no result: {lines[-1][:200]}") from error
+    return one_shot_answer(command, process.returncode, stdout.decode(errors="replace"))
 
 
 class ComponentPollingTrigger(BaseTrigger):
