@@ -29,6 +29,9 @@ public struct HTTPClientRequest: Sendable {
     /// in the log, and never sent to another address, so the request follows no redirect.
     /// (`Authorization` is always treated so, and libcurl drops it on a redirect to another host.)
     public var secretHeaderFields: Set<HTTPField.Name> = []
+    /// Names of ``query`` parameters whose values are secret (a national ID): sent as given, shown
+    /// as redacted in the log and in errors (``displayURL``).
+    public var secretQueryParameters: Set<String> = []
     /// Whether sending the request twice has no further effect: `nil` leaves it to the method
     /// (GET, PUT, DELETE are; POST, PATCH are not); an element the manifest declares read-only or
     /// idempotent makes every request of it so.
@@ -67,12 +70,24 @@ public struct HTTPClientRequest: Sendable {
     }
 
     /// The URL with ``query`` appended (`?` or `&` as the URL needs) and any `#fragment` dropped.
-    public var fullURL: String {
+    public var fullURL: String { url(withQuery: FormEncoding.encodeQuery(query)) }
+
+    /// ``fullURL`` with the values of ``secretQueryParameters`` shown as `<redacted>`, for logs
+    /// and errors.
+    public var displayURL: String {
+        guard !secretQueryParameters.isEmpty else { return fullURL }
+        let shown = query.map { pair in
+            secretQueryParameters.contains(pair.0)
+                ? FormEncoding.encodeQuery([(pair.0, "")]) + Secret.redacted : FormEncoding.encodeQuery([pair])
+        }
+        return url(withQuery: shown.joined(separator: "&"))
+    }
+
+    private func url(withQuery encoded: String) -> String {
         // Searched as bytes: a URL is ASCII, and a Character search walks grapheme clusters.
         var base = url
         if let hash = base.utf8.firstIndex(of: UInt8(ascii: "#")) { base = String(base[..<hash]) }
-        guard !query.isEmpty else { return base }
-        let encoded = FormEncoding.encodeQuery(query)
+        guard !encoded.isEmpty else { return base }
         switch base.utf8.last {
         case UInt8(ascii: "?"), UInt8(ascii: "&"): return base + encoded
         default: return base + (base.utf8.contains(UInt8(ascii: "?")) ? "&" : "?") + encoded

@@ -47,7 +47,7 @@ final class RequestAttempts<Transport: HTTPTransport> {
         self.request = request
         self.prepared = prepared
         self.logger = logger
-        displayURL = HTTPError.strippingCredentials(request.fullURL)
+        displayURL = HTTPError.strippingCredentials(request.displayURL)
         let now = ContinuousClock.now
         attemptStarted = now
         deadline = request.effectiveTimeouts.overall.map { now + $0 }

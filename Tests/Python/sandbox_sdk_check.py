@@ -226,5 +226,10 @@ try:
     raise AssertionError("an unknown field was accepted")
 except TwilioRestException as error:
     assert error.status == 400 and error.code == 60200, (error.status, error.code)
-report["lookup"] = {"type": looked_up.line_type_intelligence["type"], "callerName": looked_up.caller_name["caller_name"], "national": national.phone_number, "invalid": invalid.validation_errors}
+compared = client.lookups.v2.phone_numbers("+14155550100").fetch(
+    fields="identity_match,reassigned_number,pre_fill,sms_pumping_risk", first_name="Alex", last_name="Rivera",
+    date_of_birth="19901214", last_verified_date="20240514", verification_sid="VE" + "b" * 32, partner_sub_id="tenant-42")
+assert compared.identity_match["city_match"] == "no_data_available" and compared.identity_match["error_code"] is None, compared.identity_match
+assert compared.pre_fill["country_code"] == "US" and compared.sms_pumping_risk["error_code"] is None, compared
+report["lookup"] = {"type": looked_up.line_type_intelligence["type"], "callerName": looked_up.caller_name["caller_name"], "national": national.phone_number, "invalid": invalid.validation_errors, "reassigned": compared.reassigned_number}
 print(json.dumps(report))

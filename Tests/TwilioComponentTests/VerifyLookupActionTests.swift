@@ -382,4 +382,70 @@ import TwilioSandbox
             #expect(output.data["validationErrors"] == ["TOO_SHORT"])
         }
     }
+
+    /// identity_match, reassigned_number, pre_fill and sms_pumping_risk's parameters go out as
+    /// Twilio names them, dates as YYYYMMDD; the identity's secrets appear in no output or log.
+    @Test func lookupPhoneNumberSendsEachPackagesParameters() async throws {
+        try await withTwilio({ _ in .json(200, Self.lookup) }) { harness, server in
+            let output = await harness.run(
+                [
+                    "lookupPhoneNumber", "--debug", "--input", "fields=identity_match", "--input", "fields=reassigned_number", "--input",
+                    "fields=pre_fill", "--input", "fields=sms_pumping_risk",
+                ]
+                    + Harness.inputs([
+                        "phoneNumber": "+14155550100", "firstName": "John", "lastName": "Doe", "addressLine1": "321 Main Street",
+                        "city": "New York", "state": "NY", "postalCode": "10021", "addressCountryCode": "us",
+                        "nationalId": "YZ 3456/883", "dateOfBirth": "1990-12-14", "lastVerifiedDate": "2024-02-29",
+                        "verificationSid": Self.verificationSid, "partnerSubId": "tenant-42",
+                    ]))
+            #expect(output.exitCode == 0, "\(output.stdout) \(output.stderr)")
+            let request = try #require(server.requests.first)
+            #expect(
+                request.target
+                    == "/v2/PhoneNumbers/%2B14155550100?Fields=identity_match%2Cpre_fill%2Creassigned_number%2Csms_pumping_risk"
+                    + "&FirstName=John&LastName=Doe&AddressLine1=321%20Main%20Street&City=New%20York&State=NY&PostalCode=10021"
+                    + "&AddressCountryCode=US&NationalId=YZ%203456%2F883&DateOfBirth=19901214&LastVerifiedDate=20240229"
+                    + "&VerificationSid=\(Self.verificationSid)&PartnerSubId=tenant-42")
+            for secret in ["YZ 3456/883", "YZ%203456%2F883", "3456%2F883", "1990-12-14", "19901214"] {
+                #expect(!output.stdout.contains(secret) && !output.stderr.contains(secret), "\(secret)")
+            }
+            #expect(output.data.objectValue?.keys.contains("identityMatch") == true)
+        }
+    }
+
+    @Test func lookupPhoneNumberRefusesPackageParametersWithoutTheirPackage() async throws {
+        try await withTwilio({ _ in .json(200, Self.lookup) }) { harness, server in
+            let stray = await harness.run(
+                ["lookupPhoneNumber"]
+                    + Harness.inputs([
+                        "phoneNumber": "+14155550100", "lastName": "Doe", "lastVerifiedDate": "2024-01-01", "partnerSubId": "t",
+                    ]))
+            #expect(stray.exitCode == 2)
+            let message = stray.error["message"]?.stringValue ?? ""
+            #expect(message.contains("Input 'lastName' (Last Name) is read only by Lookup's identity_match package"), "\(message)")
+            #expect(message.contains("Input 'lastVerifiedDate'") && message.contains("reassigned_number"), "\(message)")
+            #expect(message.contains("Input 'partnerSubId'") && message.contains("sms_pumping_risk"), "\(message)")
+
+            let nothingToMatch = await harness.run([
+                "lookupPhoneNumber", "--input", "phoneNumber=+14155550100", "--input", "fields=identity_match",
+            ])
+            #expect(nothingToMatch.error["input"] == "fields")
+            #expect(nothingToMatch.error["message"]?.stringValue?.contains("give at least one of First Name") == true)
+
+            let noDate = await harness.run([
+                "lookupPhoneNumber", "--input", "phoneNumber=+14155550100", "--input", "fields=reassigned_number",
+            ])
+            #expect(noDate.error["input"] == "lastVerifiedDate")
+            #expect(noDate.error["message"]?.stringValue?.contains("is required with reassigned_number") == true)
+
+            let badBirth = await harness.run(
+                ["lookupPhoneNumber", "--input", "fields=identity_match"]
+                    + Harness.inputs(["phoneNumber": "+14155550100", "dateOfBirth": "1990-02-30", "addressCountryCode": "us"]))
+            #expect(badBirth.exitCode == 2)
+            let birthMessage = badBirth.error["message"]?.stringValue ?? ""
+            #expect(birthMessage.contains("Input 'dateOfBirth' (Date of Birth) is not a date written YYYY-MM-DD"), "\(birthMessage)")
+            #expect(!badBirth.stdout.contains("1990-02-30") && !badBirth.stderr.contains("1990-02-30"))
+            #expect(server.requests.isEmpty)
+        }
+    }
 }

@@ -137,4 +137,15 @@ import TwilioSandbox
         #expect(!final(400, #"{"code": 60202}"#))
         #expect(!final(429, "not json"))
     }
+
+    /// Lookup takes dates as YYYYMMDD; the inputs are read as YYYY-MM-DD or YYYYMMDD naming a real day.
+    @Test func compactDatesNameRealDays() {
+        #expect(LookupPhoneNumber.compactDate("2024-02-29") == "20240229")
+        #expect(LookupPhoneNumber.compactDate("20240229") == "20240229")
+        #expect(LookupPhoneNumber.compactDate("2023-02-29") == nil)
+        #expect(LookupPhoneNumber.compactDate("2024-13-01") == nil)
+        #expect(LookupPhoneNumber.compactDate("2024/01/01") == nil)
+        #expect(LookupPhoneNumber.compactDate("2024-1-01") == nil)
+        #expect(LookupPhoneNumber.compactDate("２０２４０１０１") == nil)
+    }
 }

@@ -89,13 +89,22 @@ import TwilioSandbox
         }
     }
 
+    /// The inputs a package needs beside the number, as a user would give them.
+    static let packageInputs: [String: [String: String]] = [
+        "identity_match": ["firstName": "Alex", "lastName": "Rivera", "postalCode": "94107", "dateOfBirth": "1990-12-14"],
+        "reassigned_number": ["lastVerifiedDate": "2024-05-14"],
+        "pre_fill": ["verificationSid": "VE" + String(repeating: "b", count: 32)],
+        "sms_pumping_risk": ["partnerSubId": "tenant-42"],
+    ]
+
     @Test(arguments: [
         "line_type_intelligence", "caller_name", "sms_pumping_risk", "line_status", "sim_swap", "call_forwarding",
-        "phone_number_quality_score",
+        "phone_number_quality_score", "identity_match", "reassigned_number", "pre_fill",
     ])
     func aLookupReturnsEachPackage(field: String) async throws {
         try await withHarness { harness throws in
-            let output = await harness.run(["lookupPhoneNumber"] + Harness.inputs(["phoneNumber": "+14155550100", "fields": field]))
+            let inputs = ["phoneNumber": "+14155550100", "fields": field].merging(Self.packageInputs[field] ?? [:]) { first, _ in first }
+            let output = await harness.run(["lookupPhoneNumber"] + Harness.inputs(inputs))
             #expect(output.exitCode == 0, "\(output.stdout) \(output.stderr)")
             #expect(output.data["valid"] == true)
             #expect(output.data["phoneNumber"] == "+14155550100")
@@ -103,6 +112,18 @@ import TwilioSandbox
             let key = field.split(separator: "_").enumerated().map { $0.offset == 0 ? String($0.element) : $0.element.capitalized }.joined()
             let package = output.data[key]
             #expect(package?.objectValue != nil, "\(key) in \(output.stdout)")
+            #expect(package?["error_code"] == .null, "\(key) in \(output.stdout)")
+            switch field {
+            case "identity_match":
+                #expect(package?["first_name_match"]?.stringValue?.hasSuffix("match") == true, "\(output.stdout)")
+                #expect(package?["city_match"] == "no_data_available")
+                #expect(package?["summary_score"]?.intValue != nil)
+            case "reassigned_number":
+                #expect(package?["last_verified_date"] == "2024-05-14")
+                #expect(package?["is_number_reassigned"] == "no")
+            case "pre_fill": #expect(package?["first_name"]?.stringValue?.isEmpty == false, "\(output.stdout)")
+            default: break
+            }
         }
     }
 

@@ -61,7 +61,8 @@ import TwilioSandbox
             #expect(all["identity_match"]?["first_name_match"]?.stringValue != "no_data_available")
             #expect(all["identity_match"]?["last_name_match"] == "no_data_available")
             #expect(all["phone_number_quality_score"]?["quality_score"]?.intValue != nil)
-            #expect(all["pre_fill"] == .null)
+            #expect(all["pre_fill"]?["country_code"] == "US" && all["pre_fill"]?["error_code"] == .null)
+            #expect(all["reassigned_number"]?["last_verified_date"] == "2024-01-01")
 
             let (_, landline) = try await lookup(client, "+14155550190", [("Fields", "line_type_intelligence,sim_swap")])
             #expect(landline["line_type_intelligence"]?["type"] == "landline" && landline["sim_swap"]?["last_sim_swap"] == .null)
@@ -138,6 +139,35 @@ import TwilioSandbox
             let landline = try await client.send(
                 .post, "/v2/Services/\(service)/Verifications", form: [("To", "+14155550190"), ("Channel", "sms")])
             #expect(try client.json(landline)["code"] == 60205)
+        }
+    }
+
+    /// identity_match with nothing to compare is 60617 in the package; pre_fill answers for North
+    /// American mobile numbers only; the dates are YYYYMMDD, refused otherwise without repeating a
+    /// date of birth.
+    @Test func packagesThatCompareNeedSomethingToCompare() async throws {
+        try await withLookup { client in
+            let (status, bare) = try await lookup(client, "+14155550100", [("Fields", "identity_match"), ("FirstName", "")])
+            #expect(status == 200)
+            #expect(bare["identity_match"]?["error_code"] == 60617 && bare["identity_match"]?["summary_score"] == .null)
+            #expect(bare["identity_match"]?["first_name_match"] == .null)
+
+            let (_, us) = try await lookup(client, "+14155550100", [("Fields", "pre_fill")])
+            #expect(us["pre_fill"]?["first_name"]?.stringValue?.isEmpty == false && us["pre_fill"]?["postal_code"]?.stringValue != nil)
+            let (_, again) = try await lookup(client, "+14155550100", [("Fields", "pre_fill")])
+            #expect(again["pre_fill"] == us["pre_fill"])
+            let (_, gb) = try await lookup(client, "+447772000001", [("Fields", "pre_fill")])
+            #expect(gb["pre_fill"]?["error_code"] == 60600 && gb["pre_fill"]?["first_name"] == .null)
+            let (_, landline) = try await lookup(client, "+14155550190", [("Fields", "pre_fill")])
+            #expect(landline["pre_fill"]?["error_code"] == 60600)
+
+            let (dashed, refused) = try await lookup(
+                client, "+14155550100", [("Fields", "reassigned_number"), ("LastVerifiedDate", "2024-01-01")])
+            #expect(dashed == 400 && refused["code"] == 60200 && refused["message"]?.stringValue?.contains("2024-01-01") == true)
+            let (birthStatus, birth) = try await lookup(
+                client, "+14155550100", [("Fields", "identity_match"), ("DateOfBirth", "19901332")])
+            #expect(birthStatus == 400 && birth["code"] == 60200)
+            #expect(birth["message"]?.stringValue?.contains("19901332") == false)
         }
     }
 

@@ -48,6 +48,7 @@ import TwilioSandbox
             #expect(
                 report["lookup"] == [
                     "type": "nonFixedVoip", "callerName": "Sergio Suarez", "national": "+447772000001", "invalid": ["TOO_LONG"],
+                    "reassigned": ["last_verified_date": "2024-05-14", "is_number_reassigned": "no", "error_code": nil],
                 ])
         }
     }

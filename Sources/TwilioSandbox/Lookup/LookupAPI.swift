@@ -28,6 +28,11 @@ struct LookupAPI {
         if let country = value("CountryCode"), !(country.count == 2 && country.allSatisfy { $0.isASCII && $0.isLetter }) {
             return .failure(.verifyInvalidParameter("CountryCode", "a two-letter ISO country code such as US or GB, but it is \(country)."))
         }
+        for name in ["LastVerifiedDate", "DateOfBirth"] {
+            guard let date = value(name), Self.dashedDate(date) == nil else { continue }
+            let shown = name == "DateOfBirth" ? "it is not" : "it is \(date)"
+            return .failure(.verifyInvalidParameter(name, "a date written YYYYMMDD, such as 20240514, but \(shown)."))
+        }
         let parsed = ParsedPhoneNumber(number, countryCode: value("CountryCode"))
         var object = JSONObject()
         object["calling_country_code"] = parsed.callingCode.map(JSONValue.string) ?? .null
@@ -50,15 +55,27 @@ struct LookupAPI {
                 case "line_status": intelligence.lineStatus
                 case "line_type_intelligence": intelligence.lineTypeIntelligence
                 case "identity_match": intelligence.identityMatch(query)
-                case "reassigned_number": intelligence.reassignedNumber(lastVerifiedDate: value("LastVerifiedDate"))
+                case "reassigned_number":
+                    intelligence.reassignedNumber(lastVerifiedDate: value("LastVerifiedDate").flatMap(Self.dashedDate))
                 case "sms_pumping_risk": intelligence.smsPumpingRisk
                 case "phone_number_quality_score": intelligence.qualityScore
-                default: .null  // pre_fill needs a Verify SNA session the sandbox does not model
+                case "pre_fill": intelligence.preFill
+                default: .null
                 }
         }
         object["url"] = .string(
             core.voice.baseURL + "/v2/PhoneNumbers/"
                 + URLEncodedForm.percentEncode(parsed.phoneNumber).replacingOccurrences(of: "%2B", with: "+"))
         return .success((.ok, .object(object)))
+    }
+
+    /// A `YYYYMMDD` date naming a real day as `YYYY-MM-DD` (how Lookup answers it); `nil` otherwise.
+    static func dashedDate(_ text: String) -> String? {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 8, bytes.allSatisfy({ (0x30...0x39).contains($0) }),
+            let year = Int(text.prefix(4)), let month = Int(text.dropFirst(4).prefix(2)), let day = Int(text.suffix(2)),
+            ISO8601Timestamp.isValidDate(year: year, month: month, day: day)
+        else { return nil }
+        return "\(text.prefix(4))-\(text.dropFirst(4).prefix(2))-\(text.suffix(2))"
     }
 }

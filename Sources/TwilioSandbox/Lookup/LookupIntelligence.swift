@@ -184,7 +184,8 @@ struct LookupIntelligence: Sendable {
     }
 
     /// `identity_match`: each field given compared with the number's (made-up) owner; fields not
-    /// given are `no_data_available`.
+    /// given are `no_data_available`. With none given, error 60617 (not enough parameters), as
+    /// Twilio answers.
     func identityMatch(_ query: [(String, String)]) -> JSONValue {
         let fields = [
             ("first_name_match", "FirstName"), ("last_name_match", "LastName"), ("address_lines_match", "AddressLine1"),
@@ -192,6 +193,13 @@ struct LookupIntelligence: Sendable {
             ("address_country_match", "AddressCountryCode"), ("national_id_match", "NationalId"), ("date_of_birth_match", "DateOfBirth"),
         ]
         var object = JSONObject()
+        guard fields.contains(where: { field in query.contains { $0.0 == field.1 && !$0.1.isEmpty } }) else {
+            for (key, _) in fields { object[key] = .null }
+            object["summary_score"] = .null
+            object["error_code"] = 60617
+            object["error_message"] = "Missing at least one valid additional argument to execute the Lookup you requested"
+            return .object(object)
+        }
         var score = 0
         var given = 0
         for (index, (key, parameter)) in fields.enumerated() {
@@ -209,6 +217,28 @@ struct LookupIntelligence: Sendable {
         object["error_code"] = .null
         object["error_message"] = .null
         return .object(object)
+    }
+
+    /// `pre_fill`: the name and address the carrier holds for the number's owner (made up, stable),
+    /// for North American mobile numbers; elsewhere error 60600 (out of coverage).
+    var preFill: JSONValue {
+        let keys = ["first_name", "last_name", "address_line", "country_code", "state", "postal_code"]
+        guard e164.hasPrefix("+1"), lineType == .mobile else {
+            var object = JSONObject()
+            for key in keys { object[key] = .null }
+            object["error_code"] = 60600
+            return .object(object)
+        }
+        let first = ["Alex", "Sam", "Jordan", "Taylor", "Morgan", "Casey", "Riley", "Jamie"]
+        let last = ["Rivera", "Chen", "Okafor", "Muller", "Silva", "Nguyen", "Kowalski", "Dubois"]
+        let streets = ["Main Street", "Oak Avenue", "Market Street", "Pine Road"]
+        let places = [("CA", "94107"), ("NY", "10021"), ("WA", "98117"), ("TX", "73301")]
+        let place = places[draw(places.count, salt: 43)]
+        return [
+            "first_name": .string(first[draw(first.count, salt: 40)]), "last_name": .string(last[draw(last.count, salt: 41)]),
+            "address_line": .string("\(100 + draw(900, salt: 42)) \(streets[draw(streets.count, salt: 44)])"),
+            "country_code": "US", "state": .string(place.0), "postal_code": .string(place.1), "error_code": .null,
+        ]
     }
 
     /// `phone_number_quality_score`: risk scores 0 to 100 and their categories.

@@ -294,4 +294,28 @@ import Testing
             }
         }
     }
+
+    /// A secret query parameter goes out as given and shows as `<redacted>` in the trace and the error.
+    @Test func secretQueryParametersAreSentAndNeverShown() async throws {
+        let nationalID = "YZ 3456/883"
+        let capture = LogCapture()
+        try await withTestServer(handler: { _ in .json(503, #"{"code": 20503, "message": "busy", "status": 503}"#) }) { server in
+            var request = HTTPClientRequest(
+                method: .get, url: server.baseURL + "/v2/PhoneNumbers/%2B14155550100?Fields=identity_match",
+                query: [("FirstName", "John"), ("NationalId", nationalID)], retry: RetryPolicy(maxRetries: 0, backoff: .none))
+            request.secretQueryParameters = ["NationalId"]
+            let error = await #expect(throws: HTTPError.self) { try await client.send(request, logger: capture.logger()) }
+            #expect(
+                server.requests.last?.target
+                    == "/v2/PhoneNumbers/%2B14155550100?Fields=identity_match&FirstName=John&NationalId=YZ%203456%2F883")
+            let shown = "/v2/PhoneNumbers/%2B14155550100?Fields=identity_match&FirstName=John&NationalId=<redacted>"
+            #expect(capture.text.contains("HTTP GET http://127.0.0.1:\(server.port)\(shown) → 503"), "\(capture.text)")
+            #expect(error?.url.hasSuffix(shown) == true, "\(error?.url ?? "")")
+            let everything = [
+                capture.text, error.map { "\($0)" } ?? "", error.map { JSONWriter.string(from: ComponentError($0).envelope) } ?? "",
+            ]
+            .joined(separator: "\n")
+            for needle in [nationalID, "YZ%203456%2F883", "3456%2F883"] { #expect(!everything.contains(needle), "found \(needle)") }
+        }
+    }
 }

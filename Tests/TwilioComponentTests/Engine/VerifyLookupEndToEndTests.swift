@@ -13,7 +13,7 @@ import TwilioSandbox
 @Suite(.timingInsensitive) struct VerifyLookupEndToEndTests {
     static let lookupFields = [
         "line_type_intelligence", "caller_name", "sms_pumping_risk", "line_status", "sim_swap", "call_forwarding",
-        "phone_number_quality_score",
+        "phone_number_quality_score", "identity_match", "reassigned_number", "pre_fill",
     ]
 
     /// One step of a flow: an action with its inputs, answered with the result envelope.
@@ -61,11 +61,20 @@ import TwilioSandbox
         #expect(sixth["error"]?["details"]?["attempts"] == 1)
 
         for field in lookupFields {
-            let lookup = try await step("lookupPhoneNumber", ["phoneNumber": "+14155550100", "fields": [.string(field)]])
+            var inputs: JSONObject = ["phoneNumber": "+14155550100", "fields": [.string(field)]]
+            for (key, value) in VerifyLookupSandboxTests.packageInputs[field] ?? [:] { inputs[key] = .string(value) }
+            let lookup = try await step("lookupPhoneNumber", inputs)
             #expect(lookup["data"]?["valid"] == true, "\(lookup)")
             let key = ResourceFieldsKey.camelCased(field)
             #expect(lookup["data"]?[key]?.objectValue != nil, "\(field): \(lookup)")
+            #expect(lookup["data"]?[key]?["error_code"] == .null, "\(field): \(lookup)")
         }
+    }
+
+    /// A step's secret inputs, as given and as Lookup takes a date (YYYYMMDD).
+    static func secrets(of inputs: JSONObject) -> [String] {
+        let given = ["code", "dateOfBirth"].compactMap { inputs[$0]?.stringValue }
+        return given + given.filter { $0.contains("-") }.map { $0.filter { $0 != "-" } }
     }
 
     @Test func throughTheRunActionExecutable() async throws {
@@ -81,7 +90,7 @@ import TwilioSandbox
                 }
                 // TWILIO_API_BASE_URL alone sends the api, verify and lookups requests to the sandbox.
                 let output = try await ProcessRunner.run(runAction, arguments, environment: tool.credentialEnvironment)
-                if let code = inputs["code"]?.stringValue { #expect(!output.stdout.contains(code) && !output.stderr.contains(code)) }
+                for secret in Self.secrets(of: inputs) { #expect(!output.stdout.contains(secret) && !output.stderr.contains(secret)) }
                 return try JSONParser.parse(output.stdout)
             }
         }
@@ -100,7 +109,7 @@ import TwilioSandbox
                         "context": ["invocationId": .string("verify-\(id)"), "debug": true],
                     ]) + "\n")
                 let line = try #require(await answers.next(), "serve ended before answering \(action)")
-                if let code = inputs["code"]?.stringValue { #expect(!line.contains(code)) }
+                for secret in Self.secrets(of: inputs) { #expect(!line.contains(secret)) }
                 let answer = try JSONParser.parse(line)
                 #expect(answer["id"] == .integer(id))
                 return answer

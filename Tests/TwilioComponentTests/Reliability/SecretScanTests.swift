@@ -321,4 +321,57 @@ import TwilioSandbox
             #expect(leaks.isEmpty, "\(leaks)")
         }
     }
+
+    /// The identity a lookup compares (National ID and Date of Birth, password inputs) is sent in
+    /// the request's query, and a date is rewritten as Lookup takes it (YYYYMMDD): through invoke,
+    /// serve and run-action, in debug mode, answered, failing after retries and refused by Lookup,
+    /// neither appears in any output, log or error, as given, as sent or URL-encoded.
+    @Test func noIdentityInAnyOutput() async throws {
+        var collected = Collected()
+        let nationalID = "QX 7302/5518"
+        let birth = "1987-03-21"
+        let secrets = [nationalID, "QX%207302%2F5518", "QX+7302%2F5518", "7302%2F5518", birth, "19870321"]
+        try await withEngineTool { tool in
+            let debug: JSONValue = ["invocationId": "identity-scan", "debug": true]
+            let inputs: JSONObject = [
+                "phoneNumber": "+14155550100", "fields": ["identity_match"], "firstName": "Alex", "nationalId": .string(nationalID),
+                "dateOfBirth": .string(birth),
+            ]
+            func invoke(_ label: String) async throws {
+                let output = try await tool.run(
+                    "invoke", ["action": "lookupPhoneNumber", "inputs": .object(inputs), "connection": tool.authToken, "context": debug])
+                collected.add("invoke \(label)", output.stdout, output.stderr)
+            }
+            try await invoke("answered")
+            #expect(collected.outputs.last?.text.contains("\"identityMatch\"") == true, "\(collected.outputs.last?.text ?? "")")
+            try await tool.fault("lookup.fetch", ["type": "status", "status": 503], count: 4)
+            try await invoke("503 after retries")
+            try await tool.fault("lookup.fetch", ["type": "status", "status": 400], count: 1)
+            try await invoke("400")
+
+            let line = JSONWriter.string(from: ["id": 1, "action": "lookupPhoneNumber", "inputs": .object(inputs), "context": debug])
+            let served = try await ProcessRunner.run(
+                EngineTool.path, ["serve"], environment: tool.credentialEnvironment, stdin: line + "\n")
+            #expect(served.stdout.contains("\"identityMatch\""), "\(served.stdout)")
+            collected.add("serve", served.stdout, served.stderr)
+
+            let runAction = ProcessRunner.product("run-action")
+            let arguments = [
+                "lookupPhoneNumber", "--debug", "--input", "phoneNumber=+14155550100", "--input", "fields=identity_match", "--input",
+                "firstName=Alex", "--input", "nationalId=\(nationalID)", "--input", "dateOfBirth=\(birth)",
+            ]
+            let ran = try await ProcessRunner.run(runAction, arguments, environment: tool.credentialEnvironment)
+            collected.add("run-action", ran.stdout, ran.stderr)
+            try await tool.fault("lookup.fetch", ["type": "status", "status": 500], count: 4)
+            let failed = try await ProcessRunner.run(runAction, arguments, environment: tool.credentialEnvironment)
+            #expect(failed.exitCode != 0)
+            collected.add("run-action 500", failed.stdout, failed.stderr)
+        }
+        #expect(collected.outputs.contains { $0.text.contains("NationalId=<redacted>") }, "the request's URL was logged, redacted")
+        var leaks: [String] = []
+        for output in collected.outputs {
+            for secret in secrets where output.text.contains(secret) { leaks.append("\(output.label): \(secret)") }
+        }
+        #expect(leaks.isEmpty, "\(leaks)")
+    }
 }
