@@ -21,7 +21,7 @@ fuzz: deps
 
 # Regenerates docs/twilio.md from component.yaml.
 docs: deps
-	swift run run-action --docs > docs/twilio.md
+	swift run run-action --docs > docs/twilio.md.tmp && mv docs/twilio.md.tmp docs/twilio.md || { rm -f docs/twilio.md.tmp; exit 1; }
 
 # The example workflow host (examples/engine/host.py) runs its flow against a sandbox it starts.
 engine-example: deps

@@ -81,8 +81,9 @@ import TwilioSandbox
         }
         for url in [
             "https://api.twilio.com/2010-04-01/Accounts.json", "https://verify.twilio.com/v2/Services",
-            "https://lookups.twilio.com/v2/PhoneNumbers/+14155550100", "https://verify.dublin.ie1.twilio.com/v2/Services",
-            "https://LOOKUPS.sydney.au1.twilio.com/v2/PhoneNumbers/x", "https://api.twilio.com:443/x",
+            "https://lookups.twilio.com/v2/PhoneNumbers/+14155550100", "https://verify.ashburn.us1.twilio.com/v2/Services",
+            "https://LOOKUPS.dublin.ie1.twilio.com/v2/PhoneNumbers/x", "https://api.sydney.au1.twilio.com/x",
+            "https://api.twilio.com:443/x",
         ] {
             #expect(try resolve(url) == url)
         }
@@ -97,6 +98,12 @@ import TwilioSandbox
         #expect(
             try resolve("http://127.0.0.1:9/twilio/2010-04-01/Accounts.json", override: "http://127.0.0.1:9/twilio")
                 == "http://127.0.0.1:9/twilio/2010-04-01/Accounts.json")
+        // Verify is served only in US1, Lookup in US1 and IE1: their hosts elsewhere do not exist.
+        for url in ["https://verify.dublin.ie1.twilio.com/v2/Services", "https://lookups.sydney.au1.twilio.com/v2/PhoneNumbers/x"] {
+            let error = #expect(throws: ComponentError.self, "\(url)") { try resolve(url) }
+            #expect(error?.message.contains("so that host does not exist") == true, "\(error?.message ?? "")")
+            #expect(error?.input == "url")
+        }
         for refused in [
             ("http://127.0.0.1:10/v2/Services", "http://127.0.0.1:9"), ("https://127.0.0.1:9/x", "http://127.0.0.1:9"),
             ("http://user@127.0.0.1:9/x", "http://127.0.0.1:9"), ("https://evil.twilio.com/x", nil),

@@ -284,15 +284,18 @@ import TwilioSandbox
             let evens = sids.enumerated().filter { $0.offset.isMultiple(of: 2) }.map(\.element).reversed().map { $0 }
             #expect(first["messages"]?.arrayValue?.compactMap { $0["sid"]?.stringValue } == Array(evens[0..<2]))
             #expect(first["uri"] == .string(client.messagesPath + "?To=%2B14155550100&PageSize=2&Page=0"))
-            #expect(first["next_page_uri"] == .string(client.messagesPath + "?To=%2B14155550100&PageSize=2&Page=1&PageToken=PA\(evens[1])"))
             let next = try #require(first["next_page_uri"]?.stringValue)
+            #expect(next.hasPrefix(client.messagesPath + "?To=%2B14155550100&PageSize=2&Page=1&PageToken=PA"), "\(next)")
+            // The token names a position: deleting the message the page ended on changes nothing.
+            #expect(try await client.send(.delete, client.messagePath(evens[1])).status == 204)
             let second = try client.json(try await client.send(.get, next))
             #expect(second["messages"]?.arrayValue?.compactMap { $0["sid"]?.stringValue } == Array(evens[2..<4]))
             #expect(second["page"] == 1 && second["start"] == 2 && second["end"] == 3)
             #expect(second["next_page_uri"] == .null)
-            #expect(
-                second["previous_page_uri"] == .string(client.messagesPath + "?To=%2B14155550100&PageSize=2&Page=0&PageToken=PB\(evens[2])")
-            )
+            let previous = try #require(second["previous_page_uri"]?.stringValue)
+            #expect(previous.hasPrefix(client.messagesPath + "?To=%2B14155550100&PageSize=2&Page=0&PageToken=PB"), "\(previous)")
+            let back = try client.json(try await client.send(.get, previous))
+            #expect(back["messages"]?.arrayValue?.compactMap { $0["sid"]?.stringValue } == [evens[0]])
 
             let noToken = try await client.send(.get, client.messagesPath, query: [("Page", "1")])
             #expect(noToken.status == 400)
@@ -303,7 +306,7 @@ import TwilioSandbox
                 ])
             let today = String(ISO8601Timestamp.string(from: Date()).prefix(10))
             for (name, value, count) in [
-                ("DateSent", today, 7), ("DateSent<", "2000-01-01", 0), ("DateSent>", today, 7), ("DateSent>", "2999-01-01", 0),
+                ("DateSent", today, 6), ("DateSent<", "2000-01-01", 0), ("DateSent>", today, 6), ("DateSent>", "2999-01-01", 0),
             ] {
                 let filtered = try client.json(try await client.send(.get, client.messagesPath, query: [(name, value)]))
                 #expect(filtered["messages"]?.arrayValue?.count == count, "\(name)=\(value)")

@@ -150,8 +150,18 @@ struct RawRequest: ActionHandler {
             return overrideURL.scheme + "://" + overrideURL.host + (overrideURL.port.map { ":\($0)" } ?? "") + pathAndQuery
         }
         if let parsed, !parsed.hasUserInfo, parsed.scheme == "https", parsed.port == nil || parsed.port == 443,
-            TwilioHosts.product(ofHost: parsed.host) != nil
+            let product = TwilioHosts.product(ofHost: parsed.host)
         {
+            // A product's host in a region Twilio does not serve it in does not exist: every
+            // attempt would fail as not sent, and be retried forever.
+            let region = TwilioHosts.region(ofHost: parsed.host)
+            if !product.isServed(in: region), let regions = product.regions {
+                throw ComponentError.invalidInput(
+                    "url", label: "URL",
+                    message:
+                        "Input 'url' (URL) points to \(parsed.host.lowercased()), but Twilio serves \(product.name) only in \(regions.map { $0.uppercased() }.joined(separator: " and ")), so that host does not exist: use \(TwilioHosts.baseURL(product, region: nil, edge: nil)) (region US1) instead.",
+                    owner: "action 'rawRequest'")
+            }
             guard let base else { return "https://" + parsed.host + (parsed.port.map { ":\($0)" } ?? "") + pathAndQuery }
             return base + pathAndQuery
         }

@@ -73,4 +73,11 @@ enum TwilioHosts {
         }
         return labels.dropLast(2).allSatisfy(isLabel) ? product : nil
     }
+
+    /// The region a product host names (`{product}.{edge}.{region}.twilio.com`), lowercased;
+    /// `nil` for `{product}.twilio.com`, which is US1.
+    static func region(ofHost host: String) -> String? {
+        let labels = host.lowercased().split(separator: ".", omittingEmptySubsequences: false)
+        return labels.count == 5 ? String(labels[2]) : nil
+    }
 }

@@ -235,10 +235,6 @@ struct MessagesAPI {
     // MARK: List
 
     func list(_ query: [(String, String)], path: String) -> Result<JSONValue, TwilioAPIError> {
-        let pageSize = min(1000, max(1, Int(value(query, "PageSize") ?? "") ?? 50))
-        let page = max(0, Int(value(query, "Page") ?? "") ?? 0)
-        let token = value(query, "PageToken")
-        if page > 0, token == nil { return .failure(.pageTokenRequired) }
         let now = core.now
         let step = core.step
 
@@ -264,37 +260,9 @@ struct MessagesAPI {
             }
             return true
         }
-
-        var startIndex = 0
-        if let token {
-            let sid = String(token.dropFirst(2))
-            guard token.count > 2, let position = matching.firstIndex(where: { $0.sid == sid }) else {
-                return .failure(.invalidParameter("PageToken \(token) is not valid for this list."))
-            }
-            startIndex = token.hasPrefix("PB") ? max(0, position - pageSize) : position + 1
-        }
-        let slice = Array(matching[min(startIndex, matching.count)..<min(startIndex + pageSize, matching.count)])
-
-        let filterQuery = filters.map { URLEncodedForm.percentEncode($0.0) + "=" + URLEncodedForm.percentEncode($0.1) }
-        func uri(page: Int, token: String?) -> JSONValue {
-            var parts = filterQuery + ["PageSize=\(pageSize)", "Page=\(page)"]
-            if let token { parts.append("PageToken=\(URLEncodedForm.percentEncode(token))") }
-            return .string(path + "?" + parts.joined(separator: "&"))
-        }
-        let hasNext = startIndex + slice.count < matching.count
-        var envelope = JSONObject()
-        let start = page * pageSize
-        envelope["end"] = .integer(slice.isEmpty ? 0 : start + slice.count - 1)
-        envelope["first_page_uri"] = uri(page: 0, token: nil)
-        envelope["next_page_uri"] = hasNext ? uri(page: page + 1, token: "PA" + slice.last!.sid) : .null
-        envelope["page"] = .integer(page)
-        envelope["page_size"] = .integer(pageSize)
-        envelope["previous_page_uri"] =
-            page > 0 && startIndex > 0 && !slice.isEmpty ? uri(page: page - 1, token: "PB" + slice.first!.sid) : .null
-        envelope["messages"] = .array(slice.map { $0.json(now: now, step: step) })
-        envelope["start"] = .integer(start)
-        envelope["uri"] = uri(page: page, token: token)
-        return .success(.object(envelope))
+        return ListPage.envelope(
+            key: "messages", sequences: matching.map(\.sequence), items: { range in matching[range].map { $0.json(now: now, step: step) } },
+            query: query, filters: filters, path: path)
     }
 
     /// The instants a DateSent filter admits: the whole UTC day of a date, or from/to an exact time.

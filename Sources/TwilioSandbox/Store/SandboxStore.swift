@@ -27,7 +27,8 @@ final class SandboxStore: Sendable {
         init() {}
 
         init(_ contents: FileContents, stamp: SharedStateFile.Stamp?) {
-            for message in contents.messages.sorted(by: { ($0.createdAt, $0.sequence) < ($1.createdAt, $1.sequence) }) {
+            // In creation order, as they were added: a page token names a position in it.
+            for message in contents.messages.sorted(by: { ($0.sequence, $0.createdAt) < ($1.sequence, $1.createdAt) }) {
                 indexBySid[message.sid] = messages.count
                 messages.append(message)
                 nextSequence = max(nextSequence, message.sequence + 1)
