@@ -23,6 +23,8 @@ final class SandboxCore: Sendable {
     let voice: VoiceServices
     /// Verify's services and verifications.
     let verify: VerifyStore
+    /// Verify creates and checks still being worked on (held by a fault).
+    let verifyInFlight = VerifyInFlight()
 
     init(
         credentials: SandboxCredentials, store: SandboxStore, step: Double, latency: ResponseLatency, webhookClient: WebhookClientSettings,

@@ -70,7 +70,15 @@ struct SandboxResponder: HTTPResponder {
         // Read first: once the client has reset its stream the body can no longer be read.
         let body = try await request.collectBody(upTo: 1 << 20)
         let held = request
-        return await HeldRequest.process(after: duration) { handle(route: route, request: held, path: path, body: body) }
+        // A held Verify create or check is one Twilio is still working on: others for the same
+        // recipient meanwhile are 60212.
+        let busy = VerifyAndLookupRoutes.inFlightKey(
+            route: route, core: core, path: path, form: URLEncodedForm.fields(body.readableBytesView))
+        if let busy { core.verifyInFlight.begin(busy) }
+        return await HeldRequest.process(after: duration) {
+            if let busy { core.verifyInFlight.end(busy) }
+            return handle(route: route, request: held, path: path, body: body)
+        }
     }
 
     private func handle(route: SandboxRoute, request: Request, path: String, body: ByteBuffer) -> Response {

@@ -45,6 +45,9 @@ enum VerifyAndLookupRoutes {
         let verify = VerifyAPI(core: core, account: account)
         let service = segments.count > 2 ? segments[2] : ""
         let result: Result<(HTTPResponse.Status, JSONValue?), TwilioAPIError>
+        if let key = inFlightKey(route: route, core: core, path: path, form: form), core.verifyInFlight.isBusy(key) {
+            return SandboxResponder.error(.concurrentRequests)
+        }
         switch route {
         case .createVerifyService: result = verify.createService(form)
         case .listVerifyServices: result = verify.listServices(query)
@@ -62,5 +65,20 @@ enum VerifyAndLookupRoutes {
         case .success((let status, let json)): return SandboxResponder.json(status, json)
         case .failure(let error): return SandboxResponder.error(error)
         }
+    }
+
+    /// The ``VerifyInFlight`` key of a create or check: its service and recipient (`To`, or the
+    /// recipient of the verification `VerificationSid` names); `nil` for other routes, or when
+    /// the request names no recipient the sandbox knows.
+    static func inFlightKey(route: SandboxRoute, core: SandboxCore, path: String, form: [(String, String)]) -> String? {
+        guard route == .createVerification || route == .checkVerification else { return nil }
+        let segments = path.split(separator: "/").map { URLEncodedForm.percentDecode($0.utf8) }
+        guard segments.count > 2 else { return nil }
+        func value(_ name: String) -> String? { form.first { $0.0 == name }?.1 }
+        if let to = value("To"), !to.isEmpty { return VerifyInFlight.key(serviceSid: segments[2], recipient: to) }
+        guard route == .checkVerification, let sid = value("VerificationSid"), !sid.isEmpty,
+            let to = core.verify.read({ state in state.verifications.last { $0.sid == sid }?.to })
+        else { return nil }
+        return VerifyInFlight.key(serviceSid: segments[2], recipient: to)
     }
 }

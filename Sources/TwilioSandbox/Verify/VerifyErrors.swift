@@ -17,6 +17,13 @@ extension TwilioAPIError {
         code: 60203, status: 429,
         message: "Max send attempts reached: this number was sent 5 codes within the verification's 10 minutes. Wait until it expires.")
 
+    /// 60212: another create or check for the same recipient is still being worked on.
+    static let concurrentRequests = TwilioAPIError(
+        code: 60212, status: 429,
+        message:
+            "Too many concurrent requests for phone number: another request for this recipient is still being processed. Try again shortly."
+    )
+
     /// 60204: a CustomCode on a service without custom codes (Twilio enables them per account; the
     /// sandbox per service, with `CustomCodeEnabled=true`).
     static let customCodeNotEnabled = TwilioAPIError(
