@@ -30,7 +30,7 @@ public struct HTTPClientRequest: Sendable {
     /// (`Authorization` is always treated so, and libcurl drops it on a redirect to another host.)
     public var secretHeaderFields: Set<HTTPField.Name> = []
     /// Names of ``query`` parameters whose values are secret (a national ID): sent as given, shown
-    /// as redacted in the log and in errors (``displayURL``).
+    /// as redacted in the log and in errors (``displayURL``); the request follows no redirect.
     public var secretQueryParameters: Set<String> = []
     /// Whether sending the request twice has no further effect: `nil` leaves it to the method
     /// (GET, PUT, DELETE are; POST, PATCH are not); an element the manifest declares read-only or

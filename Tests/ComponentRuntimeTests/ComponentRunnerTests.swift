@@ -1,5 +1,5 @@
 import ComponentCore
-import ComponentRuntime
+@testable import ComponentRuntime
 import Foundation
 import Logging
 import TestSupport
@@ -23,6 +23,8 @@ import Testing
         var handlers = HandlerRegistry()
         handlers.action("echo") { (input: EchoInput, context) in
             context.logger.info("token is \(context.connection?.secret("token")?.reveal() ?? "")")
+            // As a handler normalising a secret before sending it would (a date, an ID number).
+            if let pin = input.pin { context.logger.info("pin sent as \(pin.reveal().filter { $0.isNumber })") }
             return EchoOutput(message: input.message, count: input.count, pin: input.pin, user: context.connection?.string("user"))
         }
         handlers.action("whoami") { (_: NoInputs, context) -> JSONValue in
@@ -138,6 +140,23 @@ import Testing
         for needle in [secret, pin, Data("alice:\(secret)".utf8).base64EncodedString()] {
             #expect(!everything.contains(needle), "found \(needle)")
         }
+    }
+}
+
+extension ComponentRunnerTests {
+    /// A secret input is also scrubbed in the compact form a handler may send it in (trimmed,
+    /// without the separators of a date or an ID number), but not down to short fragments.
+    @Test func aSecretIsScrubbedAsAHandlerCompactsIt() async throws {
+        let capture = LogCapture()
+        let result = try await runner().runAction(
+            InvocationRequest(element: "echo", inputs: ["message": "hi", "count": "1", "pin": " 4711-0815/99 "], connection: connection),
+            logger: capture.logger())
+        #expect(result.exitCode == 0)
+        #expect(capture.text.contains("pin sent as <redacted>"), "\(capture.text)")
+        #expect(!capture.text.contains("4711081599"))
+        #expect(ResolvedInputs.compactForms(of: " 1990-12-14 ") == ["1990-12-14", "19901214"])
+        #expect(ResolvedInputs.compactForms(of: "19901214").isEmpty)
+        #expect(ResolvedInputs.compactForms(of: "12-34").isEmpty, "too short to scrub without garbling output")
     }
 }
 

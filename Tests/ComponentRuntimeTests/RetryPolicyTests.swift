@@ -147,6 +147,26 @@ import Testing
         }
     }
 
+    /// A secret in the query never follows a redirect either: the Location could keep the query.
+    @Test func aSecretQueryFollowsNoRedirect() async throws {
+        try await withTestServer(handler: { request in
+            request.target.hasPrefix("/moved") ? .json(200, "{}") : .respond(status: 302, headers: [("Location", "/moved?NationalId=QX1")])
+        }) { server in
+            let client = ServiceClient(name: "Demo", baseURL: server.baseURL, settings: ServiceSettings(), auth: nil, logger: nil)
+            var request = HTTPClientRequest(method: .get, url: "/start", query: [("NationalId", "QX1")])
+            request.secretQueryParameters = ["NationalId"]
+            do throws(ComponentError) {
+                _ = try await client.send(request)
+                Issue.record("the redirect was followed")
+            } catch {
+                #expect(error.status == 302)
+            }
+            #expect(server.requests.map(\.target) == ["/start?NationalId=QX1"])
+            _ = try await client.send(HTTPClientRequest(method: .get, url: "/start", query: [("NationalId", "QX1")]))
+            #expect(server.requests.map(\.target).last == "/moved?NationalId=QX1", "the control: without it, the redirect is followed")
+        }
+    }
+
     /// `retryable` on the error is the same rule the attempts followed: a 429 always, a 5xx only
     /// when nothing can have taken effect twice.
     @Test func retryableIsTheSameRule() {

@@ -104,6 +104,13 @@ import TwilioSandbox
             #expect(error?.message.contains("so that host does not exist") == true, "\(error?.message ?? "")")
             #expect(error?.input == "url")
         }
+        let lookup = #expect(throws: ComponentError.self) { try resolve("https://lookups.sydney.au1.twilio.com/v2/PhoneNumbers/x") }
+        #expect(
+            lookup?.message.contains("use https://lookups.twilio.com (US1) or https://lookups.dublin.ie1.twilio.com (IE1) instead") == true)
+        // With the run's base URL set too: the override stands in for Twilio, region and all.
+        #expect(throws: ComponentError.self) {
+            try resolve("https://verify.dublin.ie1.twilio.com/v2/Services", override: "http://127.0.0.1:9")
+        }
         for refused in [
             ("http://127.0.0.1:10/v2/Services", "http://127.0.0.1:9"), ("https://127.0.0.1:9/x", "http://127.0.0.1:9"),
             ("http://user@127.0.0.1:9/x", "http://127.0.0.1:9"), ("https://evil.twilio.com/x", nil),

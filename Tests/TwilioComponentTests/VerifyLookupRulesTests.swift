@@ -1,5 +1,6 @@
 import ComponentCore
 import ComponentHTTP
+import ComponentRuntime
 import Foundation
 import HTTPTypes
 import TestSupport
@@ -147,5 +148,24 @@ import TwilioSandbox
         #expect(LookupPhoneNumber.compactDate("2024/01/01") == nil)
         #expect(LookupPhoneNumber.compactDate("2024-1-01") == nil)
         #expect(LookupPhoneNumber.compactDate("２０２４０１０１") == nil)
+    }
+
+    /// A malformed date of birth is refused without its value, also in the error's details; given
+    /// without identity_match it is one problem (its package), not two.
+    @Test func aMalformedDateOfBirthIsNotRepeated() {
+        func problems(_ input: LookupPhoneNumber.Input) -> ComponentError? {
+            do throws(ComponentError) {
+                _ = try LookupPhoneNumber.request(for: input)
+                return nil
+            } catch { return error }
+        }
+        let refused = problems(.init(phoneNumber: "+14155550100", fields: ["identity_match"], dateOfBirth: Secret("1990-02-30")))
+        #expect(refused?.message.contains("Input 'dateOfBirth' (Date of Birth) is not a date written YYYY-MM-DD") == true)
+        let everything = (refused?.message ?? "") + JSONWriter.string(from: refused?.details ?? .null)
+        #expect(!everything.contains("1990-02-30") && !everything.contains("19900230"), "\(everything)")
+
+        let stray = problems(.init(phoneNumber: "+14155550100", dateOfBirth: Secret("not a date")))
+        #expect(stray?.details?["problems"]?.arrayValue?.count == 1, "\(stray?.details ?? .null)")
+        #expect(stray?.message.contains("is read only by Lookup's identity_match package") == true)
     }
 }

@@ -151,6 +151,8 @@ import TwilioSandbox
             #expect(status == 200)
             #expect(bare["identity_match"]?["error_code"] == 60617 && bare["identity_match"]?["summary_score"] == .null)
             #expect(bare["identity_match"]?["first_name_match"] == .null)
+            let (_, suite) = try await lookup(client, "+14155550100", [("Fields", "identity_match"), ("AddressLine2", "Suite 2")])
+            #expect(suite["identity_match"]?["error_code"] == .null && suite["identity_match"]?["summary_score"]?.intValue != nil)
 
             let (_, us) = try await lookup(client, "+14155550100", [("Fields", "pre_fill")])
             #expect(us["pre_fill"]?["first_name"]?.stringValue?.isEmpty == false && us["pre_fill"]?["postal_code"]?.stringValue != nil)

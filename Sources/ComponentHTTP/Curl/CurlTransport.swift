@@ -85,7 +85,8 @@ public struct CurlTransport: HTTPTransport {
             method: request.method, repeatable: request.isRepeatable, url: url, headerLines: lines, body: body, auth: request.auth,
             connectTimeout: request.effectiveTimeouts.connect, totalTimeout: request.effectiveTimeouts.perAttempt,
             maximumResponseBytes: request.maximumResponseBytes, trust: pool.settings.trust, proxy: pool.settings.proxy.proxy(for: url))
-        attempt.followsRedirects = request.secretHeaderFields.isEmpty
+        // A redirect would carry a credential header or a secret query to wherever it points.
+        attempt.followsRedirects = request.secretHeaderFields.isEmpty && request.secretQueryParameters.isEmpty
         return attempt
     }
 }

@@ -36,15 +36,29 @@ public struct ResolvedInputs: Sendable, CustomStringConvertible {
         return copy
     }
 
-    /// Every secret value's text, for scrubbing output.
+    /// Every secret value's text, for scrubbing output, each also in the forms a handler may send
+    /// it in once it has normalised it (``compactForms(of:)``).
     public var secretTexts: [String] {
-        secretKeys.compactMap { key -> [String]? in
+        let texts = secretKeys.compactMap { key -> [String]? in
             switch values[key] {
             case .string(let text)?: [text]
             case .array(let elements)?: elements.compactMap { $0.stringValue ?? $0["value"]?.stringValue }
             default: nil
             }
         }.flatMap { $0 }
+        return texts.flatMap { [$0] + Self.compactForms(of: $0) }
+    }
+
+    /// A secret as a handler may send it after normalising it: trimmed of surrounding whitespace,
+    /// and without the separators written inside dates and ID numbers (space, `-`, `/`, `.`), as
+    /// `1990-12-14` goes out as `19901214`. Only forms other than the text itself, and only those of
+    /// at least 6 characters (shorter ones would match ordinary output).
+    static func compactForms(of text: String) -> [String] {
+        let trimmed = text.trimmingWhitespace()
+        let compact = String(trimmed.unicodeScalars.filter { !" -/.".unicodeScalars.contains($0) })
+        var forms: [String] = []
+        for form in [trimmed, compact] where form != text && form.count >= 6 && !forms.contains(form) { forms.append(form) }
+        return forms
     }
 
     /// Compact JSON with secrets redacted.

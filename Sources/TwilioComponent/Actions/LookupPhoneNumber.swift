@@ -87,7 +87,8 @@ struct LookupPhoneNumber: ActionHandler {
         let (number, query) = try Self.request(for: input)
         let api = try TwilioAPI(context: context, settings: settings)
         var request = HTTPClientRequest(method: .get, url: "/v2/PhoneNumbers/" + VerifyPaths.segment(number), query: query)
-        // Sent as Twilio takes them (a date rewritten), so the scrubber may not know their form.
+        // The scrubber knows the secrets as given and compacted; the logged URL and errors do not
+        // show them at all, in whatever encoding.
         request.secretQueryParameters = Set(Self.packageParameters.filter(\.isSecret).map(\.parameter))
         let answer = try await api.json(request, host: .lookups)
         return Self.output(answer, fields: Self.requestedPackages(input.fields))
@@ -171,14 +172,14 @@ struct LookupPhoneNumber: ActionHandler {
                 "is required with reassigned_number: the day you last knew the number was your user's (their consent or your last contact with them), as YYYY-MM-DD."
             )
         }
-        if let date = given["lastVerifiedDate"] {
+        if let date = given["lastVerifiedDate"], fields.contains("reassigned_number") {
             if let compact = compactDate(date) {
                 given["lastVerifiedDate"] = compact
             } else {
                 checks.problem("lastVerifiedDate", "Last Verified Date", "'\(date)' is not a date written YYYY-MM-DD, such as 2024-05-14.")
             }
         }
-        if let date = given["dateOfBirth"] {
+        if let date = given["dateOfBirth"], fields.contains("identity_match") {
             if let compact = compactDate(date) {
                 given["dateOfBirth"] = compact
             } else {
@@ -187,7 +188,7 @@ struct LookupPhoneNumber: ActionHandler {
                     "is not a date written YYYY-MM-DD (or YYYYMMDD), such as 1990-12-14 (the value is secret, so it is not repeated).")
             }
         }
-        if let country = given["addressCountryCode"] {
+        if let country = given["addressCountryCode"], fields.contains("identity_match") {
             if country.count == 2, country.allSatisfy({ $0.isASCII && $0.isLetter }) {
                 given["addressCountryCode"] = country.uppercased()
             } else {

@@ -159,7 +159,7 @@ struct RawRequest: ActionHandler {
                 throw ComponentError.invalidInput(
                     "url", label: "URL",
                     message:
-                        "Input 'url' (URL) points to \(parsed.host.lowercased()), but Twilio serves \(product.name) only in \(regions.map { $0.uppercased() }.joined(separator: " and ")), so that host does not exist: use \(TwilioHosts.baseURL(product, region: nil, edge: nil)) (region US1) instead.",
+                        "Input 'url' (URL) points to \(parsed.host.lowercased()), but Twilio serves \(product.name) only in \(regions.map { $0.uppercased() }.joined(separator: " and ")), so that host does not exist: use \(regions.map { "\(TwilioHosts.baseURL(product, region: $0 == "us1" ? nil : $0, edge: nil)) (\($0.uppercased()))" }.joined(separator: " or ")) instead, with credentials of that region.",
                     owner: "action 'rawRequest'")
             }
             guard let base else { return "https://" + parsed.host + (parsed.port.map { ":\($0)" } ?? "") + pathAndQuery }

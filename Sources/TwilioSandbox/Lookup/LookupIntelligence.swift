@@ -193,7 +193,8 @@ struct LookupIntelligence: Sendable {
             ("address_country_match", "AddressCountryCode"), ("national_id_match", "NationalId"), ("date_of_birth_match", "DateOfBirth"),
         ]
         var object = JSONObject()
-        guard fields.contains(where: { field in query.contains { $0.0 == field.1 && !$0.1.isEmpty } }) else {
+        let compared = fields.map(\.1) + ["AddressLine2"]
+        guard compared.contains(where: { name in query.contains { $0.0 == name && !$0.1.isEmpty } }) else {
             for (key, _) in fields { object[key] = .null }
             object["summary_score"] = .null
             object["error_code"] = 60617
